@@ -1,1 +1,33 @@
-//! placeholder, replaced by the crate's real code
+//! `supabase_vault`: a Supabase-Vault-compatible secret store.
+//!
+//! SQL surface (schema `vault`): the table `vault.secrets` (ciphertext only),
+//! the view `vault.decrypted_secrets`, and `vault.create_secret` /
+//! `vault.update_secret`, defined in `sql/vault.sql`. The Rust side is the
+//! cryptography ([`crypto`]), loading the root key at postmaster start
+//! ([`key`]), the internal `vault._crypto_aead_*` functions ([`functions`])
+//! and the mapping of errors to SQL ([`error`]).
+
+use pgrx::prelude::*;
+
+pub mod crypto;
+mod error;
+mod functions;
+mod key;
+
+::pgrx::pg_module_magic!(name, version);
+
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    key::init();
+}
+
+extension_sql_file!(
+    "../sql/vault.sql",
+    name = "vault_schema",
+    requires = [
+        functions::crypto_aead_noncegen,
+        functions::crypto_aead_encrypt,
+        functions::crypto_aead_decrypt,
+    ],
+    finalize
+);
