@@ -66,10 +66,21 @@ impl SecretsKey {
 
     /// Seals `plaintext` for the row `secret_id` under `nonce`; returns
     /// ciphertext followed by the 16-byte tag.
-    pub fn seal(&self, plaintext: &[u8], secret_id: &[u8; 16], nonce: &[u8]) -> CryptoResult<Vec<u8>> {
+    pub fn seal(
+        &self,
+        plaintext: &[u8],
+        secret_id: &[u8; 16],
+        nonce: &[u8],
+    ) -> CryptoResult<Vec<u8>> {
         let nonce = checked_nonce(nonce)?;
         self.cipher()
-            .encrypt(&nonce, Payload { msg: plaintext, aad: secret_id })
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext,
+                    aad: secret_id,
+                },
+            )
             .map_err(|_| CryptoError::SealFailed)
     }
 
@@ -83,15 +94,22 @@ impl SecretsKey {
     ) -> CryptoResult<Zeroizing<Vec<u8>>> {
         let nonce = checked_nonce(nonce)?;
         self.cipher()
-            .decrypt(&nonce, Payload { msg: ciphertext, aad: secret_id })
+            .decrypt(
+                &nonce,
+                Payload {
+                    msg: ciphertext,
+                    aad: secret_id,
+                },
+            )
             .map(Zeroizing::new)
             .map_err(|_| CryptoError::Unauthentic)
     }
 }
 
 fn checked_nonce(nonce: &[u8]) -> CryptoResult<XNonce> {
-    let nonce: [u8; NONCE_LEN] =
-        nonce.try_into().map_err(|_| CryptoError::BadNonceLength(nonce.len()))?;
+    let nonce: [u8; NONCE_LEN] = nonce
+        .try_into()
+        .map_err(|_| CryptoError::BadNonceLength(nonce.len()))?;
     Ok(XNonce::from(nonce))
 }
 
@@ -147,14 +165,20 @@ mod tests {
         let nonce = random_nonce().unwrap();
         let ct = key().seal(b"sk_test_123", &ID_A, &nonce).unwrap();
         assert_eq!(ct.len(), b"sk_test_123".len() + 16);
-        assert_eq!(key().open(&ct, &ID_A, &nonce).unwrap().as_slice(), b"sk_test_123");
+        assert_eq!(
+            key().open(&ct, &ID_A, &nonce).unwrap().as_slice(),
+            b"sk_test_123"
+        );
     }
 
     #[test]
     fn ciphertext_moved_to_another_id_does_not_open() {
         let nonce = random_nonce().unwrap();
         let ct = key().seal(b"x", &ID_A, &nonce).unwrap();
-        assert_eq!(key().open(&ct, &ID_B, &nonce).unwrap_err(), CryptoError::Unauthentic);
+        assert_eq!(
+            key().open(&ct, &ID_B, &nonce).unwrap_err(),
+            CryptoError::Unauthentic
+        );
     }
 
     #[test]
@@ -187,8 +211,14 @@ mod tests {
 
     #[test]
     fn wrong_nonce_length_is_an_error_not_a_panic() {
-        assert_eq!(key().seal(b"x", &ID_A, &[0; 12]).unwrap_err(), CryptoError::BadNonceLength(12));
-        assert_eq!(key().open(b"x", &ID_A, &[]).unwrap_err(), CryptoError::BadNonceLength(0));
+        assert_eq!(
+            key().seal(b"x", &ID_A, &[0; 12]).unwrap_err(),
+            CryptoError::BadNonceLength(12)
+        );
+        assert_eq!(
+            key().open(b"x", &ID_A, &[]).unwrap_err(),
+            CryptoError::BadNonceLength(0)
+        );
     }
 
     #[test]
@@ -197,11 +227,23 @@ mod tests {
         with_newline.extend_from_slice(b"\r\nignored second line\n");
         assert!(parse_root_key(&with_newline).is_ok());
         assert_eq!(parse_root_key(b"").unwrap_err(), RootKeyFormatError::Empty);
-        assert_eq!(parse_root_key(b"\nabc").unwrap_err(), RootKeyFormatError::Empty);
-        assert_eq!(parse_root_key(b"abcd").unwrap_err(), RootKeyFormatError::WrongLength(4));
+        assert_eq!(
+            parse_root_key(b"\nabc").unwrap_err(),
+            RootKeyFormatError::Empty
+        );
+        assert_eq!(
+            parse_root_key(b"abcd").unwrap_err(),
+            RootKeyFormatError::WrongLength(4)
+        );
         let not_hex = [b'z'; 64];
-        assert_eq!(parse_root_key(&not_hex).unwrap_err(), RootKeyFormatError::NotHex);
+        assert_eq!(
+            parse_root_key(&not_hex).unwrap_err(),
+            RootKeyFormatError::NotHex
+        );
         let error_text = parse_root_key(&not_hex).unwrap_err().to_string();
-        assert!(!error_text.contains("zz"), "errors must not echo the script's output");
+        assert!(
+            !error_text.contains("zz"),
+            "errors must not echo the script's output"
+        );
     }
 }

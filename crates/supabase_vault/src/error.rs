@@ -33,6 +33,11 @@ impl KeyLoadFailure {
             Self::NotPreloaded => {
                 "add supabase_vault to shared_preload_libraries in postgresql.conf and restart the server"
             }
+            Self::NoScript | Self::NotStarted(_) => {
+                "install the default getkey script as <sharedir>/extension/supabase_vault_getkey \
+                 (executable), or set vault.getkey_script to a program that prints the root key, \
+                 and restart the server"
+            }
             _ => {
                 "fix the program named by vault.getkey_script (its first output line must be 64 \
                  hexadecimal characters) and restart the server; the server log has the details"
@@ -88,14 +93,20 @@ impl VaultError {
                     }
                     _ => "set the value again with vault.update_secret",
                 };
-                ErrorReport::new(PgSqlErrorCode::ERRCODE_DATA_CORRUPTED, message, "supabase_vault")
-                    .set_detail(reason.to_string())
-                    .set_hint(hint)
+                ErrorReport::new(
+                    PgSqlErrorCode::ERRCODE_DATA_CORRUPTED,
+                    message,
+                    "supabase_vault",
+                )
+                .set_detail(reason.to_string())
+                .set_hint(hint)
             }
-            Self::Encrypt { reason, .. } | Self::Nonce(reason) => {
-                ErrorReport::new(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, message, "supabase_vault")
-                    .set_detail(reason.to_string())
-            }
+            Self::Encrypt { reason, .. } | Self::Nonce(reason) => ErrorReport::new(
+                PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+                message,
+                "supabase_vault",
+            )
+            .set_detail(reason.to_string()),
         }
     }
 }

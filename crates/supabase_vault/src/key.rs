@@ -99,7 +99,10 @@ fn default_script_path() -> CString {
     // filled before loading libraries; get_share_path writes at most
     // MAXPGPATH bytes, NUL included, into `share_dir`, which is that size.
     let share_dir = unsafe {
-        pg_sys::get_share_path((&raw const pg_sys::my_exec_path).cast(), share_dir.as_mut_ptr());
+        pg_sys::get_share_path(
+            (&raw const pg_sys::my_exec_path).cast(),
+            share_dir.as_mut_ptr(),
+        );
         CStr::from_ptr(share_dir.as_ptr())
     };
     let mut path = PathBuf::from(OsStr::from_bytes(share_dir.to_bytes()));
@@ -124,7 +127,10 @@ fn data_directory() -> Option<PathBuf> {
 }
 
 fn load_secrets_key() -> Result<SecretsKey, KeyLoadFailure> {
-    let script = GETKEY_SCRIPT.get().filter(|s| !s.is_empty()).ok_or(KeyLoadFailure::NoScript)?;
+    let script = GETKEY_SCRIPT
+        .get()
+        .filter(|s| !s.is_empty())
+        .ok_or(KeyLoadFailure::NoScript)?;
     let script = PathBuf::from(OsStr::from_bytes(script.as_bytes()));
     let root_key = run_getkey_script(&script, data_directory().as_deref())?;
     SecretsKey::derive(&root_key).map_err(KeyLoadFailure::Unusable)
@@ -132,16 +138,24 @@ fn load_secrets_key() -> Result<SecretsKey, KeyLoadFailure> {
 
 /// Runs the getkey program and parses its output. Its stderr goes to the
 /// server's stderr (the log); its stdout is wiped once parsed.
-fn run_getkey_script(script: &Path, data_dir: Option<&Path>) -> Result<Zeroizing<[u8; 32]>, KeyLoadFailure> {
+fn run_getkey_script(
+    script: &Path,
+    data_dir: Option<&Path>,
+) -> Result<Zeroizing<[u8; 32]>, KeyLoadFailure> {
     let mut command = Command::new(script);
-    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit());
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
     if let Some(dir) = data_dir {
         // The postmaster's own PGDATA may be a config directory (Debian's
         // pg_ctlcluster passes /etc/postgresql/...); the script wants the data
         // directory.
         command.env("PGDATA", dir);
     }
-    let output = command.output().map_err(|e| KeyLoadFailure::NotStarted(e.kind().to_string()))?;
+    let output = command
+        .output()
+        .map_err(|e| KeyLoadFailure::NotStarted(e.kind().to_string()))?;
     let stdout = Zeroizing::new(output.stdout);
     if !output.status.success() {
         return Err(KeyLoadFailure::Failed(match output.status.code() {
