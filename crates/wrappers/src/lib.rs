@@ -1,1 +1,49 @@
-//! placeholder, replaced by the crate's real code
+//! `wrappers`: a Postgres extension that runs WebAssembly foreign data
+//! wrappers built against `supabase:wrappers` 0.1.0 or 0.2.0 (such as
+//! `clerk_fdw.wasm`), compatible with Supabase's own host.
+//!
+//! Layout: `model` (version-neutral values), `host/*` (one file per WIT
+//! interface), `bindings/{v1,v2}` (generated bindings and conversions),
+//! `package` (loading and verifying packages), `runtime` (wasmtime) — none
+//! of which touch Postgres — and `fdw`, `convert`, `services`, `error`, the
+//! Postgres side.
+
+mod bindings;
+mod convert;
+mod error;
+mod fdw;
+mod host;
+mod model;
+mod package;
+mod runtime;
+mod services;
+
+pgrx::pg_module_magic!(name, version);
+
+pgrx::extension_sql!(
+    r#"
+create table if not exists wrappers_fdw_stats (
+  fdw_name text not null primary key,
+  create_times bigint null,
+  rows_in bigint null,
+  rows_out bigint null,
+  bytes_in bigint null,
+  bytes_out bigint null,
+  metadata jsonb null,
+  created_at timestamptz not null default timezone('utc'::text, now()),
+  updated_at timestamptz not null default timezone('utc'::text, now())
+);
+comment on table wrappers_fdw_stats is 'Wrappers Foreign Data Wrapper statistics';
+grant select, insert, update on wrappers_fdw_stats to public;
+"#,
+    name = "wrappers_fdw_stats",
+    bootstrap
+);
+
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec![]
+    }
+}

@@ -1,0 +1,296 @@
+//! `WasmFdw`: the framework's `ForeignDataWrapper` for Wasm guests, i.e.
+//! the SQL functions `wasm_fdw_handler`, `wasm_fdw_validator` and
+//! `wasm_fdw_meta`. Postgres values are converted here (`crate::convert`);
+//! everything about the guest itself lives in `crate::runtime`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use pgrx::pg_sys;
+use supabase_wrappers::prelude::*;
+
+use crate::convert;
+use crate::error::{HostError, HostResult};
+use crate::host::http::HttpConfig;
+use crate::host::HostState;
+use crate::model::{self, ImportListType, ImportStmt, RowData};
+use crate::package;
+use crate::runtime::{self, GuestInstance};
+use crate::services::PgServices;
+
+/// Downloaded packages, relative to the data directory (the backend's cwd).
+const CACHE_DIR: &str = "wasm_fdw_cache";
+
+#[wrappers_fdw(
+    version = "0.1.5",
+    author = "Clerk Wrapper",
+    website = "https://github.com/supabase/wrappers/tree/main/wrappers/src/fdw/wasm_fdw",
+    error_type = "HostError"
+)]
+pub(crate) struct WasmFdw {
+    guest: GuestInstance,
+    /// Postgres type of each target column of the current scan.
+    target_oids: Vec<pg_sys::Oid>,
+}
+
+fn required<'a>(opts: &'a HashMap<String, String>, name: &'static str) -> HostResult<&'a str> {
+    opts.get(name)
+        .map(String::as_str)
+        .ok_or(HostError::MissingOption(name))
+}
+
+fn number_option(opts: &HashMap<String, String>, name: &str, default: u64) -> HostResult<u64> {
+    match opts.get(name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| HostError::InvalidOption {
+                name: name.to_owned(),
+                reason: format!("\"{v}\" is not a positive integer"),
+                hint: format!("set {name} to a whole number, e.g. {default}"),
+            }),
+    }
+}
+
+fn http_config(opts: &HashMap<String, String>) -> HostResult<HttpConfig> {
+    let d = HttpConfig::default();
+    Ok(HttpConfig {
+        connect_timeout_ms: number_option(opts, "http_connect_timeout_ms", d.connect_timeout_ms)?,
+        request_timeout_ms: number_option(opts, "http_timeout_ms", d.request_timeout_ms)?,
+        max_response_bytes: number_option(opts, "http_max_response_bytes", d.max_response_bytes)?,
+    })
+}
+
+/// Checks what can be checked without loading the package.
+fn validate_server_options(opts: &HashMap<String, String>) -> HostResult<()> {
+    let url = required(opts, "fdw_package_url")?;
+    required(opts, "fdw_package_name")?;
+    required(opts, "fdw_package_version")?;
+    let source = package::Source::parse(url)?;
+    match (opts.get("fdw_package_checksum"), source) {
+        (Some(c), _) => {
+            package::normalize_checksum(c)?;
+        }
+        (None, package::Source::Http(_)) => {
+            return Err(HostError::MissingOption("fdw_package_checksum"))
+        }
+        (None, package::Source::File(_)) => {}
+    }
+    http_config(opts)?;
+    Ok(())
+}
+
+fn to_model_quals(quals: &[Qual]) -> (Vec<model::Qual>, bool) {
+    let mut out = Vec::with_capacity(quals.len());
+    let mut dropped = false;
+    for q in quals {
+        let value = match &q.value {
+            Value::Cell(c) => convert::to_guest(c).map(model::Value::Cell),
+            Value::Array(cells) => cells
+                .iter()
+                .map(convert::to_guest)
+                .collect::<HostResult<Vec<_>>>()
+                .map(model::Value::Array),
+        };
+        match value {
+            Ok(value) => out.push(model::Qual {
+                field: q.field.clone(),
+                operator: q.operator.clone(),
+                value,
+                use_or: q.use_or,
+                param: q.param.as_ref().map(|p| model::Param {
+                    id: p.id as u32,
+                    type_oid: p.type_oid.to_u32(),
+                }),
+            }),
+            // Postgres re-checks every qual, so one the guest cannot see is
+            // only a missed optimisation...
+            Err(_) => dropped = true,
+        }
+    }
+    (out, dropped)
+}
+
+fn to_guest_row(row: &Row) -> HostResult<RowData> {
+    let cells = row
+        .cells
+        .iter()
+        .map(|c| c.as_ref().map(convert::to_guest).transpose())
+        .collect::<HostResult<Vec<_>>>()?;
+    Ok(RowData {
+        cols: row.cols.clone(),
+        cells,
+    })
+}
+
+impl WasmFdw {
+    fn host(&mut self) -> &mut HostState {
+        self.guest.host()
+    }
+}
+
+impl ForeignDataWrapper<HostError> for WasmFdw {
+    fn new(server: ForeignServer) -> HostResult<Self> {
+        let opts = server.options;
+        validate_server_options(&opts)?;
+        let url = required(&opts, "fdw_package_url")?.to_owned();
+        let pkg = package::load(
+            &url,
+            opts.get("fdw_package_checksum").map(String::as_str),
+            Path::new(CACHE_DIR),
+        )?;
+        let http = runtime::http_client(http_config(&opts)?);
+        let host = HostState::new(opts, http, Box::new(PgServices::new()));
+        let mut guest = runtime::instantiate(&url, &pkg.sha256, &pkg.bytes, host)?;
+        guest.check_host_version()?;
+        guest.init()?;
+        Ok(WasmFdw {
+            guest,
+            target_oids: Vec::new(),
+        })
+    }
+
+    fn begin_scan(
+        &mut self,
+        quals: &[Qual],
+        columns: &[Column],
+        sorts: &[Sort],
+        limit: &Option<Limit>,
+        options: &HashMap<String, String>,
+    ) -> HostResult<()> {
+        let (quals, dropped) = to_model_quals(quals);
+        let host = self.host();
+        host.table_opts = options.clone();
+        host.quals = quals;
+        host.columns = columns
+            .iter()
+            .map(|c| model::Column {
+                name: c.name.clone(),
+                num: c.num as u32,
+                type_oid: convert::type_oid_of(c.type_oid),
+            })
+            .collect();
+        host.sorts = sorts
+            .iter()
+            .map(|s| model::Sort {
+                field: s.field.clone(),
+                field_no: s.field_no as u32,
+                reversed: s.reversed,
+                nulls_first: s.nulls_first,
+                collate: s.collate.clone(),
+            })
+            .collect();
+        // ...but a limit is only safe when the guest sees every qual
+        host.limit = if dropped {
+            None
+        } else {
+            limit.as_ref().map(|l| model::Limit {
+                count: l.count,
+                offset: l.offset,
+            })
+        };
+        self.target_oids = columns.iter().map(|c| c.type_oid).collect();
+        self.guest.begin_scan()
+    }
+
+    fn iter_scan(&mut self, row: &mut Row) -> HostResult<Option<()>> {
+        if self.guest.iter_scan()?.is_none() {
+            return Ok(None);
+        }
+        let data = std::mem::take(&mut self.host().row);
+        if data.cells.len() != self.target_oids.len() {
+            return Err(HostError::Guest {
+                message: format!(
+                    "the wasm guest returned {} cells for {} target columns",
+                    data.cells.len(),
+                    self.target_oids.len()
+                ),
+                hint: None,
+            });
+        }
+        for ((name, cell), oid) in data.cols.into_iter().zip(data.cells).zip(&self.target_oids) {
+            let cell = match cell {
+                Some(c) => Some(convert::from_guest(c, &name, *oid)?),
+                None => None,
+            };
+            row.push(&name, cell);
+        }
+        Ok(Some(()))
+    }
+
+    fn re_scan(&mut self) -> HostResult<()> {
+        self.guest.re_scan()
+    }
+
+    fn end_scan(&mut self) -> HostResult<()> {
+        let r = self.guest.end_scan();
+        self.host().flush_stats();
+        r
+    }
+
+    fn begin_modify(&mut self, options: &HashMap<String, String>) -> HostResult<()> {
+        self.host().table_opts = options.clone();
+        self.guest.begin_modify()
+    }
+
+    fn insert(&mut self, row: &Row) -> HostResult<()> {
+        self.host().row = to_guest_row(row)?;
+        self.guest.insert()
+    }
+
+    fn update(&mut self, rowid: &Cell, new_row: &Row) -> HostResult<()> {
+        let id = convert::to_guest(rowid)?;
+        self.host().row = to_guest_row(new_row)?;
+        self.guest.update(&id)
+    }
+
+    fn delete(&mut self, rowid: &Cell) -> HostResult<()> {
+        let id = convert::to_guest(rowid)?;
+        self.guest.delete(&id)
+    }
+
+    fn end_modify(&mut self) -> HostResult<()> {
+        let r = self.guest.end_modify();
+        self.host().flush_stats();
+        r
+    }
+
+    fn import_foreign_schema(
+        &mut self,
+        stmt: ImportForeignSchemaStmt,
+    ) -> HostResult<Vec<String>> {
+        self.host().import_opts = stmt.options.clone();
+        let model_stmt = ImportStmt {
+            server_name: stmt.server_name,
+            remote_schema: stmt.remote_schema,
+            local_schema: stmt.local_schema,
+            list_type: match stmt.list_type {
+                ImportSchemaType::FdwImportSchemaAll => ImportListType::All,
+                ImportSchemaType::FdwImportSchemaLimitTo => ImportListType::LimitTo,
+                ImportSchemaType::FdwImportSchemaExcept => ImportListType::Except,
+            },
+            table_list: stmt.table_list,
+        };
+        let r = self.guest.import_foreign_schema(&model_stmt);
+        self.host().flush_stats();
+        r
+    }
+
+    fn validator(options: Vec<Option<String>>, catalog: Option<pg_sys::Oid>) -> HostResult<()> {
+        if catalog != Some(FOREIGN_SERVER_RELATION_ID) {
+            return Ok(());
+        }
+        let opts: HashMap<String, String> = options
+            .into_iter()
+            .flatten()
+            .filter_map(|kv| {
+                kv.split_once('=')
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            })
+            .collect();
+        validate_server_options(&opts)
+    }
+}

@@ -1,0 +1,208 @@
+//! The host side of the `supabase:wrappers` interfaces, version-neutral.
+//!
+//! One file per interface (`http`, `jwt`, `stats`, `time`, `utils`); the
+//! `types` resources (context, options, row, column, qual, sort, limit) read
+//! the per-call state kept in [`HostState`]. The generated bindings in
+//! `crate::bindings::{v1, v2}` only convert types and delegate here. Nothing
+//! in this module touches Postgres directly: what needs a backend (vault,
+//! stats, settings, log levels) goes through the [`Services`] trait.
+
+pub mod http;
+pub mod jwt;
+pub mod stats;
+pub mod time;
+pub mod utils;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::model::{Column, Limit, Metric, OptionsKind, Qual, RowData, Sort};
+
+/// Levels of `utils.report-*` that return to the guest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportLevel {
+    Info,
+    Notice,
+    Warning,
+}
+
+/// What the host needs from the database it runs in.
+pub trait Services {
+    /// `get-vault-secret`: by id (a UUID) else by name.
+    fn vault_secret(&mut self, id_or_name: &str) -> Option<String>;
+    fn vault_secret_by_name(&mut self, name: &str) -> Option<String>;
+    fn query_setting(&mut self, name: &str) -> Option<String>;
+    fn inc_stats(&mut self, fdw_name: &str, metric: Metric, inc: i64);
+    fn get_metadata(&mut self, fdw_name: &str) -> Option<String>;
+    fn set_metadata(&mut self, fdw_name: &str, metadata: Option<String>);
+    fn report(&mut self, level: ReportLevel, msg: &str);
+    /// Gives query cancel and statement_timeout a chance while the host
+    /// waits (sleep, HTTP retries).
+    fn check_for_interrupts(&mut self);
+}
+
+/// Marker types the generated bindings use for `Resource<T>`; a handle's rep
+/// is the index of the element it stands for (0 for singletons).
+pub struct ContextRes;
+pub struct OptionsRes;
+pub struct RowRes;
+pub struct ColumnRes;
+pub struct QualRes;
+pub struct SortRes;
+pub struct LimitRes;
+
+/// Trap raised by the host; the message is safe to show (no secrets).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct HostTrap(pub String);
+
+pub type HostResult<T> = Result<T, HostTrap>;
+
+/// Everything one guest instance can see, for the duration of that instance.
+pub struct HostState {
+    pub server_opts: HashMap<String, String>,
+    pub table_opts: HashMap<String, String>,
+    pub import_opts: HashMap<String, String>,
+    pub columns: Vec<Column>,
+    pub quals: Vec<Qual>,
+    pub sorts: Vec<Sort>,
+    pub limit: Option<Limit>,
+    /// The row of the current `iter-scan` (filled by the guest) or of the
+    /// current `insert`/`update` (read by the guest).
+    pub row: RowData,
+    pub http: Arc<http::HttpClient>,
+    pub services: Box<dyn Services>,
+    /// Values that must never leave the host in a message.
+    secrets: Vec<String>,
+    /// Set by `utils.report-error`; the call then traps and the host raises
+    /// this message as the ERROR.
+    pub reported_error: Option<String>,
+    /// `inc-stats` calls, summed per (fdw, metric) and written once at the
+    /// end of a scan, modify or import instead of once per call.
+    pub pending_stats: Vec<(String, Metric, i64)>,
+}
+
+impl HostState {
+    pub fn new(
+        server_opts: HashMap<String, String>,
+        http: Arc<http::HttpClient>,
+        services: Box<dyn Services>,
+    ) -> Self {
+        let secrets = server_opts
+            .iter()
+            .filter(|(k, _)| is_secret_option(k))
+            .map(|(_, v)| v.clone())
+            .collect();
+        HostState {
+            server_opts,
+            table_opts: HashMap::new(),
+            import_opts: HashMap::new(),
+            columns: Vec::new(),
+            quals: Vec::new(),
+            sorts: Vec::new(),
+            limit: None,
+            row: RowData::default(),
+            http,
+            services,
+            secrets,
+            reported_error: None,
+            pending_stats: Vec::new(),
+        }
+    }
+
+    pub fn options(&self, kind: OptionsKind) -> &HashMap<String, String> {
+        match kind {
+            OptionsKind::Server => &self.server_opts,
+            OptionsKind::Table => &self.table_opts,
+            OptionsKind::ImportSchema => &self.import_opts,
+        }
+    }
+
+    pub fn remember_secret(&mut self, secret: &str) {
+        if !self.secrets.iter().any(|s| s == secret) {
+            self.secrets.push(secret.to_owned());
+        }
+    }
+
+    /// Replaces every known secret in `msg` (guest errors, transport errors,
+    /// reports) so that no key reaches a log line or an ERROR.
+    pub fn mask(&self, msg: &str) -> String {
+        let mut out = msg.to_owned();
+        for s in &self.secrets {
+            // very short values would mask ordinary words; they are no keys
+            if s.len() >= 6 {
+                out = out.replace(s.as_str(), "<redacted>");
+            }
+        }
+        out
+    }
+
+    pub fn column(&self, index: u32) -> HostResult<&Column> {
+        self.columns
+            .get(index as usize)
+            .ok_or_else(|| HostTrap(format!("column index {index} is out of range")))
+    }
+
+    pub fn qual(&self, index: u32) -> HostResult<&Qual> {
+        self.quals
+            .get(index as usize)
+            .ok_or_else(|| HostTrap(format!("qual index {index} is out of range")))
+    }
+
+    pub fn sort(&self, index: u32) -> HostResult<&Sort> {
+        self.sorts
+            .get(index as usize)
+            .ok_or_else(|| HostTrap(format!("sort index {index} is out of range")))
+    }
+
+    pub fn get_limit(&self) -> HostResult<Limit> {
+        self.limit
+            .ok_or_else(|| HostTrap("the query has no limit".to_owned()))
+    }
+
+    /// Writes the summed stats through the database services.
+    pub fn flush_stats(&mut self) {
+        for (name, metric, inc) in std::mem::take(&mut self.pending_stats) {
+            self.services.inc_stats(&name, metric, inc);
+        }
+    }
+
+    /// `row.push` from the guest: one cell per target column, no more.
+    pub fn push_cell(&mut self, cell: Option<crate::model::Cell>) -> HostResult<()> {
+        let idx = self.row.cells.len();
+        let Some(col) = self.columns.get(idx) else {
+            return Err(HostTrap(format!(
+                "the guest pushed more cells than the {} target columns",
+                self.columns.len()
+            )));
+        };
+        self.row.cols.push(col.name.clone());
+        self.row.cells.push(cell);
+        Ok(())
+    }
+}
+
+/// Server options whose value is a credential: never shown anywhere.
+pub fn is_secret_option(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    if n.ends_with("_id") || n.starts_with("fdw_package_") {
+        return false;
+    }
+    ["key", "secret", "token", "password", "passwd", "credential"]
+        .iter()
+        .any(|w| n.contains(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_key_is_secret_but_its_vault_id_is_not() {
+        assert!(is_secret_option("api_key"));
+        assert!(is_secret_option("client_secret"));
+        assert!(!is_secret_option("api_key_id"));
+        assert!(!is_secret_option("fdw_package_checksum"));
+        assert!(!is_secret_option("api_url"));
+    }
+}

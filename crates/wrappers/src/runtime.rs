@@ -1,0 +1,313 @@
+//! The wasmtime side: one engine per backend, components compiled once per
+//! package checksum, and a guest instance (store + bindings) per FDW
+//! instance. Guest `err(...)`, traps and `report-error` stay distinct.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use wasmtime::component::{Component, HasSelf, Linker, Resource};
+use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder};
+
+use crate::bindings::{v1, v2};
+use crate::error::{HostError, HostResult};
+use crate::host::{ContextRes, HostState, RowRes};
+use crate::model::{Cell, ImportStmt};
+
+/// The version this host reports to guests. Every published guest asks for
+/// `^0.1.0`, so it stays in the 0.1 line (as Supabase's host does).
+pub const HOST_VERSION: &str = "0.1.5";
+
+/// Memory a guest may grow to.
+const GUEST_MEMORY_BYTES: usize = 512 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WitVersion {
+    V1,
+    V2,
+}
+
+struct Runtime {
+    engine: Engine,
+    linker_v1: Linker<StoreData>,
+    linker_v2: Linker<StoreData>,
+    /// sha256 of the package -> compiled component and its WIT version
+    components: HashMap<String, (Component, WitVersion)>,
+}
+
+/// What a store holds: the host state plus wasmtime's resource limits.
+pub struct StoreData {
+    pub host: HostState,
+    limits: StoreLimits,
+}
+
+thread_local! {
+    static RUNTIME: RefCell<Option<Runtime>> = const { RefCell::new(None) };
+}
+
+fn trap_err(e: wasmtime::Error) -> HostError {
+    HostError::Trap(format!("{e:#}"))
+}
+
+fn new_runtime() -> HostResult<Runtime> {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    let engine = Engine::new(&config).map_err(trap_err)?;
+    let mut linker_v1 = Linker::new(&engine);
+    v1::Wrappers::add_to_linker::<StoreData, HasSelf<HostState>>(&mut linker_v1, |d| &mut d.host)
+        .map_err(trap_err)?;
+    let mut linker_v2 = Linker::new(&engine);
+    v2::Wrappers::add_to_linker::<StoreData, HasSelf<HostState>>(&mut linker_v2, |d| &mut d.host)
+        .map_err(trap_err)?;
+    Ok(Runtime {
+        engine,
+        linker_v1,
+        linker_v2,
+        components: HashMap::new(),
+    })
+}
+
+/// Which WIT version a component exports `routines` from.
+fn detect_version(engine: &Engine, component: &Component) -> Option<WitVersion> {
+    let ty = component.component_type();
+    let mut found = None;
+    for (name, _) in ty.exports(engine) {
+        if name == "supabase:wrappers/routines@0.2.0" {
+            return Some(WitVersion::V2);
+        }
+        if name == "supabase:wrappers/routines@0.1.0" {
+            found = Some(WitVersion::V1);
+        }
+    }
+    found
+}
+
+enum Bindings {
+    V1(v1::Wrappers),
+    V2(v2::Wrappers),
+}
+
+/// One instantiated guest.
+pub struct GuestInstance {
+    store: Store<StoreData>,
+    bindings: Bindings,
+}
+
+/// Instantiates `bytes` (whose sha256 is `sha256`), compiling it only the
+/// first time this backend sees that checksum.
+pub fn instantiate(url: &str, sha256: &str, bytes: &[u8], host: HostState) -> HostResult<GuestInstance> {
+    RUNTIME.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(new_runtime()?);
+        }
+        let Some(rt) = slot.as_mut() else {
+            return Err(HostError::Trap("wasm runtime unavailable".into()));
+        };
+        if !rt.components.contains_key(sha256) {
+            let invalid = |reason: String| HostError::InvalidComponent {
+                url: url.to_owned(),
+                reason,
+            };
+            let component =
+                Component::new(&rt.engine, bytes).map_err(|e| invalid(format!("{e}")))?;
+            let version = detect_version(&rt.engine, &component).ok_or_else(|| {
+                invalid("it exports no supabase:wrappers/routines interface (0.1.0 or 0.2.0)".into())
+            })?;
+            rt.components.insert(sha256.to_owned(), (component, version));
+        }
+        let Some((component, version)) = rt.components.get(sha256) else {
+            return Err(HostError::Trap("component cache miss".into()));
+        };
+        let data = StoreData {
+            host,
+            limits: StoreLimitsBuilder::new()
+                .memory_size(GUEST_MEMORY_BYTES)
+                .build(),
+        };
+        let mut store = Store::new(&rt.engine, data);
+        store.limiter(|d| &mut d.limits);
+        let link_err = |e: wasmtime::Error| HostError::InvalidComponent {
+            url: url.to_owned(),
+            reason: format!("{e:#}"),
+        };
+        let bindings = match version {
+            WitVersion::V1 => Bindings::V1(
+                v1::Wrappers::instantiate(&mut store, component, &rt.linker_v1).map_err(link_err)?,
+            ),
+            WitVersion::V2 => Bindings::V2(
+                v2::Wrappers::instantiate(&mut store, component, &rt.linker_v2).map_err(link_err)?,
+            ),
+        };
+        Ok(GuestInstance { store, bindings })
+    })
+}
+
+/// Calls one `routines` export on whichever version the guest speaks.
+macro_rules! call {
+    ($self:ident, $method:ident $(, $arg:expr)*) => {{
+        let GuestInstance { store, bindings } = &mut *$self;
+        let r = match bindings {
+            Bindings::V1(b) => b.supabase_wrappers_routines().$method(&mut *store $(, $arg)*),
+            Bindings::V2(b) => b.supabase_wrappers_routines().$method(&mut *store $(, $arg)*),
+        };
+        $self.finish(r)
+    }};
+}
+
+fn ctx() -> Resource<ContextRes> {
+    Resource::new_borrow(0)
+}
+
+fn row() -> Resource<RowRes> {
+    Resource::new_borrow(0)
+}
+
+impl GuestInstance {
+    pub fn host(&mut self) -> &mut HostState {
+        &mut self.store.data_mut().host
+    }
+
+    /// Maps a guest call's outcome: a trap (or `report-error`) first, then
+    /// the guest's own `err(...)`; every message is masked.
+    fn finish<T>(&mut self, r: wasmtime::Result<Result<T, String>>) -> HostResult<T> {
+        let host = &mut self.store.data_mut().host;
+        match r {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(msg)) => Err(HostError::guest(&host.mask(&msg))),
+            Err(trap) => match host.reported_error.take() {
+                Some(msg) => Err(HostError::guest(&msg)),
+                None => Err(HostError::Trap(host.mask(&format!("{trap:#}")))),
+            },
+        }
+    }
+
+    pub fn host_version_requirement(&mut self) -> HostResult<String> {
+        let r = match &self.bindings {
+            Bindings::V1(b) => b
+                .supabase_wrappers_routines()
+                .call_host_version_requirement(&mut self.store),
+            Bindings::V2(b) => b
+                .supabase_wrappers_routines()
+                .call_host_version_requirement(&mut self.store),
+        };
+        self.finish(r.map(Ok))
+    }
+
+    /// Checks the guest's `host-version-requirement` against [`HOST_VERSION`].
+    pub fn check_host_version(&mut self) -> HostResult<()> {
+        let requirement = self.host_version_requirement()?;
+        let req = semver::VersionReq::parse(&requirement).map_err(|e| HostError::VersionMismatch {
+            host: HOST_VERSION.into(),
+            requirement: format!("{requirement} (unparsable: {e})"),
+        })?;
+        let host = semver::Version::parse(HOST_VERSION).map_err(|e| HostError::Trap(e.to_string()))?;
+        if req.matches(&host) {
+            Ok(())
+        } else {
+            Err(HostError::VersionMismatch {
+                host: HOST_VERSION.into(),
+                requirement,
+            })
+        }
+    }
+
+    pub fn init(&mut self) -> HostResult<()> {
+        call!(self, call_init, ctx())
+    }
+
+    pub fn begin_scan(&mut self) -> HostResult<()> {
+        call!(self, call_begin_scan, ctx())
+    }
+
+    /// One row into `host().row`, or `None` at the end.
+    pub fn iter_scan(&mut self) -> HostResult<Option<u32>> {
+        self.host().row = Default::default();
+        call!(self, call_iter_scan, ctx(), row())
+    }
+
+    pub fn re_scan(&mut self) -> HostResult<()> {
+        call!(self, call_re_scan, ctx())
+    }
+
+    pub fn end_scan(&mut self) -> HostResult<()> {
+        call!(self, call_end_scan, ctx())
+    }
+
+    pub fn begin_modify(&mut self) -> HostResult<()> {
+        call!(self, call_begin_modify, ctx())
+    }
+
+    pub fn insert(&mut self) -> HostResult<()> {
+        call!(self, call_insert, ctx(), row())
+    }
+
+    pub fn update(&mut self, rowid: &Cell) -> HostResult<()> {
+        let conv = |e: crate::host::HostTrap| HostError::conversion(e.0);
+        let GuestInstance { store, bindings } = &mut *self;
+        let r = match bindings {
+            Bindings::V1(b) => {
+                let id = v1::cell_to_wit(rowid).map_err(conv)?;
+                b.supabase_wrappers_routines().call_update(&mut *store, ctx(), &id, row())
+            }
+            Bindings::V2(b) => {
+                let id = v2::cell_to_wit(rowid).map_err(conv)?;
+                b.supabase_wrappers_routines().call_update(&mut *store, ctx(), &id, row())
+            }
+        };
+        self.finish(r)
+    }
+
+    pub fn delete(&mut self, rowid: &Cell) -> HostResult<()> {
+        let conv = |e: crate::host::HostTrap| HostError::conversion(e.0);
+        let GuestInstance { store, bindings } = &mut *self;
+        let r = match bindings {
+            Bindings::V1(b) => {
+                let id = v1::cell_to_wit(rowid).map_err(conv)?;
+                b.supabase_wrappers_routines().call_delete(&mut *store, ctx(), &id)
+            }
+            Bindings::V2(b) => {
+                let id = v2::cell_to_wit(rowid).map_err(conv)?;
+                b.supabase_wrappers_routines().call_delete(&mut *store, ctx(), &id)
+            }
+        };
+        self.finish(r)
+    }
+
+    pub fn end_modify(&mut self) -> HostResult<()> {
+        call!(self, call_end_modify, ctx())
+    }
+
+    pub fn import_foreign_schema(&mut self, stmt: &ImportStmt) -> HostResult<Vec<String>> {
+        let GuestInstance { store, bindings } = &mut *self;
+        let r = match bindings {
+            Bindings::V1(_) => {
+                return Err(HostError::Guest {
+                    message: "import foreign schema is not supported by this wasm package".into(),
+                    hint: Some("it implements supabase:wrappers@0.1.0; create the foreign tables by hand".into()),
+                })
+            }
+            Bindings::V2(b) => b.supabase_wrappers_routines().call_import_foreign_schema(
+                &mut *store,
+                ctx(),
+                &v2::import_stmt_to_wit(stmt),
+            ),
+        };
+        self.finish(r)
+    }
+}
+
+/// Shared HTTP clients, one per distinct configuration (i.e. per server
+/// settings) per backend, so keep-alive connections survive across queries.
+pub fn http_client(config: crate::host::http::HttpConfig) -> Arc<crate::host::http::HttpClient> {
+    thread_local! {
+        static CLIENTS: RefCell<HashMap<crate::host::http::HttpConfig, Arc<crate::host::http::HttpClient>>> =
+            RefCell::new(HashMap::new());
+    }
+    CLIENTS.with(|c| {
+        c.borrow_mut()
+            .entry(config.clone())
+            .or_insert_with(|| Arc::new(crate::host::http::HttpClient::new(config)))
+            .clone()
+    })
+}

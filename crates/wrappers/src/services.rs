@@ -1,0 +1,175 @@
+//! [`Services`] for a real backend: vault lookups, settings, stats and
+//! reports through SPI and ereport, in the calling role and transaction.
+
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+use pgrx::spi::Spi;
+use pgrx::PgSqlErrorCode;
+
+use crate::host::{ReportLevel, Services};
+use crate::model::Metric;
+
+pub struct PgServices {
+    /// `schema.wrappers_fdw_stats` once found; `Some(None)` = not usable.
+    stats_table: Option<Option<String>>,
+    warned_stats: bool,
+}
+
+impl PgServices {
+    pub fn new() -> Self {
+        PgServices {
+            stats_table: None,
+            warned_stats: false,
+        }
+    }
+
+    /// The stats table, if this role may write it and the transaction may
+    /// write at all; checked first so that a failure is a warning, not an
+    /// aborted query.
+    fn writable_stats_table(&mut self) -> Option<String> {
+        // SAFETY: XactReadOnly is a plain global of the backend, read here on
+        // the backend's own thread.
+        if unsafe { pg_sys::XactReadOnly } {
+            return None;
+        }
+        if self.stats_table.is_none() {
+            let found = Spi::get_one::<String>(
+                "select format('%I.wrappers_fdw_stats', n.nspname)
+                   from pg_extension e join pg_namespace n on n.oid = e.extnamespace
+                  where e.extname = 'wrappers'
+                    and to_regclass(format('%I.wrappers_fdw_stats', n.nspname)) is not null
+                    and has_table_privilege(format('%I.wrappers_fdw_stats', n.nspname), 'insert, update, select')",
+            )
+            .ok()
+            .flatten();
+            self.stats_table = Some(found);
+        }
+        let table = self.stats_table.clone().flatten();
+        if table.is_none() && !self.warned_stats {
+            self.warned_stats = true;
+            self.report(
+                ReportLevel::Warning,
+                "wasm fdw stats are not recorded: wrappers_fdw_stats is missing or not writable by this role",
+            );
+        }
+        table
+    }
+}
+
+impl Default for PgServices {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn vault_installed() -> bool {
+    Spi::get_one::<bool>("select to_regclass('vault.decrypted_secrets') is not null")
+        .ok()
+        .flatten()
+        .unwrap_or(false)
+}
+
+impl Services for PgServices {
+    fn vault_secret(&mut self, id_or_name: &str) -> Option<String> {
+        if !vault_installed() {
+            return None;
+        }
+        let is_uuid = id_or_name.len() == 36
+            && id_or_name
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == '-');
+        if is_uuid {
+            let found = Spi::get_one_with_args::<String>(
+                "select decrypted_secret from vault.decrypted_secrets
+                  where id = $1::uuid or key_id = $1::uuid limit 1",
+                &[id_or_name.into()],
+            )
+            .ok()
+            .flatten();
+            if found.is_some() {
+                return found;
+            }
+        }
+        self.vault_secret_by_name(id_or_name)
+    }
+
+    fn vault_secret_by_name(&mut self, name: &str) -> Option<String> {
+        if !vault_installed() {
+            return None;
+        }
+        Spi::get_one_with_args::<String>(
+            "select decrypted_secret from vault.decrypted_secrets where name = $1 limit 1",
+            &[name.into()],
+        )
+        .ok()
+        .flatten()
+    }
+
+    fn query_setting(&mut self, name: &str) -> Option<String> {
+        Spi::get_one_with_args::<String>("select current_setting($1, true)", &[name.into()])
+            .ok()
+            .flatten()
+    }
+
+    fn inc_stats(&mut self, fdw_name: &str, metric: Metric, inc: i64) {
+        let Some(table) = self.writable_stats_table() else {
+            return;
+        };
+        let col = metric.column();
+        let sql = format!(
+            "insert into {table} as s (fdw_name, {col}) values ($1, $2)
+             on conflict (fdw_name) do update
+               set {col} = coalesce(s.{col}, 0) + excluded.{col},
+                   updated_at = timezone('utc', now())"
+        );
+        if let Err(e) = Spi::run_with_args(&sql, &[fdw_name.into(), inc.into()]) {
+            self.report(ReportLevel::Warning, &format!("wasm fdw stats not recorded: {e}"));
+        }
+    }
+
+    fn get_metadata(&mut self, fdw_name: &str) -> Option<String> {
+        let table = self.writable_stats_table()?;
+        Spi::get_one_with_args::<String>(
+            &format!("select metadata::text from {table} where fdw_name = $1"),
+            &[fdw_name.into()],
+        )
+        .ok()
+        .flatten()
+    }
+
+    fn set_metadata(&mut self, fdw_name: &str, metadata: Option<String>) {
+        let Some(table) = self.writable_stats_table() else {
+            return;
+        };
+        let json = metadata.and_then(|m| match serde_json::from_str::<serde_json::Value>(&m) {
+            Ok(v) => Some(v.to_string()),
+            Err(_) => {
+                self.report(ReportLevel::Warning, "wasm fdw metadata ignored: it is not valid JSON");
+                None
+            }
+        });
+        let sql = format!(
+            "insert into {table} as s (fdw_name, metadata) values ($1, $2::jsonb)
+             on conflict (fdw_name) do update
+               set metadata = excluded.metadata, updated_at = timezone('utc', now())"
+        );
+        if let Err(e) = Spi::run_with_args(&sql, &[fdw_name.into(), json.into()]) {
+            self.report(ReportLevel::Warning, &format!("wasm fdw metadata not recorded: {e}"));
+        }
+    }
+
+    fn report(&mut self, level: ReportLevel, msg: &str) {
+        let (level, code) = match level {
+            ReportLevel::Info => (PgLogLevel::INFO, PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION),
+            ReportLevel::Notice => (PgLogLevel::NOTICE, PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION),
+            ReportLevel::Warning => (PgLogLevel::WARNING, PgSqlErrorCode::ERRCODE_WARNING),
+        };
+        ErrorReport::new(code, msg.to_owned(), "wasm_fdw")
+            .set_detail("Wrappers")
+            .report(level);
+    }
+
+    fn check_for_interrupts(&mut self) {
+        pgrx::check_for_interrupts!();
+    }
+}
