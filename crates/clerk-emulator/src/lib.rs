@@ -1,1 +1,77 @@
-//! placeholder, replaced by the crate's real code
+//! `clerk-emulator`: a local stand-in for Clerk's Backend API (BAPI), used
+//! by the demo, the end-to-end SQL tests and the benchmarks.
+//!
+//! It follows the 2026-05-12 spec (`shared/clerk-api`): bearer auth on every
+//! `/v1` route, Clerk's `ClerkErrors` bodies, the three list envelopes,
+//! `limit`/`offset`/`order_by` with a total and stable order, and the
+//! documented filters, over deterministic seeded data of any size.
+//!
+//! Layout: one module per Clerk resource (`users`, `organizations`,
+//! `memberships`), each exposing `routes()`; the shared pieces are `params`
+//! (query parsing and validation), `listing` (ordering and paging),
+//! `envelope`, `error`, `auth`, `admin` (request counters) and `seed`
+//! (deterministic generation).
+
+#![forbid(unsafe_code)]
+
+pub mod admin;
+pub mod auth;
+pub mod envelope;
+pub mod error;
+pub mod listing;
+pub mod logging;
+pub mod memberships;
+pub mod organizations;
+pub mod params;
+pub mod seed;
+pub mod state;
+pub mod users;
+
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+
+pub use error::{ApiError, ApiResult};
+pub use logging::LogLevel;
+pub use state::{AppState, Config};
+
+/// The emulator's HTTP application for `config`.
+pub fn app(config: Config) -> Router {
+    router(AppState::new(config))
+}
+
+/// The HTTP application over existing state (to share it with a caller).
+pub fn router(state: AppState) -> Router {
+    let v1 = Router::new()
+        .merge(users::routes())
+        .merge(organizations::routes())
+        .method_not_allowed_fallback(method_not_allowed)
+        // Layers run outside-in in reverse order: count, then authenticate.
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_secret_key))
+        .route_layer(middleware::from_fn_with_state(state.clone(), admin::count_request));
+    Router::new()
+        .merge(v1)
+        .merge(admin::routes())
+        .fallback(unknown_route)
+        .layer(middleware::from_fn_with_state(state.clone(), logging::log_request))
+        .with_state(state)
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+/// Unknown paths: under `/v1` they are counted and authenticated first (a
+/// client without the key learns nothing about which routes exist).
+async fn unknown_route(State(state): State<AppState>, method: Method, req: Request) -> Response {
+    let path = req.uri().path();
+    if path == "/v1" || path.starts_with("/v1/") {
+        state.counters().record(method.as_str(), admin::UNMATCHED_ROUTE);
+        if let Err(error) = auth::authenticate(req.headers(), state.secret_key()) {
+            return error.into_response();
+        }
+    }
+    ApiError::UnknownRoute.into_response()
+}

@@ -1,0 +1,142 @@
+//! The one error type of the emulator and its rendering as Clerk's
+//! `ClerkErrors` body: `{"errors":[{code,message,long_message,meta}],
+//! "meta":{},"clerk_trace_id":"..."}`.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Map, Value};
+
+use crate::seed::splitmix;
+
+/// What went wrong with a request, in the vocabulary of Clerk's error index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// No `Authorization` header at all (401 `authentication_invalid`).
+    MissingAuthentication,
+    /// An `Authorization` header that is not `Bearer <key>`
+    /// (401 `authorization_header_format_invalid`).
+    AuthorizationHeaderFormat,
+    /// A bearer key that is not the instance's secret key (401 `clerk_key_invalid`).
+    /// Deliberately carries no copy of the presented key.
+    InvalidSecretKey,
+    /// A query parameter that is not of the declared type (422 `form_param_format_invalid`).
+    ParamFormat { param: &'static str, expected: &'static str },
+    /// A query parameter of the right type but an unaccepted value (422 `form_param_value_invalid`).
+    ParamValue { param: &'static str, reason: String },
+    /// An object that does not exist (404 `resource_not_found`).
+    NotFound { kind: &'static str, id: String },
+    /// A path the emulator has no route for (404 `resource_not_found`).
+    UnknownRoute,
+    /// A known path with a method it does not take (405).
+    MethodNotAllowed,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::MissingAuthentication | Self::AuthorizationHeaderFormat | Self::InvalidSecretKey => {
+                StatusCode::UNAUTHORIZED
+            }
+            Self::ParamFormat { .. } | Self::ParamValue { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::NotFound { .. } | Self::UnknownRoute => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::MissingAuthentication => "authentication_invalid",
+            Self::AuthorizationHeaderFormat => "authorization_header_format_invalid",
+            Self::InvalidSecretKey => "clerk_key_invalid",
+            Self::ParamFormat { .. } => "form_param_format_invalid",
+            Self::ParamValue { .. } => "form_param_value_invalid",
+            Self::NotFound { .. } | Self::UnknownRoute => "resource_not_found",
+            Self::MethodNotAllowed => "request_method_invalid",
+        }
+    }
+
+    fn messages(&self) -> (String, String) {
+        match self {
+            Self::MissingAuthentication => (
+                "Invalid authentication".into(),
+                "Unable to authenticate the request, you need to supply an active API key in the \
+                 Authorization header"
+                    .into(),
+            ),
+            Self::AuthorizationHeaderFormat => (
+                "Invalid Authorization header format".into(),
+                "Invalid Authorization header format. Must be 'Bearer <YOUR_API_KEY>'".into(),
+            ),
+            Self::InvalidSecretKey => (
+                "Secret Key is invalid".into(),
+                "The provided Clerk Secret Key is invalid. Make sure that your Clerk Secret Key is correct."
+                    .into(),
+            ),
+            Self::ParamFormat { param, expected } => {
+                ("is invalid".into(), format!("{param} must be {expected}"))
+            }
+            Self::ParamValue { param, reason } => ("is invalid".into(), format!("{param} {reason}")),
+            Self::NotFound { kind, id } => ("not found".into(), format!("No {kind} was found with id {id}")),
+            Self::UnknownRoute => ("not found".into(), "The requested resource was not found".into()),
+            Self::MethodNotAllowed => (
+                "method not allowed".into(),
+                "The request method is not supported for this resource".into(),
+            ),
+        }
+    }
+
+    fn meta(&self) -> Map<String, Value> {
+        let mut meta = Map::new();
+        if let Self::ParamFormat { param, .. } | Self::ParamValue { param, .. } = self {
+            meta.insert("param_name".into(), Value::String((*param).into()));
+        }
+        meta
+    }
+
+    /// The `ClerkErrors` body for this error.
+    pub fn body(&self) -> Value {
+        let (message, long_message) = self.messages();
+        json!({
+            "errors": [{
+                "code": self.code(),
+                "message": message,
+                "long_message": long_message,
+                "meta": self.meta(),
+            }],
+            "meta": {},
+            "clerk_trace_id": next_trace_id(),
+        })
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (_, long_message) = self.messages();
+        write!(f, "{} {}: {long_message}", self.status().as_u16(), self.code())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status(), axum::Json(self.body())).into_response();
+        if matches!(self, Self::MissingAuthentication | Self::AuthorizationHeaderFormat | Self::InvalidSecretKey) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+/// Trace ids look like Clerk's (32 hex digits) and are unique per process.
+fn next_trace_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("{:016x}{:016x}", splitmix(n), splitmix(!n))
+}

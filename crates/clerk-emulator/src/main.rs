@@ -1,0 +1,105 @@
+//! The `clerk-emulator` binary: parse flags, seed the instance, serve on
+//! loopback until Ctrl-C or SIGTERM.
+
+#![forbid(unsafe_code)]
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::Parser;
+use clerk_emulator::{app, Config, LogLevel};
+
+/// A local stand-in for Clerk's Backend API with deterministic seeded data.
+///
+/// Serves `/v1/users`, `/v1/users/count`, `/v1/users/{user_id}`,
+/// `/v1/organizations` and `/v1/organizations/{organization_id}` behind
+/// `Authorization: Bearer <secret key>`, plus unauthenticated admin routes:
+/// `GET /__emulator/requests`, `GET /__emulator/requests/total` and
+/// `POST /__emulator/reset`.
+#[derive(Debug, Parser)]
+#[command(name = "clerk-emulator", version)]
+struct Args {
+    /// Address to listen on (loopback by default; port 0 picks a free port)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
+    listen: SocketAddr,
+
+    /// The secret key clients must send as `Authorization: Bearer <KEY>`
+    /// (or set CLERK_EMULATOR_SECRET_KEY, which keeps it out of `ps`)
+    #[arg(long, value_name = "KEY", env = "CLERK_EMULATOR_SECRET_KEY", hide_env_values = true)]
+    secret_key: String,
+
+    /// Number of seeded users
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    users: u32,
+
+    /// Number of seeded organizations
+    #[arg(long, value_name = "M", default_value_t = 10)]
+    organizations: u32,
+
+    /// Seed of the generated data (same seed and sizes, same data)
+    #[arg(long, value_name = "S", default_value_t = 42)]
+    seed: u64,
+
+    /// Request logging on stderr: off, error (5xx only), info (one line per
+    /// request) or debug (adds query parameter names, never their values)
+    #[arg(long, value_name = "LEVEL", default_value_t = LogLevel::Info)]
+    log_level: LogLevel,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    if args.secret_key.trim().is_empty() {
+        eprintln!("clerk-emulator: option \"--secret-key\" is empty\nhint: pass a key such as sk_test_emulator");
+        return ExitCode::FAILURE;
+    }
+    let config = Config {
+        secret_key: args.secret_key,
+        users: args.users,
+        organizations: args.organizations,
+        seed: args.seed,
+        log_level: args.log_level,
+    };
+    let listener = match tokio::net::TcpListener::bind(args.listen).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!("clerk-emulator: cannot listen on \"{}\": {error}\nhint: pick a free port with --listen", args.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    let app = app(config);
+    let addr = listener.local_addr().unwrap_or(args.listen);
+    // Scripts wait for this exact line before sending requests.
+    println!("clerk-emulator listening on http://{addr}");
+    let _ = std::io::stdout().flush();
+    if let Err(error) = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await {
+        eprintln!("clerk-emulator: server error: {error}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+/// Resolves on Ctrl-C or (on Unix) SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

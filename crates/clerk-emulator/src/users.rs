@@ -1,0 +1,718 @@
+//! Users: `GET /v1/users`, `GET /v1/users/count`, `GET /v1/users/{user_id}`
+//! and the seeded `User` objects behind them (schema `User` in the spec).
+//!
+//! Every user is a pure function of `(seed, index)`. Usernames, email local
+//! parts, phone numbers and external ids end with the user's index, so the
+//! exact-match filters find their candidates without an index structure;
+//! each candidate is then regenerated and compared, so the digits are only a
+//! hint, never trusted.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::envelope;
+use crate::error::{ApiError, ApiResult};
+use crate::listing::{self, KeyValue, Page, Selection, SortCache, SortKey, Table};
+use crate::params::{IdFilter, OrderBy, OrderField, QueryParams};
+use crate::seed::{self, between, ksuid, ksuid_bytes, mix, pick, Stream, Timeline, DAY_MS, NOW_MS, START_MS};
+use crate::state::{AppState, Store};
+
+pub const ID_PREFIX: &str = "user_";
+const EMAIL_DOMAINS: &[&str] = &["example.com", "example.org", "example.net"];
+const LOCALES: &[Option<&str>] = &[Some("en-US"), Some("fr-FR"), Some("de-DE"), None];
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/users", get(list))
+        .route("/v1/users/count", get(count))
+        .route("/v1/users/{user_id}", get(get_one))
+}
+
+/// `order_by` fields of `GET /users`, in the spec's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserField {
+    CreatedAt,
+    UpdatedAt,
+    EmailAddress,
+    Web3Wallet,
+    FirstName,
+    LastName,
+    PhoneNumber,
+    Username,
+    LastActiveAt,
+    LastSignInAt,
+}
+
+impl OrderField for UserField {
+    const FIELDS: &'static [(&'static str, Self)] = &[
+        ("created_at", Self::CreatedAt),
+        ("updated_at", Self::UpdatedAt),
+        ("email_address", Self::EmailAddress),
+        ("web3wallet", Self::Web3Wallet),
+        ("first_name", Self::FirstName),
+        ("last_name", Self::LastName),
+        ("phone_number", Self::PhoneNumber),
+        ("username", Self::Username),
+        ("last_active_at", Self::LastActiveAt),
+        ("last_sign_in_at", Self::LastSignInAt),
+    ];
+}
+
+pub const DEFAULT_ORDER: OrderBy<UserField> = OrderBy { field: UserField::CreatedAt, descending: true };
+
+/// The seeded users of an instance.
+#[derive(Debug)]
+pub struct Users {
+    seed: u64,
+    count: u32,
+    timeline: Timeline,
+    sort_cache: SortCache,
+}
+
+/// The cheap scalar facts of one user, from which every field is derived.
+#[derive(Debug, Clone, Copy)]
+pub struct UserCore {
+    pub index: u32,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub last_sign_in_at: Option<i64>,
+    pub last_active_at: Option<i64>,
+    pub first_name: Option<&'static str>,
+    pub last_name: Option<&'static str>,
+    pub has_username: bool,
+    pub email_count: u8,
+    pub email_domain: &'static str,
+    pub has_phone: bool,
+    pub has_external_id: bool,
+    pub banned: bool,
+    pub locked: bool,
+    pub password_enabled: bool,
+    pub totp_enabled: bool,
+    pub backup_code_enabled: bool,
+    pub has_image: bool,
+    pub locale: Option<&'static str>,
+    pub legal_accepted: bool,
+    words: [u64; 4],
+}
+
+impl Users {
+    pub fn seeded(seed: u64, count: u32) -> Self {
+        Self {
+            seed,
+            count,
+            timeline: Timeline::new(START_MS, u64::from(count)),
+            sort_cache: SortCache::new(UserField::FIELDS.len()),
+        }
+    }
+
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+
+    pub fn core(&self, index: u32) -> UserCore {
+        let w = |k: u64| mix(self.seed, Stream::User, u64::from(index), k);
+        let created_at = self.timeline.at(u64::from(index), w(0));
+        let last_sign_in_at = (w(10) % 100 >= 15).then(|| between(created_at, NOW_MS, w(11)));
+        let last_active_at = last_sign_in_at.map(|s| {
+            let active = between(s, NOW_MS, w(12));
+            active - active.rem_euclid(DAY_MS)
+        });
+        let updated_at = between(created_at, NOW_MS, w(13)).max(last_sign_in_at.unwrap_or(created_at));
+        let totp_enabled = w(17) % 100 < 10;
+        UserCore {
+            index,
+            created_at,
+            updated_at,
+            last_sign_in_at,
+            last_active_at,
+            first_name: (w(1) % 100 >= 3).then(|| seed::FIRST_NAMES[pick(w(2), seed::FIRST_NAMES.len())]),
+            last_name: (w(3) % 100 >= 3).then(|| seed::LAST_NAMES[pick(w(4), seed::LAST_NAMES.len())]),
+            has_username: w(5) % 100 >= 10,
+            email_count: match w(6) % 100 {
+                0..60 => 1,
+                60..90 => 2,
+                _ => 3,
+            },
+            email_domain: EMAIL_DOMAINS[pick(w(7), EMAIL_DOMAINS.len())],
+            has_phone: w(8) % 100 < 40,
+            has_external_id: w(9) % 100 < 70,
+            banned: w(14) % 100 < 2,
+            locked: w(15) % 100 < 1,
+            password_enabled: w(16) % 100 < 75,
+            totp_enabled,
+            backup_code_enabled: totp_enabled && w(17) % 2 == 0,
+            has_image: w(22) % 100 < 20,
+            locale: LOCALES[pick(w(18), LOCALES.len())],
+            legal_accepted: w(21) % 2 == 0,
+            words: [w(19), w(20), w(23), w(24)],
+        }
+    }
+
+    pub fn id(&self, core: &UserCore) -> String {
+        ksuid(ID_PREFIX, self.seed, Stream::UserId, u64::from(core.index), core.created_at)
+    }
+
+    fn id_bytes(&self, core: &UserCore) -> [u8; 20] {
+        ksuid_bytes(self.seed, Stream::UserId, u64::from(core.index), core.created_at)
+    }
+
+    /// The index of the user with this id, if it exists.
+    pub fn find(&self, id: &str) -> Option<u32> {
+        let index = u32::try_from(seed::ksuid_index(ID_PREFIX, self.seed, Stream::UserId, id)?).ok()?;
+        (index < self.count && self.id(&self.core(index)) == id).then_some(index)
+    }
+
+    pub fn username(core: &UserCore) -> Option<String> {
+        core.has_username.then(|| {
+            let stem = match (core.first_name, core.last_name) {
+                (Some(f), Some(l)) => format!("{f}_{l}"),
+                (Some(n), None) | (None, Some(n)) => n.to_owned(),
+                (None, None) => "user".to_owned(),
+            };
+            format!("{}{}", stem.to_lowercase(), core.index)
+        })
+    }
+
+    /// Email addresses, primary first. Each slot has its own domain, and
+    /// every local part ends with the index, so addresses are unique.
+    pub fn emails(core: &UserCore) -> Vec<String> {
+        let first = core.first_name.unwrap_or("user").to_lowercase();
+        let last = core.last_name.unwrap_or("user").to_lowercase();
+        let i = core.index;
+        let all = [
+            format!("{first}.{last}{i}@{}", core.email_domain),
+            format!("{first}{i}@work.example.com"),
+            format!("{last}.{i}@mail.example.net"),
+        ];
+        all.into_iter().take(usize::from(core.email_count)).collect()
+    }
+
+    pub fn phone(core: &UserCore) -> Option<String> {
+        core.has_phone.then(|| format!("+1555{:07}", core.index))
+    }
+
+    pub fn external_id(core: &UserCore) -> Option<String> {
+        core.has_external_id.then(|| format!("ext_{:07}", core.index))
+    }
+
+    /// The full `User` object.
+    pub fn user(&self, index: u32) -> User {
+        let core = self.core(index);
+        let id = self.id(&core);
+        let i = u64::from(index);
+        let email_addresses: Vec<EmailAddress> = Self::emails(&core)
+            .into_iter()
+            .enumerate()
+            .map(|(slot, address)| {
+                let slot_u = slot as u64;
+                let created_at = core.created_at + slot as i64 * 1000;
+                let verification = if slot == 0 || mix(self.seed, Stream::EmailId, i, slot_u).is_multiple_of(2) {
+                    Verification::otp("verified", "email_code", Some(1), created_at)
+                } else if slot == 1 {
+                    Verification::admin()
+                } else {
+                    Verification::otp("unverified", "email_code", Some(0), created_at)
+                };
+                EmailAddress {
+                    id: ksuid("idn_", self.seed, Stream::EmailId, i * 4 + slot_u, created_at),
+                    object: "email_address",
+                    email_address: address,
+                    reserved: false,
+                    verification: Some(verification),
+                    linked_to: Vec::new(),
+                    matches_sso_connection: false,
+                    created_at,
+                    updated_at: created_at,
+                }
+            })
+            .collect();
+        let phone_numbers: Vec<PhoneNumber> = Self::phone(&core)
+            .into_iter()
+            .map(|number| PhoneNumber {
+                id: ksuid("idn_", self.seed, Stream::PhoneId, i * 4, core.created_at),
+                object: "phone_number",
+                phone_number: number,
+                reserved_for_second_factor: false,
+                default_second_factor: false,
+                reserved: false,
+                verification: Some(Verification::otp("verified", "phone_code", Some(1), core.created_at)),
+                linked_to: Vec::new(),
+                backup_codes: None,
+                created_at: core.created_at,
+                updated_at: core.created_at,
+            })
+            .collect();
+        let image_kind = if core.has_image { "uploaded" } else { "default" };
+        let image_url = format!("https://img.clerk.com/{image_kind}/{id}.png");
+        let [w_public, w_private, w_unsafe, w_mfa] = core.words;
+        let mfa_enabled_at = core.totp_enabled.then(|| between(core.created_at, core.updated_at, w_mfa));
+        User {
+            object: "user",
+            external_id: Self::external_id(&core),
+            primary_email_address_id: email_addresses.first().map(|e| e.id.clone()),
+            primary_phone_number_id: phone_numbers.first().map(|p| p.id.clone()),
+            primary_web3_wallet_id: None,
+            username: Self::username(&core),
+            first_name: core.first_name.map(str::to_owned),
+            last_name: core.last_name.map(str::to_owned),
+            locale: core.locale.map(str::to_owned),
+            profile_image_url: image_url.clone(),
+            image_url,
+            has_image: core.has_image,
+            public_metadata: public_metadata(w_public),
+            private_metadata: Some(private_metadata(w_private, index)),
+            unsafe_metadata: unsafe_metadata(w_unsafe),
+            email_addresses,
+            phone_numbers,
+            web3_wallets: Vec::new(),
+            passkeys: Vec::new(),
+            password_enabled: core.password_enabled,
+            two_factor_enabled: core.totp_enabled,
+            totp_enabled: core.totp_enabled,
+            backup_code_enabled: core.backup_code_enabled,
+            mfa_enabled_at,
+            mfa_disabled_at: None,
+            password_last_updated_at: core.password_enabled.then_some(core.created_at),
+            external_accounts: Vec::new(),
+            saml_accounts: Vec::new(),
+            enterprise_accounts: Vec::new(),
+            last_sign_in_at: core.last_sign_in_at,
+            banned: core.banned,
+            locked: core.locked,
+            deprovisioned: false,
+            lockout_expires_in_seconds: core.locked.then_some(1800),
+            verification_attempts_remaining: Some(if core.locked { 0 } else { 100 }),
+            updated_at: core.updated_at,
+            created_at: core.created_at,
+            delete_self_enabled: true,
+            create_organization_enabled: true,
+            create_organizations_limit: None,
+            last_active_at: core.last_active_at,
+            legal_accepted_at: core.legal_accepted.then_some(core.created_at),
+            bypass_client_trust: false,
+            id,
+        }
+    }
+}
+
+fn public_metadata(word: u64) -> Value {
+    match word % 4 {
+        0 => json!({}),
+        1 => json!({ "plan": "free" }),
+        2 => json!({ "plan": "pro", "seats": 1 + word % 20 }),
+        _ => json!({ "plan": "enterprise", "beta_features": ["sso", "audit_log"] }),
+    }
+}
+
+fn private_metadata(word: u64, index: u32) -> Value {
+    if word.is_multiple_of(3) {
+        json!({})
+    } else {
+        json!({ "stripe_customer_id": format!("cus_{:014x}", word >> 8), "crm_rank": index })
+    }
+}
+
+fn unsafe_metadata(word: u64) -> Value {
+    match word % 3 {
+        0 => json!({}),
+        1 => json!({ "theme": "dark" }),
+        _ => json!({ "theme": "light", "onboarding_complete": word.is_multiple_of(2) }),
+    }
+}
+
+impl Table for Users {
+    type Field = UserField;
+
+    fn len(&self) -> usize {
+        self.count as usize
+    }
+
+    fn natural_field(&self) -> UserField {
+        UserField::CreatedAt
+    }
+
+    fn sort_key(&self, field: UserField, index: u32) -> SortKey {
+        let core = self.core(index);
+        let value = match field {
+            UserField::CreatedAt => KeyValue::Int(core.created_at),
+            UserField::UpdatedAt => KeyValue::Int(core.updated_at),
+            UserField::EmailAddress => Self::emails(&core).into_iter().next().into(),
+            UserField::Web3Wallet => KeyValue::Null,
+            UserField::FirstName => core.first_name.map(str::to_owned).into(),
+            UserField::LastName => core.last_name.map(str::to_owned).into(),
+            UserField::PhoneNumber => Self::phone(&core).into(),
+            UserField::Username => Self::username(&core).into(),
+            UserField::LastActiveAt => core.last_active_at.into(),
+            UserField::LastSignInAt => core.last_sign_in_at.into(),
+        };
+        SortKey { value, id: self.id_bytes(&core) }
+    }
+
+    fn sort_cache(&self) -> &SortCache {
+        &self.sort_cache
+    }
+}
+
+/// The filters `GET /users` and `GET /users/count` share.
+#[derive(Debug, Default)]
+pub struct UserFilter {
+    user_id: IdFilter,
+    email_address: Vec<String>,
+    phone_number: Vec<String>,
+    external_id: IdFilter,
+    username: Vec<String>,
+    web3_wallet: Vec<String>,
+    organization_id: IdFilter,
+    provider_user_id: Vec<String>,
+    query: Option<String>,
+    email_address_query: Option<String>,
+    phone_number_query: Option<String>,
+    username_query: Option<String>,
+    name_query: Option<String>,
+    banned: Option<bool>,
+    created_at_before: Option<i64>,
+    created_at_after: Option<i64>,
+    last_active_at_before: Option<i64>,
+    last_active_at_after: Option<i64>,
+    last_sign_in_at_before: Option<i64>,
+    last_sign_in_at_after: Option<i64>,
+}
+
+fn lower(values: Vec<String>) -> Vec<String> {
+    values.into_iter().map(|v| v.to_lowercase()).collect()
+}
+
+impl UserFilter {
+    pub fn parse(q: &QueryParams) -> ApiResult<Self> {
+        let text = |name: &str| q.string(name).map(str::to_lowercase);
+        Ok(Self {
+            user_id: q.id_filter("user_id")?,
+            email_address: lower(q.strings("email_address")?),
+            phone_number: q.strings("phone_number")?,
+            external_id: q.id_filter("external_id")?,
+            username: lower(q.strings("username")?),
+            web3_wallet: q.strings("web3_wallet")?,
+            organization_id: q.id_filter("organization_id")?,
+            provider_user_id: q.strings("provider_user_id")?,
+            query: text("query"),
+            email_address_query: text("email_address_query"),
+            phone_number_query: text("phone_number_query"),
+            username_query: text("username_query"),
+            name_query: text("name_query"),
+            banned: q.bool("banned")?,
+            created_at_before: q.int("created_at_before")?,
+            created_at_after: q.int("created_at_after")?,
+            last_active_at_before: q.int("last_active_at_before")?,
+            // `last_active_at_since` is the deprecated spelling of `_after`.
+            last_active_at_after: match q.int("last_active_at_after")? {
+                Some(v) => Some(v),
+                None => q.int("last_active_at_since")?,
+            },
+            last_sign_in_at_before: q.int("last_sign_in_at_before")?,
+            last_sign_in_at_after: q.int("last_sign_in_at_after")?,
+        })
+    }
+
+    fn is_empty(&self) -> bool {
+        !self.user_id.is_active()
+            && self.email_address.is_empty()
+            && self.phone_number.is_empty()
+            && !self.external_id.is_active()
+            && self.username.is_empty()
+            && self.web3_wallet.is_empty()
+            && !self.organization_id.is_active()
+            && self.provider_user_id.is_empty()
+            && self.query.is_none()
+            && self.email_address_query.is_none()
+            && self.phone_number_query.is_none()
+            && self.username_query.is_none()
+            && self.name_query.is_none()
+            && self.banned.is_none()
+            && self.created_at_before.is_none()
+            && self.created_at_after.is_none()
+            && self.last_active_at_before.is_none()
+            && self.last_active_at_after.is_none()
+            && self.last_sign_in_at_before.is_none()
+            && self.last_sign_in_at_after.is_none()
+    }
+
+    /// The smallest candidate set an exact include-filter pins down, read
+    /// from the index embedded in ids and identifiers.
+    fn candidates(&self, users: &Users) -> Option<Vec<u32>> {
+        let from_digits = |values: &[String]| -> Vec<u32> {
+            values
+                .iter()
+                .filter_map(|v| {
+                    let local = v.split('@').next().unwrap_or(v);
+                    u32::try_from(seed::trailing_index(local)?).ok()
+                })
+                .collect()
+        };
+        let sets = [
+            (!self.user_id.include.is_empty())
+                .then(|| self.user_id.include.iter().filter_map(|id| users.find(id)).collect::<Vec<_>>()),
+            (!self.email_address.is_empty()).then(|| from_digits(&self.email_address)),
+            (!self.username.is_empty()).then(|| from_digits(&self.username)),
+            (!self.phone_number.is_empty()).then(|| {
+                let numbers = self.phone_number.iter().filter_map(|p| p.strip_prefix("+1555"));
+                numbers.filter_map(|n| u32::try_from(seed::trailing_index(n)?).ok()).collect()
+            }),
+            (!self.external_id.include.is_empty()).then(|| from_digits(&self.external_id.include)),
+            // No seeded user has a web3 wallet or an external account.
+            (!self.web3_wallet.is_empty() || !self.provider_user_id.is_empty()).then(Vec::new),
+        ];
+        sets.into_iter().flatten().min_by_key(Vec::len)
+    }
+
+    /// Whether user `index` passes every condition.
+    pub fn matches(&self, store: &Store, index: u32) -> bool {
+        let users = &store.users;
+        let core = users.core(index);
+        let before = |v: Option<i64>, bound: Option<i64>| bound.is_none_or(|b| v.is_some_and(|v| v < b));
+        let after = |v: Option<i64>, bound: Option<i64>| bound.is_none_or(|b| v.is_some_and(|v| v > b));
+        if self.banned.is_some_and(|b| b != core.banned)
+            || !before(Some(core.created_at), self.created_at_before)
+            || !after(Some(core.created_at), self.created_at_after)
+            || !before(core.last_active_at, self.last_active_at_before)
+            || !after(core.last_active_at, self.last_active_at_after)
+            || !before(core.last_sign_in_at, self.last_sign_in_at_before)
+            || !after(core.last_sign_in_at, self.last_sign_in_at_after)
+            || !self.web3_wallet.is_empty()
+            || !self.provider_user_id.is_empty()
+        {
+            return false;
+        }
+        if self.organization_id.is_active() {
+            let org_id = store.memberships.organization_of(index).map(|o| store.organizations.id_of(o));
+            if !self.organization_id.matches(org_id.as_deref()) {
+                return false;
+            }
+        }
+        if self.external_id.is_active() && !self.external_id.matches(Users::external_id(&core).as_deref()) {
+            return false;
+        }
+        let username = Users::username(&core);
+        if !self.username.is_empty() && !username.as_ref().is_some_and(|u| self.username.contains(u)) {
+            return false;
+        }
+        let phone = Users::phone(&core);
+        if !self.phone_number.is_empty() && !phone.as_ref().is_some_and(|p| self.phone_number.contains(p)) {
+            return false;
+        }
+        let emails = Users::emails(&core);
+        if !self.email_address.is_empty() && !emails.iter().any(|e| self.email_address.contains(e)) {
+            return false;
+        }
+        let contains = |hay: Option<&str>, needle: &str| hay.is_some_and(|h| h.to_lowercase().contains(needle));
+        if let Some(q) = &self.email_address_query {
+            if !emails.iter().any(|e| contains(Some(e), q)) {
+                return false;
+            }
+        }
+        if let Some(q) = &self.phone_number_query {
+            if !contains(phone.as_deref(), q) {
+                return false;
+            }
+        }
+        if let Some(q) = &self.username_query {
+            if !contains(username.as_deref(), q) {
+                return false;
+            }
+        }
+        let full_name = match (core.first_name, core.last_name) {
+            (Some(f), Some(l)) => Some(format!("{f} {l}")),
+            (f, l) => f.or(l).map(str::to_owned),
+        };
+        if let Some(q) = &self.name_query {
+            if !contains(full_name.as_deref(), q) {
+                return false;
+            }
+        }
+        let id = (self.user_id.is_active() || self.query.is_some()).then(|| users.id(&core));
+        if self.user_id.is_active() && !self.user_id.matches(id.as_deref()) {
+            return false;
+        }
+        if let Some(q) = &self.query {
+            // The spec: emails, phones, usernames, web3 wallets, user ids,
+            // first and last names, partial matches allowed.
+            let hit = emails.iter().any(|e| contains(Some(e), q))
+                || contains(phone.as_deref(), q)
+                || contains(username.as_deref(), q)
+                || contains(id.as_deref(), q)
+                || contains(core.first_name, q)
+                || contains(core.last_name, q)
+                || contains(full_name.as_deref(), q);
+            if !hit {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn selection<'a>(self, store: &'a Store) -> Selection<'a> {
+        if self.is_empty() {
+            return Selection::default();
+        }
+        Selection {
+            candidates: self.candidates(&store.users),
+            filter: Some(Box::new(move |i| self.matches(store, i))),
+            start: 0,
+        }
+    }
+}
+
+async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Json<Vec<User>>> {
+    let q = QueryParams::parse(raw.as_deref());
+    let paging = q.paging()?;
+    let order = q.order_by(DEFAULT_ORDER)?;
+    let filter = UserFilter::parse(&q)?;
+    let starting_after = q.string("starting_after").map(str::to_owned);
+    let store = state.store();
+    let mut selection = filter.selection(&store);
+    if let Some(cursor) = starting_after {
+        selection.start = cursor_start(&store.users, order, paging.offset, &cursor)?;
+    }
+    let Page { indexes, .. } = listing::select(&store.users, order, selection, paging);
+    Ok(envelope::bare_array(indexes.into_iter().map(|i| store.users.user(i)).collect()))
+}
+
+/// Where a `starting_after` cursor resumes: only in `created_at` order and
+/// with no offset (both 422 otherwise, as the spec says).
+fn cursor_start(users: &Users, order: OrderBy<UserField>, offset: usize, cursor: &str) -> ApiResult<usize> {
+    if order.field != UserField::CreatedAt {
+        return Err(ApiError::ParamValue {
+            param: "starting_after",
+            reason: "can only be used when ordering by created_at".into(),
+        });
+    }
+    if offset != 0 {
+        return Err(ApiError::ParamValue { param: "starting_after", reason: "cannot be combined with offset".into() });
+    }
+    let index = users.find(cursor).ok_or_else(|| ApiError::ParamValue {
+        param: "starting_after",
+        reason: "must be the id of an existing user".into(),
+    })?;
+    // In created_at order a user's position is its index (or its mirror).
+    let position = if order.descending { users.len() - 1 - index as usize } else { index as usize };
+    Ok(position + 1)
+}
+
+async fn count(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
+    let q = QueryParams::parse(raw.as_deref());
+    let filter = UserFilter::parse(&q)?;
+    let store = state.store();
+    let selection = filter.selection(&store);
+    let paging = crate::params::Paging { limit: 0, offset: 0 };
+    let page = listing::select(&store.users, DEFAULT_ORDER, selection, paging);
+    Ok(envelope::total_count(page.total))
+}
+
+async fn get_one(State(state): State<AppState>, Path(user_id): Path<String>) -> ApiResult<Json<User>> {
+    let store = state.store();
+    let index = store.users.find(&user_id).ok_or(ApiError::NotFound { kind: "user", id: user_id })?;
+    Ok(Json(store.users.user(index)))
+}
+
+/// Schema `User`. Nullable fields the spec requires serialise as `null`.
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: String,
+    pub object: &'static str,
+    pub external_id: Option<String>,
+    pub primary_email_address_id: Option<String>,
+    pub primary_phone_number_id: Option<String>,
+    pub primary_web3_wallet_id: Option<String>,
+    pub username: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub locale: Option<String>,
+    pub profile_image_url: String,
+    pub image_url: String,
+    pub has_image: bool,
+    pub public_metadata: Value,
+    pub private_metadata: Option<Value>,
+    pub unsafe_metadata: Value,
+    pub email_addresses: Vec<EmailAddress>,
+    pub phone_numbers: Vec<PhoneNumber>,
+    pub web3_wallets: Vec<Value>,
+    pub passkeys: Vec<Value>,
+    pub password_enabled: bool,
+    pub two_factor_enabled: bool,
+    pub totp_enabled: bool,
+    pub backup_code_enabled: bool,
+    pub mfa_enabled_at: Option<i64>,
+    pub mfa_disabled_at: Option<i64>,
+    pub password_last_updated_at: Option<i64>,
+    pub external_accounts: Vec<Value>,
+    pub saml_accounts: Vec<Value>,
+    pub enterprise_accounts: Vec<Value>,
+    pub last_sign_in_at: Option<i64>,
+    pub banned: bool,
+    pub locked: bool,
+    pub deprovisioned: bool,
+    pub lockout_expires_in_seconds: Option<i64>,
+    pub verification_attempts_remaining: Option<i64>,
+    pub updated_at: i64,
+    pub created_at: i64,
+    pub delete_self_enabled: bool,
+    pub create_organization_enabled: bool,
+    pub create_organizations_limit: Option<i64>,
+    pub last_active_at: Option<i64>,
+    pub legal_accepted_at: Option<i64>,
+    pub bypass_client_trust: bool,
+}
+
+/// Schema `EmailAddress`.
+#[derive(Debug, Clone, Serialize)]
+pub struct EmailAddress {
+    pub id: String,
+    pub object: &'static str,
+    pub email_address: String,
+    pub reserved: bool,
+    pub verification: Option<Verification>,
+    pub linked_to: Vec<Value>,
+    pub matches_sso_connection: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Schema `PhoneNumber`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PhoneNumber {
+    pub id: String,
+    pub object: &'static str,
+    pub phone_number: String,
+    pub reserved_for_second_factor: bool,
+    pub default_second_factor: bool,
+    pub reserved: bool,
+    pub verification: Option<Verification>,
+    pub linked_to: Vec<Value>,
+    pub backup_codes: Option<Vec<String>>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Schemas `verification_otp` and `verification_admin` (the variants the
+/// seeded data uses); `object` is the discriminator.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    pub object: &'static str,
+    pub status: &'static str,
+    pub strategy: &'static str,
+    pub attempts: Option<i64>,
+    pub expire_at: Option<i64>,
+}
+
+impl Verification {
+    fn otp(status: &'static str, strategy: &'static str, attempts: Option<i64>, sent_at: i64) -> Self {
+        // One-time codes expire ten minutes after they are sent.
+        Self { object: "verification_otp", status, strategy, attempts, expire_at: Some(sent_at + 600_000) }
+    }
+
+    fn admin() -> Self {
+        Self { object: "verification_admin", status: "verified", strategy: "admin", attempts: None, expire_at: None }
+    }
+}
