@@ -4,7 +4,8 @@
 # socket dir under /tmp, no TCP), runs the SQL suite (run.sh), then restarts it
 # to check what the suite cannot see from inside one server:
 #   1. with supabase_vault preloaded: the schedule (tests/vault/schedule);
-#   2. the key survives a restart (a secret written before still decrypts);
+#   2. the key survives a restart (a secret written before still decrypts),
+#      and a pg_dump of it restores into a database where it decrypts;
 #   3. without shared_preload_libraries: test not_preloaded;
 #   4. with a getkey script that prints garbage: test key_load_failed.
 # The cluster is stopped and removed on exit, whatever happens.
@@ -96,6 +97,16 @@ phase "shared_preload_libraries = 'supabase_vault'"
 got=$(psql_ -d vault_restart -c "select decrypted_secret from vault.decrypted_secrets where name = 'restart_check'")
 [ "$got" = "written before restart" ] || { echo "selftest: after restart got '$got'" >&2; exit 1; }
 echo "ok: secret written before the restart decrypts after it"
+# A dump carries the rows (ciphertext bound to their ids) and restores into a
+# database on the same server (same root key), where they decrypt again.
+psql_ -d postgres -c "create database vault_restored"
+"$bindir/pg_dump" -d vault_restart >"$base/vault_restart.sql"
+grep -q 'written before restart' "$base/vault_restart.sql" \
+    && { echo "selftest: plaintext in pg_dump output" >&2; exit 1; }
+psql_ -d vault_restored -f "$base/vault_restart.sql" >/dev/null
+got=$(psql_ -d vault_restored -c "select decrypted_secret from vault.decrypted_secrets where name = 'restart_check'")
+[ "$got" = "written before restart" ] || { echo "selftest: after dump/restore got '$got'" >&2; exit 1; }
+echo "ok: pg_dump has no plaintext; the restored secret decrypts"
 
 echo "== phase 3: not preloaded"
 phase "shared_preload_libraries = ''"
