@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds the three deliverables: the guest component target/clerk_fdw.wasm,
+# the emulator target/release/clerk-emulator, and the Postgres extensions
+# wrappers and supabase_vault (installed into Debian's Postgres 15).
+# Cargo skips whatever has not changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+say() { printf '==> %s\n' "$*"; }
+
+say "building the guest (clerk_fdw.wasm)"
+cargo build -q -p clerk-fdw --target wasm32-unknown-unknown --profile wasm
+cargo run -q --release -p componentize -- \
+  target/wasm32-unknown-unknown/wasm/clerk_fdw.wasm target/clerk_fdw.wasm
+sha256sum target/clerk_fdw.wasm | cut -d' ' -f1 > target/clerk_fdw.wasm.sha256
+
+say "building the emulator"
+cargo build -q --release -p clerk-emulator
+
+say "installing the extensions into Postgres 15"
+cargo pgrx install -q --release -p supabase_vault --pg-config "$PG_CONFIG" >/dev/null
+cargo pgrx install -q --release -p wrappers --pg-config "$PG_CONFIG" >/dev/null
+if [ -f crates/supabase_vault/supabase_vault_getkey ]; then
+  install -m 0755 crates/supabase_vault/supabase_vault_getkey \
+    "$("$PG_CONFIG" --sharedir)/extension/supabase_vault_getkey"
+fi
+say "build complete: target/clerk_fdw.wasm (sha256 $(cat target/clerk_fdw.wasm.sha256))"

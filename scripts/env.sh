@@ -1,0 +1,65 @@
+# Sourced by demo.sh and test.sh: a throwaway Postgres 15 cluster and a Clerk
+# emulator, both on loopback, both owned by this run. Postgres refuses to
+# run as root, so the cluster belongs to the `postgres` OS user.
+
+RUN_DIR=${RUN_DIR:-/tmp/clerk-wrapper-run}
+PG_BIN=/usr/lib/postgresql/15/bin
+PGPORT=${PGPORT:-55433}
+EMULATOR_PORT=${EMULATOR_PORT:-58090}
+# a fake key for the emulator; tests prove it never shows up in output
+CLERK_SECRET_KEY=${CLERK_SECRET_KEY:-sk_test_e2eDoNotLeakThisKey7f3a9c21}
+CLERK_WRONG_KEY=sk_test_wrongKeyMustNotLeak5b8e04d6
+export PGHOST="$RUN_DIR/sock" PGPORT PGUSER=postgres
+export EMULATOR_URL="http://127.0.0.1:${EMULATOR_PORT}"
+export CLERK_API_URL="${EMULATOR_URL}/v1" CLERK_SECRET_KEY CLERK_WRONG_KEY
+export WASM_URL="file://$RUN_DIR/clerk_fdw.wasm"
+
+as_pg() { runuser -u postgres -- "$@"; }
+
+start_cluster() {
+  stop_all
+  rm -rf "$RUN_DIR"
+  mkdir -p "$RUN_DIR/sock"
+  cp target/clerk_fdw.wasm "$RUN_DIR/clerk_fdw.wasm"
+  WASM_CHECKSUM=$(cat target/clerk_fdw.wasm.sha256); export WASM_CHECKSUM
+  chown -R postgres:postgres "$RUN_DIR"
+  as_pg "$PG_BIN/initdb" -D "$RUN_DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$RUN_DIR/initdb.log"
+  cat >>"$RUN_DIR/data/postgresql.conf" <<CONF
+listen_addresses = ''
+port = $PGPORT
+unix_socket_directories = '$RUN_DIR/sock'
+shared_preload_libraries = 'supabase_vault'
+# as on Supabase: extensions live in their own schema, found by name
+search_path = '"\$user", public, extensions'
+timezone = 'UTC'
+datestyle = 'iso, mdy'
+log_min_messages = warning
+log_error_verbosity = verbose
+CONF
+  as_pg "$PG_BIN/pg_ctl" -D "$RUN_DIR/data" -l "$RUN_DIR/postgres.log" -w start >/dev/null
+}
+
+start_emulator() {
+  local users=${1:-1234} orgs=${2:-57}
+  target/release/clerk-emulator --listen "127.0.0.1:$EMULATOR_PORT" \
+    --secret-key "$CLERK_SECRET_KEY" --users "$users" --organizations "$orgs" --seed 42 \
+    --log-level error >"$RUN_DIR/emulator.log" 2>&1 &
+  echo $! >"$RUN_DIR/emulator.pid"
+  for _ in $(seq 1 100); do
+    grep -q "listening" "$RUN_DIR/emulator.log" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "the emulator did not start:" >&2
+  cat "$RUN_DIR/emulator.log" >&2
+  return 1
+}
+
+stop_all() {
+  if [ -f "$RUN_DIR/emulator.pid" ]; then
+    kill "$(cat "$RUN_DIR/emulator.pid")" 2>/dev/null || true
+    rm -f "$RUN_DIR/emulator.pid"
+  fi
+  if [ -f "$RUN_DIR/data/postmaster.pid" ]; then
+    as_pg "$PG_BIN/pg_ctl" -D "$RUN_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+}

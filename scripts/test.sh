@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, runs the fast tests
+# (no Postgres), builds everything, then runs the SQL suites against a real
+# Postgres 15 with both extensions and a running Clerk emulator.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+say() { printf '==> %s\n' "$*"; }
+
+scripts/setup.sh
+
+say "unit, property and in-process tests (cargo test)"
+cargo test -q
+say "clippy"
+cargo clippy -q --all-targets -- -D warnings
+cargo clippy -q -p wrappers -p supabase_vault -- -D warnings
+
+scripts/build.sh
+
+# shellcheck source=scripts/env.sh
+. scripts/env.sh
+trap stop_all EXIT
+say "starting Postgres 15 on port $PGPORT and the emulator on $EMULATOR_URL"
+start_cluster
+start_emulator 1234 57
+
+PG_REGRESS=$("$PG_BIN/pg_config" --pkglibdir)/pgxs/src/test/regress/pg_regress
+status=0
+say "end-to-end SQL tests (tests/e2e)"
+"$PG_REGRESS" --use-existing --bindir="$PG_BIN" --inputdir=tests/e2e \
+  --outputdir="$RUN_DIR/e2e" --dbname=clerk_e2e --schedule=tests/e2e/schedule || status=1
+[ $status -eq 0 ] || cat "$RUN_DIR/e2e/regression.diffs" 2>/dev/null | head -n 200
+
+say "vault SQL tests on this cluster (tests/vault)"
+VAULT_TEST_OUTDIR="$RUN_DIR/vault" tests/vault/run.sh || status=1
+say "vault key handling across restarts and misconfiguration (own cluster)"
+tests/vault/selftest.sh || status=1
+
+say "secrets never reach logs or output"
+for secret in "$CLERK_SECRET_KEY" "$CLERK_WRONG_KEY"; do
+  if grep -rqF "$secret" "$RUN_DIR/postgres.log" "$RUN_DIR/emulator.log" "$RUN_DIR/e2e"; then
+    echo "FAIL: a Clerk API key appears in the logs or test output:" >&2
+    grep -rlF "$secret" "$RUN_DIR/postgres.log" "$RUN_DIR/emulator.log" "$RUN_DIR/e2e" >&2
+    status=1
+  fi
+done
+
+if [ $status -eq 0 ]; then say "all tests passed"; else say "TESTS FAILED"; fi
+exit $status
