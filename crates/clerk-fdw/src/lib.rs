@@ -1,1 +1,36 @@
-//! placeholder, replaced by the crate's real code
+//! Clerk foreign data wrapper: the Wasm guest component.
+//!
+//! A thin adapter from the `supabase:wrappers@0.2.0` WIT bindings to
+//! [`clerk_core`]: the planner, pager, decoder and error mapping live there;
+//! this crate converts WIT values, keeps per-instance state and calls the
+//! host's `http`, `time`, `stats` and `utils` imports. It imports nothing
+//! else (no WASI), so it runs unchanged on Supabase's host.
+//!
+//! Build (what the repository's scripts call):
+//!
+//! ```text
+//! cargo build -p clerk-fdw --target wasm32-unknown-unknown --profile wasm
+//! cargo run -q -p componentize -- \
+//!     target/wasm32-unknown-unknown/wasm/clerk_fdw.wasm <out>/clerk_fdw.wasm
+//! ```
+
+pub mod config;
+pub mod convert;
+pub mod host;
+pub mod scan;
+
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit/v2",
+        world: "wrappers",
+    });
+}
+
+mod guest;
+
+/// Name under which statistics are recorded in `wrappers_fdw_stats`.
+pub const FDW_NAME: &str = "clerk_fdw";
+
+/// Every Supabase host reports a 0.1.x version; asking for more would make
+/// the guest refuse to load there.
+pub const HOST_VERSION_REQUIREMENT: &str = "^0.1.0";

@@ -1,0 +1,197 @@
+use super::*;
+use crate::catalog::lookup;
+use serde_json::json;
+
+fn user() -> Value {
+    json!({
+        "id": "user_1",
+        "object": "user",
+        "external_id": null,
+        "username": "ann",
+        "first_name": "Ann",
+        "primary_email_address_id": "idn_2",
+        "email_addresses": [
+            {"id": "idn_1", "email_address": "old@example.com"},
+            {"id": "idn_2", "email_address": "ann@example.com"}
+        ],
+        "primary_phone_number_id": "idn_9",
+        "phone_numbers": [],
+        "has_image": true,
+        "banned": false,
+        "public_metadata": {"plan": "pro"},
+        "created_at": 1_700_000_000_123_i64,
+        "last_sign_in_at": null,
+        "locale": "fr"
+    })
+}
+
+fn project(columns: &[(&str, SqlType)], item: &Value) -> CoreResult<Vec<Option<Cell>>> {
+    let cols: Vec<TargetColumn> = columns.iter().map(|(n, t)| TargetColumn::new(*n, t.clone())).collect();
+    Projection::new(lookup("users").unwrap(), &cols).row(item)
+}
+
+#[test]
+fn cells_follow_target_column_order_and_types() {
+    let row = project(
+        &[
+            ("created_at", SqlType::Timestamptz),
+            ("id", SqlType::Text),
+            ("email", SqlType::Text),
+            ("phone", SqlType::Text),
+            ("has_image", SqlType::Bool),
+            ("public_metadata", SqlType::Jsonb),
+            ("external_id", SqlType::Text),
+            ("last_sign_in_at", SqlType::Timestamptz),
+            ("email_addresses", SqlType::Jsonb),
+            ("locale", SqlType::Text),
+            ("not_a_key", SqlType::Text),
+        ],
+        &user(),
+    )
+    .unwrap();
+    assert_eq!(row[0], Some(Cell::Timestamptz(1_700_000_000_123_000)));
+    assert_eq!(row[1], Some(Cell::String("user_1".into())));
+    assert_eq!(row[2], Some(Cell::String("ann@example.com".into())), "primary email");
+    assert_eq!(row[3], None, "primary phone id matches nothing");
+    assert_eq!(row[4], Some(Cell::Bool(true)));
+    assert_eq!(row[5], Some(Cell::Json(r#"{"plan":"pro"}"#.into())));
+    assert_eq!(row[6], None, "json null");
+    assert_eq!(row[7], None);
+    assert!(matches!(&row[8], Some(Cell::Json(s)) if s.starts_with('[')), "arrays are jsonb too");
+    assert_eq!(row[9], Some(Cell::String("fr".into())), "extra column = top-level key");
+    assert_eq!(row[10], None, "absent extra key = NULL");
+}
+
+#[test]
+fn attrs_is_the_whole_object() {
+    let row = project(&[("attrs", SqlType::Jsonb)], &user()).unwrap();
+    let Some(Cell::Json(text)) = &row[0] else { panic!("{row:?}") };
+    assert_eq!(serde_json::from_str::<Value>(text).unwrap(), user());
+}
+
+#[test]
+fn declared_type_drives_conversion() {
+    let item = json!({"id": "user_1", "created_at": 86_400_000 * 3 + 5, "banned": true, "n": 42, "f": 1.5, "u": "6F9619FF-8B86-D011-B42D-00C04FC964FF"});
+    let row = project(
+        &[
+            ("created_at", SqlType::Date),
+            ("created_at", SqlType::Timestamp),
+            ("created_at", SqlType::I64),
+            ("created_at", SqlType::Text),
+            ("banned", SqlType::Text),
+            ("n", SqlType::I16),
+            ("n", SqlType::Numeric),
+            ("f", SqlType::F32),
+            ("u", SqlType::Uuid),
+        ],
+        &item,
+    )
+    .unwrap();
+    assert_eq!(row[0], Some(Cell::Date(3 * 86_400)));
+    assert_eq!(row[1], Some(Cell::Timestamp((86_400_000 * 3 + 5) * 1000)));
+    assert_eq!(row[2], Some(Cell::I64(86_400_000 * 3 + 5)));
+    assert_eq!(row[3], Some(Cell::String("259200005".into())), "non-string json as its text");
+    assert_eq!(row[4], Some(Cell::String("true".into())));
+    assert_eq!(row[5], Some(Cell::I16(42)));
+    assert_eq!(row[6], Some(Cell::Numeric(42.0)));
+    assert_eq!(row[7], Some(Cell::F32(1.5)));
+    assert_eq!(row[8], Some(Cell::Uuid("6f9619ff-8b86-d011-b42d-00c04fc964ff".into())));
+}
+
+#[test]
+fn rfc3339_strings_become_timestamps() {
+    let item = json!({"id": "user_1", "t": "2024-01-02T03:04:05.5Z"});
+    let row = project(&[("t", SqlType::Timestamptz)], &item).unwrap();
+    assert_eq!(row[0], Some(Cell::Timestamptz(1_704_164_645_500_000)));
+}
+
+#[test]
+fn conversion_error_names_column_object_id_and_json_type() {
+    let item = json!({"id": "user_1", "banned": "yes"});
+    let e = project(&[("banned", SqlType::Bool)], &item).unwrap_err();
+    assert!(matches!(&e, CoreError::Decode(f) if f.column == "banned" && f.id == "user_1" && f.json_type == "string"), "{e:?}");
+    let text = crate::error::fdw_error(&e);
+    assert!(text.starts_with("cannot convert column \"banned\" of user \"user_1\": json string"), "{text}");
+}
+
+#[test]
+fn out_of_range_numbers_are_errors_not_wraps() {
+    let item = json!({"id": "u", "n": 70000, "t": i64::MAX, "x": 1.5});
+    assert!(project(&[("n", SqlType::I16)], &item).is_err());
+    assert!(project(&[("t", SqlType::Timestamptz)], &item).is_err(), "ms * 1000 overflow");
+    assert!(project(&[("x", SqlType::I32)], &item).is_err());
+    assert!(project(&[("n", SqlType::I8)], &item).is_err());
+}
+
+#[test]
+fn envelopes() {
+    let page = decode_page(Envelope::BareArray, r#"[{"id":"a"},{"id":"b"}]"#).unwrap();
+    assert_eq!((page.items.len(), page.total_count), (2, None));
+    let page = decode_page(Envelope::DataTotalCount, r#"{"data":[{"id":"a"}],"total_count":7}"#).unwrap();
+    assert_eq!((page.items.len(), page.total_count), (1, Some(7)));
+    assert!(matches!(
+        decode_page(Envelope::DataTotalCount, "[]"),
+        Err(CoreError::UnexpectedShape { got: "array", .. })
+    ));
+    assert!(matches!(decode_page(Envelope::BareArray, r#"{"x":1}"#), Err(CoreError::UnexpectedShape { .. })));
+    assert!(decode_object(r#"{"id":"a"}"#).is_ok());
+    assert!(decode_object("[]").is_err());
+}
+
+#[test]
+fn invalid_json_reports_a_short_excerpt() {
+    let body = format!("<html><body>Bad gateway{}</body></html>", " ".repeat(300));
+    let e = decode_page(Envelope::BareArray, &body).unwrap_err();
+    let CoreError::InvalidJson { excerpt, .. } = &e else { panic!("{e:?}") };
+    assert!(excerpt.starts_with("<html><body>Bad gateway"));
+    assert!(excerpt.len() < 130);
+}
+
+fn arb_json() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<u64>().prop_map(|n| json!(n)),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| json!(f)),
+        ".{0,12}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::btree_map(
+                proptest::sample::select(vec!["id", "created_at", "email_addresses", "primary_email_address_id", "banned", "x"]).prop_map(str::to_string),
+                inner,
+                0..5
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest::proptest! {
+    /// Any JSON, any declared type: a row or a typed error, never a panic.
+    #[test]
+    fn decoder_never_panics(item in arb_json()) {
+        let types = [
+            SqlType::Bool, SqlType::I8, SqlType::I16, SqlType::F32, SqlType::I32, SqlType::F64, SqlType::I64,
+            SqlType::Numeric, SqlType::Text, SqlType::Date, SqlType::Timestamp, SqlType::Timestamptz,
+            SqlType::Jsonb, SqlType::Uuid,
+        ];
+        for ty in types {
+            for col in ["id", "created_at", "email", "email_addresses", "banned", "attrs", "x"] {
+                let _ = project(&[(col, ty.clone())], &item);
+            }
+        }
+        let text = item.to_string();
+        let _ = decode_page(Envelope::BareArray, &text);
+        let _ = decode_page(Envelope::DataTotalCount, &text);
+    }
+
+    #[test]
+    fn arbitrary_bodies_never_panic(body in ".{0,64}") {
+        let _ = decode_page(Envelope::BareArray, &body);
+        let _ = decode_object(&body);
+    }
+}

@@ -1,0 +1,227 @@
+//! Typed errors of the core, and the one function that renders any of them
+//! as the WIT `fdw-error` string.
+//!
+//! Convention (understood by our host, shown verbatim by Supabase's): the
+//! message, lower case with names in double quotes, optionally followed by a
+//! line break, `HINT: ` and a hint saying what to do. No error ever carries
+//! the API key or the `authorization` header: the key only travels in a
+//! header, never in a URL, and [`redact`] scrubs anything that looks like a
+//! Clerk secret from text that came from outside.
+
+use thiserror::Error;
+
+pub type CoreResult<T> = Result<T, CoreError>;
+
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum CoreError {
+    #[error("object \"{object}\" is not supported")]
+    UnsupportedObject { object: String },
+
+    #[error("{kind} option \"{option}\" is required")]
+    MissingOption { kind: &'static str, option: String },
+
+    #[error("server option \"api_key\" or \"api_key_id\" is required")]
+    MissingApiKey,
+
+    /// The vault has no secret with the id or name given in `api_key_id`
+    /// (the id is not secret; the key it resolves to is).
+    #[error("vault secret \"{id}\" named by server option \"api_key_id\" was not found")]
+    SecretNotFound { id: String },
+
+    #[error("the clerk api key is empty")]
+    EmptyApiKey { option: &'static str },
+
+    #[error("server option \"api_url\" is invalid: {reason}")]
+    InvalidApiUrl { reason: String },
+
+    /// Clerk answered with its own error body.
+    #[error("clerk api returned {status} ({code}): {message}")]
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+        trace_id: Option<String>,
+        list_request: bool,
+    },
+
+    /// An error status without a Clerk error body (a proxy, a wrong url).
+    #[error("clerk api returned {status}: {excerpt}")]
+    HttpStatus { status: u16, excerpt: String, list_request: bool },
+
+    /// The host could not complete the request (connection, timeout, ...).
+    #[error("request to the clerk api failed: {0}")]
+    Transport(String),
+
+    #[error("clerk api rate limit still exceeded after {retries} retries and {waited_secs} s of waiting")]
+    RateLimited { retries: u32, waited_secs: u64 },
+
+    #[error("clerk api returned a body that is not valid json ({reason}), starting with \"{excerpt}\"")]
+    InvalidJson { reason: String, excerpt: String },
+
+    #[error("clerk api returned {got} where {expected} was expected")]
+    UnexpectedShape { expected: &'static str, got: &'static str },
+
+    #[error(
+        "cannot convert column \"{}\" of {} \"{}\": json {} {} cannot become {}",
+        .0.column, .0.object, .0.id, .0.json_type, .0.detail, .0.sql_type
+    )]
+    Decode(Box<DecodeFailure>),
+
+    #[error("column \"{column}\" has type {type_name}, which the clerk wrapper cannot fill")]
+    UnsupportedColumnType { column: String, type_name: String },
+
+    #[error("{operation} on \"{object}\" is not supported yet")]
+    NotSupported { operation: &'static str, object: String },
+
+    /// A guest/host contract violation (e.g. `iter-scan` before `begin-scan`).
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// Details of a value that could not become a cell (boxed: rare and big).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeFailure {
+    pub column: String,
+    /// Singular object name, e.g. `user`.
+    pub object: String,
+    /// The API object's `id`, or `?`.
+    pub id: String,
+    pub json_type: &'static str,
+    pub sql_type: String,
+    pub detail: String,
+}
+
+impl CoreError {
+    /// What the user can do about it, if there is something useful to say.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            CoreError::UnsupportedObject { .. } => {
+                Some(format!("supported objects: {}", crate::catalog::supported_objects()))
+            }
+            CoreError::MissingOption { option, .. } if option == "object" => Some(format!(
+                "add options (object '...') to the foreign table; supported objects: {}",
+                crate::catalog::supported_objects()
+            )),
+            CoreError::MissingOption { .. } => None,
+            CoreError::MissingApiKey => Some(
+                "set api_key to a clerk secret key, or api_key_id to the id or name of a vault secret holding it"
+                    .into(),
+            ),
+            CoreError::SecretNotFound { .. } => Some(
+                "check that the vault secret exists and that the current role can read vault.decrypted_secrets"
+                    .into(),
+            ),
+            CoreError::EmptyApiKey { option } => {
+                Some(format!("set server option \"{option}\" to a clerk secret key (sk_...)"))
+            }
+            CoreError::InvalidApiUrl { .. } => {
+                Some("use an http(s) url such as https://api.clerk.com/v1".into())
+            }
+            CoreError::Api { status, list_request, trace_id, .. } => {
+                let base = status_hint(*status, *list_request);
+                match (base, trace_id) {
+                    (Some(h), Some(t)) => Some(format!("{h} (clerk trace id {t})")),
+                    (None, Some(t)) => Some(format!("clerk trace id {t}")),
+                    (h, None) => h,
+                }
+            }
+            CoreError::HttpStatus { status, list_request, .. } => status_hint(*status, *list_request),
+            CoreError::Transport(_) => Some("check the api_url server option and the network".into()),
+            CoreError::RateLimited { .. } => Some(
+                "clerk allows 1000 requests per 10 s on production instances and 100 on development ones; retry later or narrow the query"
+                    .into(),
+            ),
+            CoreError::InvalidJson { .. } | CoreError::UnexpectedShape { .. } => {
+                Some("check that the api_url server option points at clerk's backend api (…/v1)".into())
+            }
+            CoreError::Decode(_) => {
+                Some("declare the column as text or jsonb to receive the raw value".into())
+            }
+            CoreError::UnsupportedColumnType { .. } => Some(
+                "use boolean, smallint, integer, bigint, real, double precision, numeric, text, date, timestamp, timestamptz, jsonb or uuid"
+                    .into(),
+            ),
+            CoreError::NotSupported { .. } => {
+                Some("the clerk wrapper is read-only for now".into())
+            }
+            CoreError::Internal(_) => None,
+        }
+    }
+}
+
+fn status_hint(status: u16, list_request: bool) -> Option<String> {
+    let h = match status {
+        401 => "check the api_key or api_key_id server option",
+        402 => "the clerk plan of this instance does not include this feature",
+        403 => "the api key is not allowed to do this, or the instance lacks the feature",
+        404 if list_request => "check the api_url server option and the table's object option",
+        422 | 400 => "the request was rejected by clerk; please report this query to the wrapper's maintainers",
+        429 => "retry later",
+        500..=599 => "clerk may be unavailable; retry later",
+        _ => return None,
+    };
+    Some(h.to_string())
+}
+
+/// Renders an error as the WIT `fdw-error` string: message, then optionally
+/// `\nHINT: ` and the hint. Text that came from outside is redacted.
+pub fn fdw_error(err: &CoreError) -> String {
+    let msg = redact(&err.to_string());
+    match err.hint() {
+        Some(h) => format!("{msg}\nHINT: {}", redact(&h)),
+        None => msg,
+    }
+}
+
+/// Like [`fdw_error`], also scrubbing every occurrence of `secret` (the API
+/// key in use), however it got there.
+pub fn fdw_error_redacting(err: &CoreError, secret: Option<&str>) -> String {
+    let text = fdw_error(err);
+    match secret {
+        Some(s) if s.len() >= 4 => text.replace(s, "[redacted]"),
+        _ => text,
+    }
+}
+
+/// Replaces anything shaped like a Clerk secret key (`sk_live_...`,
+/// `sk_test_...`) and bearer tokens with `[redacted]`.
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let next = ["sk_live_", "sk_test_", "Bearer ", "bearer "]
+            .iter()
+            .filter_map(|p| rest.find(p).map(|i| (i, p.len())))
+            .min_by_key(|(i, _)| *i);
+        let Some((i, plen)) = next else {
+            out.push_str(rest);
+            return out;
+        };
+        out.push_str(&rest[..i]);
+        let after = &rest[i + plen..];
+        let token_len = after
+            .char_indices()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '~' | '+' | '/' | '=')))
+            .map_or(after.len(), |(j, _)| j);
+        out.push_str("[redacted]");
+        rest = &after[token_len..];
+    }
+}
+
+/// A short, single-line, redacted excerpt of a response body for messages.
+pub fn excerpt(body: &str) -> String {
+    const MAX_CHARS: usize = 120;
+    let mut s: String = body
+        .chars()
+        .take(MAX_CHARS)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if body.chars().nth(MAX_CHARS).is_some() {
+        s.push('…');
+    }
+    redact(s.trim())
+}
+
+#[cfg(test)]
+#[path = "error_tests.rs"]
+mod tests;

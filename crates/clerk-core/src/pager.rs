@@ -1,0 +1,119 @@
+//! Offset paging over a list endpoint.
+//!
+//! The pager hands out page requests ahead of their responses: the next
+//! page's request is known as soon as the current one is issued (assuming a
+//! full page), so a later version can fetch pages concurrently. Responses
+//! then tell it where the data ends: a short page, `total_count`, or the
+//! pushed LIMIT.
+
+use crate::plan::{Action, Plan};
+use crate::url::ApiUrl;
+
+/// One page to fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub url: String,
+    pub offset: u64,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pager {
+    base: ApiUrl,
+    path: String,
+    query: Vec<(String, String)>,
+    page_size_max: u32,
+    /// Offset of the next page to issue.
+    next_offset: u64,
+    /// Exclusive end known so far: the pushed limit, then refined by short
+    /// pages and `total_count`.
+    end: Option<u64>,
+}
+
+impl Pager {
+    /// A pager for a list plan; `None` for a get-by-id or empty plan.
+    pub fn for_plan(base: &ApiUrl, plan: &Plan) -> Option<Pager> {
+        let Action::List { query } = &plan.action else { return None };
+        Some(Pager::new(
+            base.clone(),
+            plan.spec.list_path,
+            query.clone(),
+            plan.spec.page_size_max,
+            plan.max_rows,
+        ))
+    }
+
+    /// `max_rows`: stop after that many rows (a pushed LIMIT).
+    pub fn new(
+        base: ApiUrl,
+        path: &str,
+        query: Vec<(String, String)>,
+        page_size_max: u32,
+        max_rows: Option<u64>,
+    ) -> Pager {
+        Pager {
+            base,
+            path: path.to_string(),
+            query,
+            page_size_max: page_size_max.max(1),
+            next_offset: 0,
+            end: max_rows,
+        }
+    }
+
+    /// The request that [`Pager::issue`] would return, without issuing it.
+    pub fn peek(&self) -> Option<PageRequest> {
+        let remaining = match self.end {
+            Some(end) => end.checked_sub(self.next_offset).filter(|r| *r > 0)?,
+            None => u64::MAX,
+        };
+        let limit = u32::try_from(remaining.min(u64::from(self.page_size_max)))
+            .unwrap_or(self.page_size_max);
+        let mut query = self.query.clone();
+        query.push(("limit".into(), limit.to_string()));
+        query.push(("offset".into(), self.next_offset.to_string()));
+        Some(PageRequest {
+            url: self.base.url(&self.path, &query),
+            offset: self.next_offset,
+            limit,
+        })
+    }
+
+    /// Issues the next page request (assuming every earlier page is full),
+    /// or `None` when the end is known to be reached.
+    pub fn issue(&mut self) -> Option<PageRequest> {
+        let req = self.peek()?;
+        self.next_offset = req.offset.saturating_add(u64::from(req.limit));
+        Some(req)
+    }
+
+    /// Records a page's response: `rows` rows came back, and the envelope's
+    /// `total_count` if it has one. Returns how many of those rows to keep
+    /// (rows past the known end, e.g. a server ignoring `limit`, are
+    /// dropped).
+    pub fn record(&mut self, page: &PageRequest, rows: usize, total_count: Option<u64>) -> usize {
+        let rows_u64 = u64::try_from(rows).unwrap_or(u64::MAX);
+        if rows_u64 < u64::from(page.limit) {
+            self.shrink_end(page.offset.saturating_add(rows_u64));
+        }
+        if let Some(total) = total_count {
+            self.shrink_end(total);
+        }
+        let keep_until = self.end.unwrap_or(u64::MAX).min(page.offset.saturating_add(u64::from(page.limit)));
+        let keep = keep_until.saturating_sub(page.offset).min(rows_u64);
+        usize::try_from(keep).unwrap_or(rows)
+    }
+
+    /// No further page needs fetching.
+    pub fn is_done(&self) -> bool {
+        self.peek().is_none()
+    }
+
+    fn shrink_end(&mut self, end: u64) {
+        self.end = Some(self.end.map_or(end, |e| e.min(end)));
+    }
+}
+
+#[cfg(test)]
+#[path = "pager_tests.rs"]
+mod tests;

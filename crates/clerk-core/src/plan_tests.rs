@@ -1,0 +1,314 @@
+use super::*;
+
+fn cols(names: &[(&str, SqlType)]) -> Vec<TargetColumn> {
+    names.iter().map(|(n, t)| TargetColumn::new(*n, t.clone())).collect()
+}
+
+fn input(object: &str, quals: Vec<Qual>, sorts: Vec<Sort>, limit: Option<Limit>) -> ScanInput {
+    ScanInput {
+        object: object.into(),
+        columns: cols(&[("id", SqlType::Text), ("email", SqlType::Text)]),
+        quals,
+        sorts,
+        limit,
+    }
+}
+
+fn s(v: &str) -> Cell {
+    Cell::String(v.into())
+}
+
+fn list_query(plan: &Plan) -> Vec<(String, String)> {
+    match &plan.action {
+        Action::List { query } => query.clone(),
+        other => panic!("expected a list plan, got {other:?}"),
+    }
+}
+
+fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+fn sort(field: &str, reversed: bool) -> Sort {
+    Sort { field: field.into(), reversed, nulls_first: reversed }
+}
+
+#[test]
+fn plain_scan_is_an_unfiltered_list() {
+    let plan = plan_scan(&input("users", vec![], vec![], None)).unwrap();
+    assert_eq!(list_query(&plan), q(&[]));
+    assert_eq!(plan.max_rows, None);
+    assert!(plan.sorts_pushed);
+}
+
+#[test]
+fn unknown_object_is_an_error() {
+    let e = plan_scan(&input("userz", vec![], vec![], None)).unwrap_err();
+    assert_eq!(e, CoreError::UnsupportedObject { object: "userz".into() });
+}
+
+#[test]
+fn unsupported_column_type_is_an_error() {
+    let mut i = input("users", vec![], vec![], None);
+    i.columns.push(TargetColumn::new("x", SqlType::Other("varchar".into())));
+    assert!(matches!(plan_scan(&i), Err(CoreError::UnsupportedColumnType { .. })));
+}
+
+#[test]
+fn id_equals_literal_is_a_get_by_id_fully_handled() {
+    let plan = plan_scan(&input("users", vec![Qual::cell("id", "=", s("user_1"))], vec![], None)).unwrap();
+    assert_eq!(plan.action, Action::Get { path: "/users/user_1".into(), query: vec![] });
+    assert_eq!(plan.handled, vec![true]);
+}
+
+#[test]
+fn get_by_id_encodes_the_path_segment() {
+    let plan = plan_scan(&input("users", vec![Qual::cell("id", "=", s("../a b?c"))], vec![], None)).unwrap();
+    assert_eq!(plan.action, Action::Get { path: "/users/..%2Fa%20b%3Fc".into(), query: vec![] });
+}
+
+#[test]
+fn organization_slug_uses_the_get_path_but_postgres_rechecks() {
+    let plan =
+        plan_scan(&input("organizations", vec![Qual::cell("slug", "=", s("acme"))], vec![], None)).unwrap();
+    assert_eq!(plan.action, Action::Get { path: "/organizations/acme".into(), query: vec![] });
+    assert_eq!(plan.handled, vec![false]);
+}
+
+#[test]
+fn members_count_column_asks_the_api_to_fill_it() {
+    let mut i = input("organizations", vec![], vec![], None);
+    i.columns = cols(&[("id", SqlType::Text), ("members_count", SqlType::I32)]);
+    let plan = plan_scan(&i).unwrap();
+    assert_eq!(list_query(&plan), q(&[("include_members_count", "true")]));
+    i.quals = vec![Qual::cell("id", "=", s("org_1"))];
+    let plan = plan_scan(&i).unwrap();
+    assert_eq!(
+        plan.action,
+        Action::Get { path: "/organizations/org_1".into(), query: q(&[("include_members_count", "true")]) }
+    );
+}
+
+#[test]
+fn id_in_list_becomes_repeated_user_id() {
+    let plan =
+        plan_scan(&input("users", vec![Qual::any("id", vec![s("user_1"), s("user_2")])], vec![], None)).unwrap();
+    assert_eq!(list_query(&plan), q(&[("user_id", "user_1"), ("user_id", "user_2")]));
+    assert_eq!(plan.handled, vec![true]);
+}
+
+#[test]
+fn empty_in_list_needs_no_request() {
+    let plan = plan_scan(&input("users", vec![Qual::any("id", vec![])], vec![], None)).unwrap();
+    assert_eq!(plan.action, Action::Empty);
+}
+
+#[test]
+fn signed_id_values_are_not_pushed() {
+    // `-user_1` would mean "exclude user_1" to Clerk.
+    let plan = plan_scan(&input("users", vec![Qual::any("id", vec![s("-user_1"), s("user_2")])], vec![], None))
+        .unwrap();
+    assert_eq!(list_query(&plan), q(&[]));
+    assert_eq!(plan.handled, vec![false]);
+}
+
+#[test]
+fn too_many_values_are_not_pushed() {
+    let many: Vec<Cell> = (0..101).map(|i| s(&format!("user_{i}"))).collect();
+    let plan = plan_scan(&input("users", vec![Qual::any("id", many)], vec![], None)).unwrap();
+    assert_eq!(list_query(&plan), q(&[]));
+}
+
+#[test]
+fn email_is_pushed_but_not_fully_handled() {
+    let plan = plan_scan(&input(
+        "users",
+        vec![Qual::cell("email", "=", s("a@b.c"))],
+        vec![],
+        Some(Limit { count: 10, offset: 0 }),
+    ))
+    .unwrap();
+    assert_eq!(list_query(&plan), q(&[("email_address", "a@b.c")]));
+    assert_eq!(plan.handled, vec![false]);
+    assert_eq!(plan.max_rows, None, "a superset filter must not truncate");
+}
+
+#[test]
+fn two_quals_on_one_parameter_push_only_the_first() {
+    let plan = plan_scan(&input(
+        "users",
+        vec![Qual::any("id", vec![s("user_1"), s("user_2")]), Qual::cell("id", "<>", s("user_2"))],
+        vec![],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(list_query(&plan), q(&[("user_id", "user_1"), ("user_id", "user_2")]));
+    assert_eq!(plan.handled, vec![true, false]);
+}
+
+#[test]
+fn non_equality_and_unknown_columns_stay_with_postgres() {
+    let plan = plan_scan(&input(
+        "users",
+        vec![Qual::cell("username", "~~", s("a%")), Qual::cell("first_name", "=", s("Ann"))],
+        vec![],
+        Some(Limit { count: 5, offset: 0 }),
+    ))
+    .unwrap();
+    assert_eq!(list_query(&plan), q(&[]));
+    assert_eq!(plan.handled, vec![false, false]);
+    assert_eq!(plan.max_rows, None);
+}
+
+#[test]
+fn banned_boolean_is_exact() {
+    let plan = plan_scan(&input("users", vec![Qual::cell("banned", "=", Cell::Bool(true))], vec![], None)).unwrap();
+    assert_eq!(list_query(&plan), q(&[("banned", "true")]));
+    assert_eq!(plan.handled, vec![true]);
+}
+
+#[test]
+fn time_bounds_are_widened_to_a_superset() {
+    let t = 1_700_000_000_123_456; // µs
+    let plan = plan_scan(&input(
+        "users",
+        vec![
+            Qual::cell("created_at", ">=", Cell::Timestamptz(t)),
+            Qual::cell("created_at", "<", Cell::Timestamptz(t + 1_000_000)),
+        ],
+        vec![],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(
+        list_query(&plan),
+        q(&[("created_at_after", "1700000000122"), ("created_at_before", "1700000001125")])
+    );
+    assert_eq!(plan.handled, vec![false, false]);
+}
+
+#[test]
+fn organization_name_uses_query_search_once() {
+    let plan = plan_scan(&input(
+        "organizations",
+        vec![Qual::cell("name", "=", s("Acme")), Qual::cell("name", "=", s("Other"))],
+        vec![],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(list_query(&plan), q(&[("query", "Acme")]));
+    assert_eq!(plan.handled, vec![false, false]);
+}
+
+#[test]
+fn limit_is_pushed_as_count_plus_offset_when_everything_is_exact() {
+    let plan = plan_scan(&input(
+        "users",
+        vec![Qual::any("id", vec![s("user_1"), s("user_2")])],
+        vec![sort("created_at", true)],
+        Some(Limit { count: 10, offset: 5 }),
+    ))
+    .unwrap();
+    assert_eq!(
+        list_query(&plan),
+        q(&[("user_id", "user_1"), ("user_id", "user_2"), ("order_by", "-created_at")])
+    );
+    assert_eq!(plan.max_rows, Some(15));
+    assert!(plan.sorts_pushed);
+}
+
+#[test]
+fn limit_without_quals_or_sorts_is_pushed() {
+    let plan = plan_scan(&input("users", vec![], vec![], Some(Limit { count: 1, offset: 0 }))).unwrap();
+    assert_eq!(plan.max_rows, Some(1));
+}
+
+#[test]
+fn ascending_sort_has_no_prefix() {
+    let plan = plan_scan(&input("organizations", vec![], vec![sort("created_at", false)], None)).unwrap();
+    assert_eq!(list_query(&plan), q(&[("order_by", "created_at")]));
+}
+
+#[test]
+fn text_sort_is_pushed_but_limit_is_not() {
+    // Clerk's string order need not match the column's collation.
+    let plan = plan_scan(&input(
+        "organizations",
+        vec![],
+        vec![sort("name", false)],
+        Some(Limit { count: 3, offset: 0 }),
+    ))
+    .unwrap();
+    assert_eq!(list_query(&plan), q(&[("order_by", "name")]));
+    assert!(!plan.sorts_pushed);
+    assert_eq!(plan.max_rows, None);
+}
+
+#[test]
+fn nullable_sort_key_is_not_pushed() {
+    let plan = plan_scan(&input("users", vec![], vec![sort("last_active_at", true)], Some(Limit { count: 3, offset: 0 })))
+        .unwrap();
+    assert_eq!(list_query(&plan), q(&[]));
+    assert_eq!(plan.max_rows, None);
+}
+
+#[test]
+fn second_sort_key_prevents_limit_pushdown() {
+    let plan = plan_scan(&input(
+        "users",
+        vec![],
+        vec![sort("created_at", true), sort("id", false)],
+        Some(Limit { count: 3, offset: 0 }),
+    ))
+    .unwrap();
+    assert_eq!(list_query(&plan), q(&[("order_by", "-created_at")]));
+    assert_eq!(plan.max_rows, None);
+}
+
+#[test]
+fn unsupported_sort_prevents_limit_pushdown() {
+    let plan = plan_scan(&input("users", vec![], vec![sort("id", false)], Some(Limit { count: 3, offset: 0 }))).unwrap();
+    assert_eq!(list_query(&plan), q(&[]));
+    assert_eq!(plan.max_rows, None);
+}
+
+#[test]
+fn parameter_values_are_used_like_literals() {
+    let mut qual = Qual::cell("id", "=", s("user_9"));
+    qual.is_param = true;
+    let plan = plan_scan(&input("users", vec![qual], vec![], None)).unwrap();
+    assert_eq!(plan.action, Action::Get { path: "/users/user_9".into(), query: vec![] });
+}
+
+#[test]
+fn non_text_id_values_are_ignored() {
+    // Before execution a parameter's placeholder is i64(0).
+    let plan = plan_scan(&input("users", vec![Qual::cell("id", "=", Cell::I64(0))], vec![], None)).unwrap();
+    assert_eq!(list_query(&plan), q(&[]));
+    assert_eq!(plan.handled, vec![false]);
+}
+
+proptest::proptest! {
+    /// Whatever the quals, a pushed limit implies every qual is exact, and
+    /// planning never fails for a supported object with supported types.
+    #[test]
+    fn limit_only_with_all_quals_handled(
+        fields in proptest::collection::vec(
+            proptest::sample::select(vec!["id", "email", "username", "banned", "created_at", "first_name", "nope"]), 0..4),
+        ops in proptest::collection::vec(proptest::sample::select(vec!["=", "<>", ">", "~~"]), 4),
+        vals in proptest::collection::vec("[-+a-z_0-9]{0,6}", 4),
+        count in 0i64..1000, offset in 0i64..1000,
+    ) {
+        let quals: Vec<Qual> = fields.iter().enumerate().map(|(i, f)| {
+            let v = if *f == "banned" { Cell::Bool(i % 2 == 0) }
+                else if *f == "created_at" { Cell::Timestamptz(i as i64 * 1_000_123) }
+                else { s(&vals[i]) };
+            Qual::cell(f, ops[i], v)
+        }).collect();
+        let plan = plan_scan(&input("users", quals, vec![], Some(Limit { count, offset }))).unwrap();
+        if plan.max_rows.is_some() {
+            proptest::prop_assert!(plan.all_quals_handled());
+            proptest::prop_assert_eq!(plan.max_rows, Some((count + offset) as u64));
+        }
+    }
+}

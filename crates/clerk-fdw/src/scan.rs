@@ -1,0 +1,198 @@
+//! One foreign scan: runs a [`Plan`] against the API through a [`Host`],
+//! one page at a time, and yields rows of cells in target-column order.
+
+use std::collections::VecDeque;
+
+use clerk_core::decode::{decode_object, decode_page};
+use clerk_core::response::{classify, Outcome};
+use clerk_core::{
+    Action, ApiUrl, Cell, CoreError, CoreResult, Pager, Plan, Projection, RequestKind, RetryPolicy,
+    RetryState, CLERK_API_VERSION,
+};
+use serde_json::Value;
+
+use crate::host::Host;
+
+/// Rows kept for replay on `re-scan` (a nested loop's inner side rescans
+/// once per outer row; refetching every time is what makes Supabase's guest
+/// slow there). Larger results are refetched.
+const REPLAY_MAX_ROWS: usize = 10_000;
+
+/// The request headers sent on every call. Header names are lower case:
+/// Supabase's host panics on anything else.
+pub fn request_headers(api_key: &str) -> Vec<(String, String)> {
+    vec![
+        ("authorization".into(), format!("Bearer {api_key}")),
+        ("user-agent".into(), format!("clerk-wrapper/{}", env!("CARGO_PKG_VERSION"))),
+        ("clerk-api-version".into(), CLERK_API_VERSION.into()),
+        ("content-type".into(), "application/json".into()),
+    ]
+}
+
+pub struct Scanner {
+    plan: Plan,
+    projection: Projection,
+    base: ApiUrl,
+    headers: Vec<(String, String)>,
+    retry: RetryPolicy,
+    pager: Option<Pager>,
+    get_pending: bool,
+    buffer: VecDeque<Value>,
+    exhausted: bool,
+    /// Every item fetched so far, while the result stays small enough.
+    replay: Option<Vec<Value>>,
+    /// Rows received from the API / produced to Postgres since the last
+    /// [`Scanner::take_counts`].
+    rows_in: i64,
+    rows_out: i64,
+}
+
+impl Scanner {
+    pub fn new(plan: Plan, base: ApiUrl, api_key: &str) -> Scanner {
+        let projection = Projection::new(plan.spec, &plan.columns);
+        let mut s = Scanner {
+            projection,
+            headers: request_headers(api_key),
+            retry: RetryPolicy::default(),
+            pager: None,
+            get_pending: false,
+            buffer: VecDeque::new(),
+            exhausted: false,
+            replay: Some(Vec::new()),
+            rows_in: 0,
+            rows_out: 0,
+            plan,
+            base,
+        };
+        s.restart_fetching();
+        s
+    }
+
+    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Scanner {
+        self.retry = retry;
+        self
+    }
+
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    fn restart_fetching(&mut self) {
+        self.pager = Pager::for_plan(&self.base, &self.plan);
+        self.get_pending = matches!(self.plan.action, Action::Get { .. });
+        self.exhausted = matches!(self.plan.action, Action::Empty);
+        self.buffer.clear();
+    }
+
+    /// Restarts from the first row: replays a fully fetched small result,
+    /// else fetches again with the same plan.
+    pub fn rescan(&mut self) {
+        match (&self.replay, self.exhausted) {
+            (Some(items), true) => {
+                self.buffer = items.iter().cloned().collect();
+            }
+            _ => {
+                self.replay = Some(Vec::new());
+                self.restart_fetching();
+            }
+        }
+    }
+
+    /// Fetches the first page now (begin-scan), so errors surface early.
+    pub fn prefetch(&mut self, host: &dyn Host) -> CoreResult<()> {
+        if self.buffer.is_empty() && !self.exhausted {
+            self.fetch_next(host)?;
+        }
+        Ok(())
+    }
+
+    /// The next row, fetching the next page only when the buffer runs out.
+    pub fn next_row(&mut self, host: &dyn Host) -> CoreResult<Option<Vec<Option<Cell>>>> {
+        loop {
+            if let Some(item) = self.buffer.pop_front() {
+                let row = self.projection.row(&item)?;
+                self.rows_out += 1;
+                return Ok(Some(row));
+            }
+            if self.exhausted {
+                return Ok(None);
+            }
+            self.fetch_next(host)?;
+        }
+    }
+
+    /// Returns and resets (rows_in, rows_out).
+    pub fn take_counts(&mut self) -> (i64, i64) {
+        let counts = (self.rows_in, self.rows_out);
+        self.rows_in = 0;
+        self.rows_out = 0;
+        counts
+    }
+
+    fn fetch_next(&mut self, host: &dyn Host) -> CoreResult<()> {
+        let items: Vec<Value> = match &self.plan.action {
+            Action::Empty => Vec::new(),
+            Action::Get { path, query } => {
+                if !self.get_pending {
+                    Vec::new()
+                } else {
+                    self.get_pending = false;
+                    let url = self.base.url(path, query);
+                    match self.send(host, RequestKind::GetById, &url)? {
+                        Some(body) => vec![decode_object(&body)?],
+                        None => Vec::new(),
+                    }
+                }
+            }
+            Action::List { .. } => match self.pager.as_mut().and_then(Pager::issue) {
+                None => Vec::new(),
+                Some(req) => {
+                    let body = self.send(host, RequestKind::List, &req.url)?.unwrap_or_default();
+                    let page = decode_page(self.plan.spec.envelope, &body)?;
+                    let mut items = page.items;
+                    let keep = self
+                        .pager
+                        .as_mut()
+                        .map_or(items.len(), |p| p.record(&req, items.len(), page.total_count));
+                    items.truncate(keep);
+                    items
+                }
+            },
+        };
+        self.exhausted = match &self.plan.action {
+            Action::List { .. } => self.pager.as_ref().is_none_or(Pager::is_done),
+            _ => true,
+        };
+        self.rows_in += i64::try_from(items.len()).unwrap_or(i64::MAX);
+        if let Some(replay) = &mut self.replay {
+            if replay.len() + items.len() <= REPLAY_MAX_ROWS {
+                replay.extend(items.iter().cloned());
+            } else {
+                self.replay = None;
+            }
+        }
+        self.buffer.extend(items);
+        Ok(())
+    }
+
+    /// One GET with 429 retries. `Ok(None)` = 404 on a get-by-id.
+    fn send(&self, host: &dyn Host, kind: RequestKind, url: &str) -> CoreResult<Option<String>> {
+        let mut retry = RetryState::new(self.retry);
+        loop {
+            let resp = host.get(url, &self.headers).map_err(CoreError::Transport)?;
+            host.add_bytes_in(i64::try_from(resp.body.len()).unwrap_or(i64::MAX));
+            match classify(kind, resp.status, &resp.headers, &resp.body)? {
+                Outcome::Body => return Ok(Some(resp.body)),
+                Outcome::NoRow => return Ok(None),
+                Outcome::RateLimited { retry_after } => {
+                    let wait = retry.next_wait(retry_after.as_deref(), host.epoch_secs())?;
+                    host.sleep_ms(wait);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "scan_tests.rs"]
+mod tests;

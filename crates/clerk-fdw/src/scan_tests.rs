@@ -1,0 +1,242 @@
+use super::*;
+use crate::host::HttpResponse;
+use clerk_core::{plan_scan, Limit, Qual, ScanInput, SqlType, TargetColumn};
+use serde_json::json;
+use std::cell::RefCell;
+
+type Responder = dyn Fn(&str) -> Result<HttpResponse, String>;
+
+/// A scripted host: answers GETs from a closure, records every call.
+struct FakeHost {
+    respond: Box<Responder>,
+    calls: RefCell<Vec<String>>,
+    sleeps: RefCell<Vec<u64>>,
+    bytes_in: RefCell<i64>,
+    headers_seen: RefCell<Vec<(String, String)>>,
+}
+
+impl FakeHost {
+    fn new(respond: impl Fn(&str) -> Result<HttpResponse, String> + 'static) -> Self {
+        FakeHost {
+            respond: Box::new(respond),
+            calls: RefCell::new(Vec::new()),
+            sleeps: RefCell::new(Vec::new()),
+            bytes_in: RefCell::new(0),
+            headers_seen: RefCell::new(Vec::new()),
+        }
+    }
+}
+
+impl Host for FakeHost {
+    fn get(&self, url: &str, headers: &[(String, String)]) -> Result<HttpResponse, String> {
+        self.calls.borrow_mut().push(url.to_string());
+        *self.headers_seen.borrow_mut() = headers.to_vec();
+        (self.respond)(url)
+    }
+    fn epoch_secs(&self) -> i64 {
+        0
+    }
+    fn sleep_ms(&self, ms: u64) {
+        self.sleeps.borrow_mut().push(ms);
+    }
+    fn add_bytes_in(&self, bytes: i64) {
+        *self.bytes_in.borrow_mut() += bytes;
+    }
+}
+
+fn ok(body: String) -> Result<HttpResponse, String> {
+    Ok(HttpResponse { status: 200, headers: vec![], body })
+}
+
+fn status(code: u16, headers: &[(&str, &str)], body: &str) -> Result<HttpResponse, String> {
+    Ok(HttpResponse {
+        status: code,
+        headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        body: body.to_string(),
+    })
+}
+
+/// `n` users served from a bare array honouring limit/offset.
+fn users_server(n: usize) -> impl Fn(&str) -> Result<HttpResponse, String> {
+    move |url: &str| {
+        let param = |k: &str| -> usize {
+            url.split(['?', '&'])
+                .find_map(|p| p.strip_prefix(&format!("{k}=")))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        let (limit, offset) = (param("limit"), param("offset"));
+        let items: Vec<_> = (offset..n.min(offset + limit))
+            .map(|i| json!({"id": format!("user_{i}"), "created_at": i}))
+            .collect();
+        ok(serde_json::Value::Array(items).to_string())
+    }
+}
+
+fn scanner(object: &str, quals: Vec<Qual>, limit: Option<Limit>) -> Scanner {
+    let input = ScanInput {
+        object: object.into(),
+        columns: vec![TargetColumn::new("id", SqlType::Text), TargetColumn::new("created_at", SqlType::Timestamptz)],
+        quals,
+        sorts: vec![],
+        limit,
+    };
+    let plan = plan_scan(&input).unwrap();
+    let base = ApiUrl::parse(Some("http://emulator/v1")).unwrap();
+    Scanner::new(plan, base, "sk_test_secret")
+}
+
+fn drain(s: &mut Scanner, host: &dyn Host) -> CoreResult<Vec<Vec<Option<Cell>>>> {
+    let mut rows = Vec::new();
+    while let Some(r) = s.next_row(host)? {
+        rows.push(r);
+    }
+    Ok(rows)
+}
+
+#[test]
+fn walks_every_page_and_counts_rows() {
+    let host = FakeHost::new(users_server(1203));
+    let mut s = scanner("users", vec![], None);
+    s.prefetch(&host).unwrap();
+    assert_eq!(host.calls.borrow().len(), 1, "begin-scan fetches the first page only");
+    let rows = drain(&mut s, &host).unwrap();
+    assert_eq!(rows.len(), 1203);
+    assert_eq!(rows[0], vec![Some(Cell::String("user_0".into())), Some(Cell::Timestamptz(0))]);
+    assert_eq!(host.calls.borrow().len(), 3);
+    assert_eq!(s.take_counts(), (1203, 1203), "short last page counted too");
+    assert!(*host.bytes_in.borrow() > 0);
+}
+
+#[test]
+fn sends_the_required_headers_in_lower_case() {
+    let host = FakeHost::new(users_server(1));
+    let mut s = scanner("users", vec![], None);
+    drain(&mut s, &host).unwrap();
+    let headers = host.headers_seen.borrow().clone();
+    let names: Vec<&str> = headers.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(names, vec!["authorization", "user-agent", "clerk-api-version", "content-type"]);
+    assert_eq!(headers[0].1, "Bearer sk_test_secret");
+    assert_eq!(headers[2].1, "2026-05-12");
+    assert!(headers[1].1.starts_with("clerk-wrapper/"));
+}
+
+#[test]
+fn pushed_limit_fetches_only_what_is_needed() {
+    let host = FakeHost::new(users_server(5000));
+    let mut s = scanner("users", vec![], Some(Limit { count: 3, offset: 2 }));
+    let rows = drain(&mut s, &host).unwrap();
+    assert_eq!(rows.len(), 5, "count + offset: Postgres skips the offset itself");
+    assert_eq!(host.calls.borrow().as_slice(), ["http://emulator/v1/users?limit=5&offset=0"]);
+}
+
+#[test]
+fn get_by_id_and_its_404() {
+    let host = FakeHost::new(|url| {
+        if url.ends_with("/users/user_1") {
+            ok(json!({"id": "user_1", "created_at": 5}).to_string())
+        } else {
+            status(404, &[], r#"{"errors":[{"code":"resource_not_found","message":"not found","long_message":"nope"}]}"#)
+        }
+    });
+    let mut s = scanner("users", vec![Qual::cell("id", "=", Cell::String("user_1".into()))], None);
+    assert_eq!(drain(&mut s, &host).unwrap().len(), 1);
+    let mut s = scanner("users", vec![Qual::cell("id", "=", Cell::String("user_2".into()))], None);
+    assert_eq!(drain(&mut s, &host).unwrap().len(), 0);
+}
+
+#[test]
+fn list_404_is_an_error() {
+    let host = FakeHost::new(|_| status(404, &[], "not here"));
+    let mut s = scanner("users", vec![], None);
+    let e = drain(&mut s, &host).unwrap_err();
+    assert!(matches!(e, CoreError::HttpStatus { status: 404, .. }));
+}
+
+#[test]
+fn empty_plan_makes_no_request() {
+    let host = FakeHost::new(|_| Err("must not be called".into()));
+    let mut s = scanner("users", vec![Qual::any("id", vec![])], None);
+    assert!(drain(&mut s, &host).unwrap().is_empty());
+    assert!(host.calls.borrow().is_empty());
+}
+
+#[test]
+fn rate_limit_is_retried_after_the_advertised_delay() {
+    let attempts = RefCell::new(0);
+    let host = FakeHost::new(move |_| {
+        let mut n = attempts.borrow_mut();
+        *n += 1;
+        if *n <= 2 {
+            status(429, &[("retry-after", "2")], r#"{"errors":[{"code":"too_many_requests","message":"slow down","long_message":"slow down"}]}"#)
+        } else {
+            ok("[]".into())
+        }
+    });
+    let mut s = scanner("users", vec![], None);
+    assert!(drain(&mut s, &host).unwrap().is_empty());
+    assert_eq!(host.sleeps.borrow().as_slice(), [2000, 2000]);
+}
+
+#[test]
+fn endless_rate_limit_gives_up() {
+    let host = FakeHost::new(|_| status(429, &[("retry-after", "1")], ""));
+    let mut s = scanner("users", vec![], None);
+    assert!(matches!(drain(&mut s, &host), Err(CoreError::RateLimited { retries: 5, .. })));
+}
+
+#[test]
+fn rescan_replays_a_small_result_without_refetching() {
+    let host = FakeHost::new(users_server(3));
+    let mut s = scanner("users", vec![], None);
+    assert_eq!(drain(&mut s, &host).unwrap().len(), 3);
+    let calls = host.calls.borrow().len();
+    s.rescan();
+    assert_eq!(drain(&mut s, &host).unwrap().len(), 3);
+    assert_eq!(host.calls.borrow().len(), calls);
+}
+
+#[test]
+fn rescan_midway_refetches_from_the_start() {
+    let host = FakeHost::new(users_server(1200));
+    let mut s = scanner("users", vec![], None);
+    s.next_row(&host).unwrap();
+    s.rescan();
+    assert_eq!(drain(&mut s, &host).unwrap().len(), 1200);
+}
+
+#[test]
+fn transport_errors_are_reported() {
+    let host = FakeHost::new(|_| Err("connection refused".into()));
+    let mut s = scanner("organizations", vec![], None);
+    let e = s.prefetch(&host).unwrap_err();
+    assert_eq!(
+        clerk_core::fdw_error_redacting(&e, Some("sk_test_secret")),
+        "request to the clerk api failed: connection refused\nHINT: check the api_url server option and the network"
+    );
+}
+
+#[test]
+fn organizations_total_count_stops_paging() {
+    let host = FakeHost::new(|url| {
+        if url.contains("offset=0") {
+            let data: Vec<_> = (0..500).map(|i| json!({"id": format!("org_{i}"), "created_at": i})).collect();
+            ok(json!({"data": data, "total_count": 500}).to_string())
+        } else {
+            Err("no second page expected".into())
+        }
+    });
+    let mut s = scanner("organizations", vec![], None);
+    assert_eq!(drain(&mut s, &host).unwrap().len(), 500);
+    assert_eq!(host.calls.borrow().len(), 1);
+}
+
+#[test]
+fn the_api_key_never_appears_in_errors() {
+    let host = FakeHost::new(|_| status(401, &[], r#"{"errors":[{"code":"authentication_invalid","message":"bad key sk_test_secret","long_message":"key sk_test_secret is invalid"}]}"#));
+    let mut s = scanner("users", vec![], None);
+    let e = drain(&mut s, &host).unwrap_err();
+    let text = clerk_core::fdw_error_redacting(&e, Some("sk_test_secret"));
+    assert!(!text.contains("sk_test_secret"), "{text}");
+    assert!(text.contains("HINT: check the api_key or api_key_id server option"));
+}
