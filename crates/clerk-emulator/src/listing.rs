@@ -161,6 +161,10 @@ pub fn select<T: Table>(table: &T, order: OrderBy<T::Field>, selection: Selectio
         candidates.sort_unstable();
         candidates.dedup();
         candidates.retain(|&i| (i as usize) < table.len() && matches(i));
+        if selection.start > 0 {
+            let view = OrderedView::new(table, order);
+            candidates.retain(|&i| view.position_of(i).is_some_and(|p| p >= selection.start));
+        }
         let mut keyed: Vec<(SortKey, u32)> =
             candidates.into_iter().map(|i| (table.sort_key(order.field, i), i)).collect();
         keyed.sort_unstable_by(|a, b| directed(a.0.cmp(&b.0), order.descending));

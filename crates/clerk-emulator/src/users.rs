@@ -494,15 +494,21 @@ impl UserFilter {
         if self.external_id.is_active() && !self.external_id.matches(Users::external_id(&core).as_deref()) {
             return false;
         }
-        let username = Users::username(&core);
+        // Strings are only built for the filters that read them, so a scan
+        // of a million users for `banned=true` allocates nothing.
+        let needs_username = !self.username.is_empty() || self.username_query.is_some() || self.query.is_some();
+        let needs_phone = !self.phone_number.is_empty() || self.phone_number_query.is_some() || self.query.is_some();
+        let needs_emails =
+            !self.email_address.is_empty() || self.email_address_query.is_some() || self.query.is_some();
+        let username = if needs_username { Users::username(&core) } else { None };
         if !self.username.is_empty() && !username.as_ref().is_some_and(|u| self.username.contains(u)) {
             return false;
         }
-        let phone = Users::phone(&core);
+        let phone = if needs_phone { Users::phone(&core) } else { None };
         if !self.phone_number.is_empty() && !phone.as_ref().is_some_and(|p| self.phone_number.contains(p)) {
             return false;
         }
-        let emails = Users::emails(&core);
+        let emails = if needs_emails { Users::emails(&core) } else { Vec::new() };
         if !self.email_address.is_empty() && !emails.iter().any(|e| self.email_address.contains(e)) {
             return false;
         }
@@ -522,9 +528,13 @@ impl UserFilter {
                 return false;
             }
         }
-        let full_name = match (core.first_name, core.last_name) {
-            (Some(f), Some(l)) => Some(format!("{f} {l}")),
-            (f, l) => f.or(l).map(str::to_owned),
+        let full_name = if self.name_query.is_some() || self.query.is_some() {
+            match (core.first_name, core.last_name) {
+                (Some(f), Some(l)) => Some(format!("{f} {l}")),
+                (f, l) => f.or(l).map(str::to_owned),
+            }
+        } else {
+            None
         };
         if let Some(q) = &self.name_query {
             if !contains(full_name.as_deref(), q) {

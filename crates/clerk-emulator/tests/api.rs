@@ -388,7 +388,14 @@ async fn starting_after_walks_created_at_order_like_offset_and_rejects_other_ord
         }
         assert_eq!(ids(&by_cursor), ids(&by_offset), "{order}");
     }
-    let first = ids(&all_users(&app, "").await)[0].clone();
+    // The cursor also applies when an exact filter picks the candidates.
+    let newest = ids(&all_users(&app, "").await);
+    let filter = format!("&user_id={}&user_id={}&user_id={}", newest[40], newest[5], newest[60]);
+    let after = get_ok(&app, &format!("/v1/users?starting_after={}{filter}", newest[5])).await;
+    assert_eq!(ids(after.as_array().unwrap()), vec![newest[40].clone(), newest[60].clone()]);
+    let after = get_ok(&app, &format!("/v1/users?order_by=created_at&starting_after={}{filter}", newest[40])).await;
+    assert_eq!(ids(after.as_array().unwrap()), vec![newest[5].clone()]);
+    let first = newest[0].clone();
     for query in [format!("order_by=username&starting_after={first}"), format!("offset=3&starting_after={first}")] {
         let reply = get(&app, &format!("/v1/users?{query}")).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
