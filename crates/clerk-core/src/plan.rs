@@ -96,6 +96,12 @@ pub struct ScanInput {
     pub quals: Vec<Qual>,
     pub sorts: Vec<Sort>,
     pub limit: Option<Limit>,
+    /// Push quals whose value comes from a parameter (`id = $1`, an
+    /// InitPlan). Off by default: a host that hands the guest the
+    /// placeholder instead of the evaluated value (Supabase's framework
+    /// shows `'null'`/`0` at plan time) would make a pushed filter drop rows.
+    /// Postgres still applies such quals locally.
+    pub push_params: bool,
 }
 
 /// What to ask the API.
@@ -176,8 +182,10 @@ pub fn plan_scan(input: &ScanInput) -> CoreResult<Plan> {
         }
     }
 
+    let pushable = |q: &Qual| input.push_params || !q.is_param;
+
     if let Some(get_path) = spec.get_path {
-        if let Some((i, id)) = find_lookup(spec, &input.quals) {
+        if let Some((i, id)) = find_lookup(spec, &input.quals, pushable) {
             plan.handled[i] = input.quals[i].field == "id";
             plan.sorts_pushed = true; // at most one row
             plan.action = Action::Get {
@@ -190,7 +198,7 @@ pub fn plan_scan(input: &ScanInput) -> CoreResult<Plan> {
 
     let mut query: Vec<(String, String)> = Vec::new();
     let mut used: BTreeSet<&'static str> = BTreeSet::new();
-    for (i, q) in input.quals.iter().enumerate() {
+    for (i, q) in input.quals.iter().enumerate().filter(|(_, q)| pushable(q)) {
         if let Some(handled) = push_qual(spec, q, &mut query, &mut used) {
             plan.handled[i] = handled;
         }
@@ -233,9 +241,17 @@ fn is_empty_in_list(q: &Qual) -> bool {
 }
 
 /// The first `lookup_column = 'non-empty text'` qual, for a get-by-id.
-fn find_lookup<'q>(spec: &ObjectSpec, quals: &'q [Qual]) -> Option<(usize, &'q str)> {
+fn find_lookup<'q>(
+    spec: &ObjectSpec,
+    quals: &'q [Qual],
+    pushable: impl Fn(&Qual) -> bool,
+) -> Option<(usize, &'q str)> {
     quals.iter().enumerate().find_map(|(i, q)| {
-        if q.operator != "=" || q.use_or || !spec.lookup_columns.contains(&q.field.as_str()) {
+        if q.operator != "="
+            || q.use_or
+            || !pushable(q)
+            || !spec.lookup_columns.contains(&q.field.as_str())
+        {
             return None;
         }
         match &q.value {

@@ -11,6 +11,7 @@ fn input(object: &str, quals: Vec<Qual>, sorts: Vec<Sort>, limit: Option<Limit>)
         quals,
         sorts,
         limit,
+        push_params: false,
     }
 }
 
@@ -273,10 +274,27 @@ fn unsupported_sort_prevents_limit_pushdown() {
 }
 
 #[test]
-fn parameter_values_are_used_like_literals() {
+fn parameter_quals_stay_with_postgres_by_default() {
+    // Regression: `slug = (select ...)` reached the guest as 'null' and a
+    // pushed GET /organizations/null returned no row.
+    let mut qual = Qual::cell("id", "=", s("null"));
+    qual.is_param = true;
+    let mut i = input("users", vec![qual], vec![], Some(Limit { count: 1, offset: 0 }));
+    let plan = plan_scan(&i).unwrap();
+    assert_eq!(list_query(&plan), q(&[]));
+    assert_eq!(plan.handled, vec![false]);
+    assert_eq!(plan.max_rows, None);
+    i.quals[0].field = "email".into();
+    assert_eq!(list_query(&plan_scan(&i).unwrap()), q(&[]));
+}
+
+#[test]
+fn parameter_quals_are_pushed_when_the_host_is_trusted() {
     let mut qual = Qual::cell("id", "=", s("user_9"));
     qual.is_param = true;
-    let plan = plan_scan(&input("users", vec![qual], vec![], None)).unwrap();
+    let mut i = input("users", vec![qual], vec![], None);
+    i.push_params = true;
+    let plan = plan_scan(&i).unwrap();
     assert_eq!(plan.action, Action::Get { path: "/users/user_9".into(), query: vec![] });
 }
 

@@ -132,7 +132,7 @@ fn scan_input(ctx: &Context, object: String) -> ScanInput {
         .map(|s| Sort { field: s.field(), reversed: s.reversed(), nulls_first: s.nulls_first() })
         .collect();
     let limit = ctx.get_limit().map(|l| Limit { count: l.count(), offset: l.offset() });
-    ScanInput { object, columns, quals, sorts, limit }
+    ScanInput { object, columns, quals, sorts, limit, push_params: false }
 }
 
 fn end_scan_stats(state: &mut State) {

@@ -80,6 +80,7 @@ fn scanner(object: &str, quals: Vec<Qual>, limit: Option<Limit>) -> Scanner {
         quals,
         sorts: vec![],
         limit,
+        push_params: false,
     };
     let plan = plan_scan(&input).unwrap();
     let base = ApiUrl::parse(Some("http://emulator/v1")).unwrap();
