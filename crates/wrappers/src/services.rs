@@ -12,14 +12,17 @@ use crate::model::Metric;
 pub struct PgServices {
     /// `schema.wrappers_fdw_stats` once found; `Some(None)` = not usable.
     stats_table: Option<Option<String>>,
-    warned_stats: bool,
+}
+
+thread_local! {
+    /// The "stats are not recorded" warning is given once per backend.
+    static WARNED_STATS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 impl PgServices {
     pub fn new() -> Self {
         PgServices {
             stats_table: None,
-            warned_stats: false,
         }
     }
 
@@ -45,9 +48,8 @@ impl PgServices {
             self.stats_table = Some(found);
         }
         let table = self.stats_table.clone().flatten();
-        if table.is_none() && !self.warned_stats {
-            self.warned_stats = true;
-            self.report(
+        if table.is_none() && !WARNED_STATS.with(|w| w.replace(true)) {
+            report(
                 ReportLevel::Warning,
                 "wasm fdw stats are not recorded: wrappers_fdw_stats is missing or not writable by this role",
             );
@@ -62,6 +64,25 @@ impl Default for PgServices {
     }
 }
 
+/// Runs SPI work with an active snapshot. The executor's end-of-scan hooks
+/// (where stats are flushed) run after the query's snapshot was popped, and
+/// SPI refuses to run without one.
+fn with_snapshot<T>(f: impl FnOnce() -> T) -> T {
+    // SAFETY: plain calls into the snapshot manager on the backend's thread,
+    // inside a transaction (FDW callbacks only run inside one); the pushed
+    // snapshot is popped before returning, also when `f` unwinds (a Postgres
+    // ERROR aborts the transaction, which resets the snapshot stack anyway).
+    unsafe {
+        if pg_sys::ActiveSnapshotSet() {
+            return f();
+        }
+        pg_sys::PushActiveSnapshot(pg_sys::GetTransactionSnapshot());
+        let out = f();
+        pg_sys::PopActiveSnapshot();
+        out
+    }
+}
+
 fn vault_installed() -> bool {
     Spi::get_one::<bool>("select to_regclass('vault.decrypted_secrets') is not null")
         .ok()
@@ -71,6 +92,55 @@ fn vault_installed() -> bool {
 
 impl Services for PgServices {
     fn vault_secret(&mut self, id_or_name: &str) -> Option<String> {
+        with_snapshot(|| self.vault_secret_inner(id_or_name))
+    }
+
+    fn vault_secret_by_name(&mut self, name: &str) -> Option<String> {
+        with_snapshot(|| self.vault_secret_by_name_inner(name))
+    }
+
+    fn query_setting(&mut self, name: &str) -> Option<String> {
+        with_snapshot(|| {
+            Spi::get_one_with_args::<String>("select current_setting($1, true)", &[name.into()])
+                .ok()
+                .flatten()
+        })
+    }
+
+    fn inc_stats(&mut self, fdw_name: &str, metric: Metric, inc: i64) {
+        with_snapshot(|| self.inc_stats_inner(fdw_name, metric, inc))
+    }
+
+    fn get_metadata(&mut self, fdw_name: &str) -> Option<String> {
+        with_snapshot(|| self.get_metadata_inner(fdw_name))
+    }
+
+    fn set_metadata(&mut self, fdw_name: &str, metadata: Option<String>) {
+        with_snapshot(|| self.set_metadata_inner(fdw_name, metadata))
+    }
+
+    fn report(&mut self, level: ReportLevel, msg: &str) {
+        report(level, msg);
+    }
+
+    fn check_for_interrupts(&mut self) {
+        pgrx::check_for_interrupts!();
+    }
+}
+
+fn report(level: ReportLevel, msg: &str) {
+    let (level, code) = match level {
+        ReportLevel::Info => (PgLogLevel::INFO, PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION),
+        ReportLevel::Notice => (PgLogLevel::NOTICE, PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION),
+        ReportLevel::Warning => (PgLogLevel::WARNING, PgSqlErrorCode::ERRCODE_WARNING),
+    };
+    ErrorReport::new(code, msg.to_owned(), "wasm_fdw")
+        .set_detail("Wrappers")
+        .report(level);
+}
+
+impl PgServices {
+    fn vault_secret_inner(&mut self, id_or_name: &str) -> Option<String> {
         if !vault_installed() {
             return None;
         }
@@ -90,10 +160,10 @@ impl Services for PgServices {
                 return found;
             }
         }
-        self.vault_secret_by_name(id_or_name)
+        self.vault_secret_by_name_inner(id_or_name)
     }
 
-    fn vault_secret_by_name(&mut self, name: &str) -> Option<String> {
+    fn vault_secret_by_name_inner(&mut self, name: &str) -> Option<String> {
         if !vault_installed() {
             return None;
         }
@@ -105,13 +175,7 @@ impl Services for PgServices {
         .flatten()
     }
 
-    fn query_setting(&mut self, name: &str) -> Option<String> {
-        Spi::get_one_with_args::<String>("select current_setting($1, true)", &[name.into()])
-            .ok()
-            .flatten()
-    }
-
-    fn inc_stats(&mut self, fdw_name: &str, metric: Metric, inc: i64) {
+    fn inc_stats_inner(&mut self, fdw_name: &str, metric: Metric, inc: i64) {
         let Some(table) = self.writable_stats_table() else {
             return;
         };
@@ -123,11 +187,11 @@ impl Services for PgServices {
                    updated_at = timezone('utc', now())"
         );
         if let Err(e) = Spi::run_with_args(&sql, &[fdw_name.into(), inc.into()]) {
-            self.report(ReportLevel::Warning, &format!("wasm fdw stats not recorded: {e}"));
+            report(ReportLevel::Warning, &format!("wasm fdw stats not recorded: {e}"));
         }
     }
 
-    fn get_metadata(&mut self, fdw_name: &str) -> Option<String> {
+    fn get_metadata_inner(&mut self, fdw_name: &str) -> Option<String> {
         let table = self.writable_stats_table()?;
         Spi::get_one_with_args::<String>(
             &format!("select metadata::text from {table} where fdw_name = $1"),
@@ -137,14 +201,14 @@ impl Services for PgServices {
         .flatten()
     }
 
-    fn set_metadata(&mut self, fdw_name: &str, metadata: Option<String>) {
+    fn set_metadata_inner(&mut self, fdw_name: &str, metadata: Option<String>) {
         let Some(table) = self.writable_stats_table() else {
             return;
         };
         let json = metadata.and_then(|m| match serde_json::from_str::<serde_json::Value>(&m) {
             Ok(v) => Some(v.to_string()),
             Err(_) => {
-                self.report(ReportLevel::Warning, "wasm fdw metadata ignored: it is not valid JSON");
+                report(ReportLevel::Warning, "wasm fdw metadata ignored: it is not valid JSON");
                 None
             }
         });
@@ -154,22 +218,7 @@ impl Services for PgServices {
                set metadata = excluded.metadata, updated_at = timezone('utc', now())"
         );
         if let Err(e) = Spi::run_with_args(&sql, &[fdw_name.into(), json.into()]) {
-            self.report(ReportLevel::Warning, &format!("wasm fdw metadata not recorded: {e}"));
+            report(ReportLevel::Warning, &format!("wasm fdw metadata not recorded: {e}"));
         }
-    }
-
-    fn report(&mut self, level: ReportLevel, msg: &str) {
-        let (level, code) = match level {
-            ReportLevel::Info => (PgLogLevel::INFO, PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION),
-            ReportLevel::Notice => (PgLogLevel::NOTICE, PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION),
-            ReportLevel::Warning => (PgLogLevel::WARNING, PgSqlErrorCode::ERRCODE_WARNING),
-        };
-        ErrorReport::new(code, msg.to_owned(), "wasm_fdw")
-            .set_detail("Wrappers")
-            .report(level);
-    }
-
-    fn check_for_interrupts(&mut self) {
-        pgrx::check_for_interrupts!();
     }
 }
