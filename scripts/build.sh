@@ -18,8 +18,8 @@ say "building the emulator"
 cargo build -q --release -p clerk-emulator
 
 say "installing the extensions into Postgres 15"
-cargo pgrx install -q --release -p supabase_vault --pg-config "$PG_CONFIG" >/dev/null
-cargo pgrx install -q --release -p wrappers --pg-config "$PG_CONFIG" >/dev/null
+cargo pgrx install --release -p supabase_vault --pg-config "$PG_CONFIG" >/dev/null
+cargo pgrx install --release -p wrappers --pg-config "$PG_CONFIG" >/dev/null
 if [ -f crates/supabase_vault/supabase_vault_getkey ]; then
   install -m 0755 crates/supabase_vault/supabase_vault_getkey \
     "$("$PG_CONFIG" --sharedir)/extension/supabase_vault_getkey"

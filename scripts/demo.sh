@@ -13,7 +13,8 @@ scripts/setup.sh
 scripts/build.sh
 
 # shellcheck source=scripts/env.sh
-RUN_DIR=/tmp/clerk-wrapper-demo PGPORT=55434 EMULATOR_PORT=58091 . scripts/env.sh
+RUN_DIR=/tmp/clerk-wrapper-demo PGPORT=55434 EMULATOR_PORT=58091
+. scripts/env.sh
 [ $keep -eq 1 ] || trap stop_all EXIT
 say "starting Postgres 15 (port $PGPORT) and the Clerk emulator ($EMULATOR_URL)"
 start_cluster

@@ -26,6 +26,7 @@ start_emulator 1234 57
 PG_REGRESS=$("$PG_BIN/pg_config" --pkglibdir)/pgxs/src/test/regress/pg_regress
 status=0
 say "end-to-end SQL tests (tests/e2e)"
+psql -X -q -d postgres -c "drop database if exists clerk_e2e" -c "create database clerk_e2e"
 "$PG_REGRESS" --use-existing --bindir="$PG_BIN" --inputdir=tests/e2e \
   --outputdir="$RUN_DIR/e2e" --dbname=clerk_e2e --schedule=tests/e2e/schedule || status=1
 [ $status -eq 0 ] || cat "$RUN_DIR/e2e/regression.diffs" 2>/dev/null | head -n 200

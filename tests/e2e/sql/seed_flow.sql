@@ -1,5 +1,7 @@
 -- Pins the product page's queries: the newest users, and the foreign users
 -- table joined with an application table.
+set timezone = 'UTC';
+set datestyle = 'ISO, MDY';
 select id, username, created_at from clerk.users order by created_at desc limit 5;
 create table app_orders (
   id serial primary key,

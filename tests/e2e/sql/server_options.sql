@@ -22,6 +22,19 @@ create server clerk_bad_timeout
     fdw_package_version '0.1.0',
     http_timeout_ms 'soon'
   );
+-- a file that is not a WebAssembly component fails at first use
+\getenv wasm_url WASM_URL
+create server clerk_not_a_component
+  foreign data wrapper wasm_wrapper
+  options (
+    fdw_package_url 'file:///etc/passwd',
+    fdw_package_name 'supabase:clerk-fdw',
+    fdw_package_version '0.1.0'
+  );
+create foreign table not_a_component_users (id text)
+  server clerk_not_a_component options (object 'users');
+select id from not_a_component_users;
+drop server clerk_not_a_component cascade;
 -- a package that does not exist fails at first use, naming the file
 create server clerk_missing_file
   foreign data wrapper wasm_wrapper

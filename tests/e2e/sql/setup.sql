@@ -6,7 +6,11 @@
 \getenv wasm_checksum WASM_CHECKSUM
 \getenv api_url CLERK_API_URL
 \getenv api_key CLERK_SECRET_KEY
+-- What every Supabase database already has: a schema for extensions (on
+-- the search_path, see scripts/env.sh) and Vault.
+create schema if not exists extensions;
 create extension if not exists supabase_vault;
+-- The product page, from here on.
 create extension if not exists wrappers with schema extensions;
 create foreign data wrapper wasm_wrapper
   handler wasm_fdw_handler
@@ -26,6 +30,21 @@ create server clerk_server
     api_url :'api_url',
     api_key_id :'key_id'
   );
+-- show_error(sql) runs sql and returns its error as 'SQLSTATE: message' and
+-- 'hint: ...' lines, with per-run values (trace ids, package sums) masked so
+-- that expected output stays stable.
+create function show_error(sql text) returns setof text language plpgsql as $$
+declare msg text; hint text; state text;
+begin
+  execute sql;
+  return next 'no error';
+exception when others then
+  get stacked diagnostics msg = message_text, hint = pg_exception_hint, state = returned_sqlstate;
+  return next state || ': ' || regexp_replace(regexp_replace(msg, '[0-9a-f]{64}', '<sha256>', 'g'), 'file://[^:]+', 'file://<package>', 'g');
+  if hint <> '' then
+    return next 'hint: ' || regexp_replace(hint, 'trace id [0-9a-f]+', 'trace id <id>', 'g');
+  end if;
+end $$;
 create schema clerk;
 import foreign schema clerk from server clerk_server into clerk;
 select foreign_table_name

@@ -17,6 +17,6 @@ create server clerk_wrong_key
   );
 create foreign table wrong_key_users (id text)
   server clerk_wrong_key options (object 'users');
-select id from wrong_key_users;
+select show_error('select id from wrong_key_users');
 explain (verbose, costs off) select id from wrong_key_users where id = 'user_x';
 drop server clerk_wrong_key cascade;

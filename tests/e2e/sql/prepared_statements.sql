@@ -1,0 +1,23 @@
+-- Pins prepared statements past their sixth execution, when Postgres
+-- switches to a cached generic plan (a use-after-free in older frameworks),
+-- with the parameter reaching the guest each time.
+select id as some_user from clerk.users order by created_at limit 1 offset 7 \gset
+prepare user_by_id(text) as select count(*) from clerk.users where id = $1;
+execute user_by_id(:'some_user');
+execute user_by_id(:'some_user');
+execute user_by_id(:'some_user');
+execute user_by_id(:'some_user');
+execute user_by_id(:'some_user');
+execute user_by_id(:'some_user');
+execute user_by_id(:'some_user');
+execute user_by_id('user_2doesnotexist000000000000');
+deallocate user_by_id;
+prepare newest(int) as select count(*) from (select id from clerk.users order by created_at desc limit $1) n;
+execute newest(3);
+execute newest(3);
+execute newest(3);
+execute newest(3);
+execute newest(3);
+execute newest(3);
+execute newest(7);
+deallocate newest;
