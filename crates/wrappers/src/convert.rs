@@ -9,8 +9,8 @@ use pgrx::prelude::*;
 use pgrx::{AnyNumeric, JsonB};
 use supabase_wrappers::prelude::Cell as PgCell;
 
-use crate::error::{HostError, HostResult};
-use crate::model::{Cell, TypeOid};
+use wasm_host::{HostError, HostResult};
+use wasm_host::model::{Cell, TypeOid};
 
 /// Microseconds between the Unix epoch and Postgres' epoch (2000-01-01).
 const PG_EPOCH_OFFSET_US: i64 = 946_684_800_000_000;

@@ -1,130 +1,36 @@
-//! The host's errors and their one mapping to SQLSTATE, message and hint.
+//! The one place where host errors become a Postgres ERROR: SQLSTATE,
+//! message and hint.
 
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::PgSqlErrorCode;
+use wasm_host::{ErrorKind, HostError};
 
-#[derive(Debug, thiserror::Error)]
-pub enum HostError {
-    #[error("required option `{0}` is not specified")]
-    MissingOption(&'static str),
+/// [`HostError`] as the framework's error type (a local type, so that it can
+/// convert into pgrx's `ErrorReport`).
+#[derive(Debug)]
+pub struct FdwError(pub HostError);
 
-    /// The reason never quotes the value of an option that may be secret.
-    #[error("invalid value for option `{name}`: {reason}")]
-    InvalidOption { name: String, reason: String, hint: String },
+pub type FdwResult<T> = Result<T, FdwError>;
 
-    #[error("{message}")]
-    Package { message: String, hint: String },
-
-    #[error("checksum mismatch for wasm package {url}: expected {expected}, got {actual}")]
-    ChecksumMismatch {
-        url: String,
-        expected: String,
-        actual: String,
-    },
-
-    #[error("invalid WebAssembly component {url}: {reason}")]
-    InvalidComponent { url: String, reason: String },
-
-    #[error("host version {host} does not match the guest's requirement \"{requirement}\"")]
-    VersionMismatch { host: String, requirement: String },
-
-    #[error("wasm guest trapped: {0}")]
-    Trap(String),
-
-    /// An `err(...)` returned by the guest, or a `report-error` call.
-    #[error("{message}")]
-    Guest {
-        message: String,
-        hint: Option<String>,
-    },
-
-    #[error("{message}")]
-    Conversion { message: String, hint: Option<String> },
-}
-
-pub type HostResult<T> = Result<T, HostError>;
-
-impl HostError {
-    /// A guest message, with the convention that a line `HINT: ...` at the
-    /// end becomes the ERROR's hint.
-    pub fn guest(msg: &str) -> Self {
-        match msg.split_once("\nHINT: ") {
-            Some((message, hint)) => HostError::Guest {
-                message: message.to_owned(),
-                hint: Some(hint.trim().to_owned()),
-            },
-            None => HostError::Guest {
-                message: msg.to_owned(),
-                hint: None,
-            },
-        }
-    }
-
-    pub fn conversion(message: impl Into<String>) -> Self {
-        HostError::Conversion {
-            message: message.into(),
-            hint: None,
-        }
-    }
-
-    fn code(&self) -> PgSqlErrorCode {
-        match self {
-            HostError::MissingOption(_) => PgSqlErrorCode::ERRCODE_FDW_OPTION_NAME_NOT_FOUND,
-            HostError::InvalidOption { .. } => PgSqlErrorCode::ERRCODE_FDW_INVALID_OPTION_NAME,
-            HostError::Conversion { .. } => PgSqlErrorCode::ERRCODE_FDW_INVALID_DATA_TYPE,
-            _ => PgSqlErrorCode::ERRCODE_FDW_ERROR,
-        }
-    }
-
-    fn hint(&self) -> Option<String> {
-        match self {
-            HostError::MissingOption(name) => Some(match *name {
-                "fdw_package_checksum" => "remote packages need the sha256 of the .wasm file: add fdw_package_checksum '<64 hex digits>' to the server options".to_owned(),
-                _ => format!("add {name} '...' to the server's OPTIONS"),
-            }),
-            HostError::InvalidOption { hint, .. } | HostError::Package { hint, .. } => {
-                Some(hint.clone())
-            }
-            HostError::ChecksumMismatch { .. } => Some(
-                "check fdw_package_checksum against the package's published sha256 (sha256sum clerk_fdw.wasm)"
-                    .to_owned(),
-            ),
-            HostError::InvalidComponent { .. } => Some(
-                "fdw_package_url must point at a WebAssembly component built for supabase:wrappers 0.1.0 or 0.2.0"
-                    .to_owned(),
-            ),
-            HostError::VersionMismatch { .. } => {
-                Some("use a build of the wasm package made for this host version".to_owned())
-            }
-            HostError::Guest { hint, .. } | HostError::Conversion { hint, .. } => hint.clone(),
-            HostError::Trap(_) => None,
-        }
-    }
-}
-
-impl From<HostError> for ErrorReport {
+impl From<HostError> for FdwError {
     fn from(e: HostError) -> Self {
+        FdwError(e)
+    }
+}
+
+impl From<FdwError> for ErrorReport {
+    fn from(FdwError(e): FdwError) -> Self {
+        let code = match e.kind() {
+            ErrorKind::OptionNameNotFound => PgSqlErrorCode::ERRCODE_FDW_OPTION_NAME_NOT_FOUND,
+            ErrorKind::InvalidOption => PgSqlErrorCode::ERRCODE_FDW_INVALID_OPTION_NAME,
+            ErrorKind::InvalidDataType => PgSqlErrorCode::ERRCODE_FDW_INVALID_DATA_TYPE,
+            ErrorKind::FdwError => PgSqlErrorCode::ERRCODE_FDW_ERROR,
+        };
         let hint = e.hint();
-        let report = ErrorReport::new(e.code(), e.to_string(), "wasm_fdw");
+        let report = ErrorReport::new(code, e.to_string(), "wasm_fdw");
         match hint {
             Some(h) => report.set_hint(h),
             None => report,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_guest_hint_line_is_split_off() {
-        match HostError::guest("object \"userz\" is not supported\nHINT: supported objects: users") {
-            HostError::Guest { message, hint } => {
-                assert_eq!(message, "object \"userz\" is not supported");
-                assert_eq!(hint.as_deref(), Some("supported objects: users"));
-            }
-            other => panic!("unexpected {other:?}"),
         }
     }
 }

@@ -10,12 +10,13 @@ use pgrx::pg_sys;
 use supabase_wrappers::prelude::*;
 
 use crate::convert;
-use crate::error::{HostError, HostResult};
-use crate::host::http::HttpConfig;
-use crate::host::HostState;
-use crate::model::{self, ImportListType, ImportStmt, RowData};
-use crate::package;
-use crate::runtime::{self, GuestInstance};
+use crate::error::{FdwError, FdwResult};
+use wasm_host::{HostError, HostResult};
+use wasm_host::host::http::HttpConfig;
+use wasm_host::host::HostState;
+use wasm_host::model::{self, ImportListType, ImportStmt, RowData};
+use wasm_host::package;
+use wasm_host::runtime::{self, GuestInstance};
 use crate::services::PgServices;
 
 /// Downloaded packages, relative to the data directory (the backend's cwd).
@@ -25,7 +26,7 @@ const CACHE_DIR: &str = "wasm_fdw_cache";
     version = "0.1.5",
     author = "Clerk Wrapper",
     website = "https://github.com/supabase/wrappers/tree/main/wrappers/src/fdw/wasm_fdw",
-    error_type = "HostError"
+    error_type = "FdwError"
 )]
 pub(crate) struct WasmFdw {
     guest: GuestInstance,
@@ -132,8 +133,8 @@ impl WasmFdw {
     }
 }
 
-impl ForeignDataWrapper<HostError> for WasmFdw {
-    fn new(server: ForeignServer) -> HostResult<Self> {
+impl ForeignDataWrapper<FdwError> for WasmFdw {
+    fn new(server: ForeignServer) -> FdwResult<Self> {
         let opts = server.options;
         validate_server_options(&opts)?;
         let url = required(&opts, "fdw_package_url")?.to_owned();
@@ -160,7 +161,7 @@ impl ForeignDataWrapper<HostError> for WasmFdw {
         sorts: &[Sort],
         limit: &Option<Limit>,
         options: &HashMap<String, String>,
-    ) -> HostResult<()> {
+    ) -> FdwResult<()> {
         let (quals, dropped) = to_model_quals(quals);
         let host = self.host();
         host.table_opts = options.clone();
@@ -193,10 +194,10 @@ impl ForeignDataWrapper<HostError> for WasmFdw {
             })
         };
         self.target_oids = columns.iter().map(|c| c.type_oid).collect();
-        self.guest.begin_scan()
+        Ok(self.guest.begin_scan()?)
     }
 
-    fn iter_scan(&mut self, row: &mut Row) -> HostResult<Option<()>> {
+    fn iter_scan(&mut self, row: &mut Row) -> FdwResult<Option<()>> {
         if self.guest.iter_scan()?.is_none() {
             return Ok(None);
         }
@@ -209,7 +210,8 @@ impl ForeignDataWrapper<HostError> for WasmFdw {
                     self.target_oids.len()
                 ),
                 hint: None,
-            });
+            }
+            .into());
         }
         for ((name, cell), oid) in data.cols.into_iter().zip(data.cells).zip(&self.target_oids) {
             let cell = match cell {
@@ -221,47 +223,47 @@ impl ForeignDataWrapper<HostError> for WasmFdw {
         Ok(Some(()))
     }
 
-    fn re_scan(&mut self) -> HostResult<()> {
-        self.guest.re_scan()
+    fn re_scan(&mut self) -> FdwResult<()> {
+        Ok(self.guest.re_scan()?)
     }
 
-    fn end_scan(&mut self) -> HostResult<()> {
+    fn end_scan(&mut self) -> FdwResult<()> {
         let r = self.guest.end_scan();
         self.host().flush_stats();
-        r
+        Ok(r?)
     }
 
-    fn begin_modify(&mut self, options: &HashMap<String, String>) -> HostResult<()> {
+    fn begin_modify(&mut self, options: &HashMap<String, String>) -> FdwResult<()> {
         self.host().table_opts = options.clone();
-        self.guest.begin_modify()
+        Ok(self.guest.begin_modify()?)
     }
 
-    fn insert(&mut self, row: &Row) -> HostResult<()> {
+    fn insert(&mut self, row: &Row) -> FdwResult<()> {
         self.host().row = to_guest_row(row)?;
-        self.guest.insert()
+        Ok(self.guest.insert()?)
     }
 
-    fn update(&mut self, rowid: &Cell, new_row: &Row) -> HostResult<()> {
+    fn update(&mut self, rowid: &Cell, new_row: &Row) -> FdwResult<()> {
         let id = convert::to_guest(rowid)?;
         self.host().row = to_guest_row(new_row)?;
-        self.guest.update(&id)
+        Ok(self.guest.update(&id)?)
     }
 
-    fn delete(&mut self, rowid: &Cell) -> HostResult<()> {
+    fn delete(&mut self, rowid: &Cell) -> FdwResult<()> {
         let id = convert::to_guest(rowid)?;
-        self.guest.delete(&id)
+        Ok(self.guest.delete(&id)?)
     }
 
-    fn end_modify(&mut self) -> HostResult<()> {
+    fn end_modify(&mut self) -> FdwResult<()> {
         let r = self.guest.end_modify();
         self.host().flush_stats();
-        r
+        Ok(r?)
     }
 
     fn import_foreign_schema(
         &mut self,
         stmt: ImportForeignSchemaStmt,
-    ) -> HostResult<Vec<String>> {
+    ) -> FdwResult<Vec<String>> {
         self.host().import_opts = stmt.options.clone();
         let model_stmt = ImportStmt {
             server_name: stmt.server_name,
@@ -276,10 +278,10 @@ impl ForeignDataWrapper<HostError> for WasmFdw {
         };
         let r = self.guest.import_foreign_schema(&model_stmt);
         self.host().flush_stats();
-        r
+        Ok(r?)
     }
 
-    fn validator(options: Vec<Option<String>>, catalog: Option<pg_sys::Oid>) -> HostResult<()> {
+    fn validator(options: Vec<Option<String>>, catalog: Option<pg_sys::Oid>) -> FdwResult<()> {
         if catalog != Some(FOREIGN_SERVER_RELATION_ID) {
             return Ok(());
         }
@@ -291,6 +293,6 @@ impl ForeignDataWrapper<HostError> for WasmFdw {
                     .map(|(k, v)| (k.to_owned(), v.to_owned()))
             })
             .collect();
-        validate_server_options(&opts)
+        Ok(validate_server_options(&opts)?)
     }
 }

@@ -2,20 +2,15 @@
 //! wrappers built against `supabase:wrappers` 0.1.0 or 0.2.0 (such as
 //! `clerk_fdw.wasm`), compatible with Supabase's own host.
 //!
-//! Layout: `model` (version-neutral values), `host/*` (one file per WIT
-//! interface), `bindings/{v1,v2}` (generated bindings and conversions),
-//! `package` (loading and verifying packages), `runtime` (wasmtime) — none
-//! of which touch Postgres — and `fdw`, `convert`, `services`, `error`, the
-//! Postgres side.
+//! Everything that does not need Postgres (wasmtime, the WIT interfaces,
+//! package loading) lives in the `wasm-host` crate; this crate is the
+//! Postgres side: `fdw` (the framework's callbacks), `convert` (datums <->
+//! guest cells), `services` (vault, stats, settings via SPI) and `error`
+//! (the one mapping to SQLSTATE).
 
-mod bindings;
 mod convert;
 mod error;
 mod fdw;
-mod host;
-mod model;
-mod package;
-mod runtime;
 mod services;
 
 pgrx::pg_module_magic!(name, version);

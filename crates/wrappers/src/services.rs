@@ -6,8 +6,8 @@ use pgrx::prelude::*;
 use pgrx::spi::Spi;
 use pgrx::PgSqlErrorCode;
 
-use crate::host::{ReportLevel, Services};
-use crate::model::Metric;
+use wasm_host::host::{ReportLevel, Services};
+use wasm_host::model::Metric;
 
 pub struct PgServices {
     /// `schema.wrappers_fdw_stats` once found; `Some(None)` = not usable.

@@ -1,0 +1,130 @@
+//! The host's errors, each with its SQLSTATE class and hint; the Postgres
+//! extension turns them into an ERROR in one place.
+
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    #[error("required option `{0}` is not specified")]
+    MissingOption(&'static str),
+
+    /// The reason never quotes the value of an option that may be secret.
+    #[error("invalid value for option `{name}`: {reason}")]
+    InvalidOption { name: String, reason: String, hint: String },
+
+    #[error("{message}")]
+    Package { message: String, hint: String },
+
+    #[error("checksum mismatch for wasm package {url}: expected {expected}, got {actual}")]
+    ChecksumMismatch {
+        url: String,
+        expected: String,
+        actual: String,
+    },
+
+    #[error("invalid WebAssembly component {url}: {reason}")]
+    InvalidComponent { url: String, reason: String },
+
+    #[error("host version {host} does not match the guest's requirement \"{requirement}\"")]
+    VersionMismatch { host: String, requirement: String },
+
+    #[error("wasm guest trapped: {0}")]
+    Trap(String),
+
+    /// An `err(...)` returned by the guest, or a `report-error` call.
+    #[error("{message}")]
+    Guest {
+        message: String,
+        hint: Option<String>,
+    },
+
+    #[error("{message}")]
+    Conversion { message: String, hint: Option<String> },
+}
+
+pub type HostResult<T> = Result<T, HostError>;
+
+/// Which SQLSTATE of the FDW class (HV) an error belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// HV00J
+    OptionNameNotFound,
+    /// HV00D
+    InvalidOption,
+    /// HV004
+    InvalidDataType,
+    /// HV000
+    FdwError,
+}
+
+impl HostError {
+    /// A guest message, with the convention that a line `HINT: ...` at the
+    /// end becomes the ERROR's hint.
+    pub fn guest(msg: &str) -> Self {
+        match msg.split_once("\nHINT: ") {
+            Some((message, hint)) => HostError::Guest {
+                message: message.to_owned(),
+                hint: Some(hint.trim().to_owned()),
+            },
+            None => HostError::Guest {
+                message: msg.to_owned(),
+                hint: None,
+            },
+        }
+    }
+
+    pub fn conversion(message: impl Into<String>) -> Self {
+        HostError::Conversion {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            HostError::MissingOption(_) => ErrorKind::OptionNameNotFound,
+            HostError::InvalidOption { .. } => ErrorKind::InvalidOption,
+            HostError::Conversion { .. } => ErrorKind::InvalidDataType,
+            _ => ErrorKind::FdwError,
+        }
+    }
+
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            HostError::MissingOption(name) => Some(match *name {
+                "fdw_package_checksum" => "remote packages need the sha256 of the .wasm file: add fdw_package_checksum '<64 hex digits>' to the server options".to_owned(),
+                _ => format!("add {name} '...' to the server's OPTIONS"),
+            }),
+            HostError::InvalidOption { hint, .. } | HostError::Package { hint, .. } => {
+                Some(hint.clone())
+            }
+            HostError::ChecksumMismatch { .. } => Some(
+                "check fdw_package_checksum against the package's published sha256 (sha256sum clerk_fdw.wasm)"
+                    .to_owned(),
+            ),
+            HostError::InvalidComponent { .. } => Some(
+                "fdw_package_url must point at a WebAssembly component built for supabase:wrappers 0.1.0 or 0.2.0"
+                    .to_owned(),
+            ),
+            HostError::VersionMismatch { .. } => {
+                Some("use a build of the wasm package made for this host version".to_owned())
+            }
+            HostError::Guest { hint, .. } | HostError::Conversion { hint, .. } => hint.clone(),
+            HostError::Trap(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_guest_hint_line_is_split_off() {
+        match HostError::guest("object \"userz\" is not supported\nHINT: supported objects: users") {
+            HostError::Guest { message, hint } => {
+                assert_eq!(message, "object \"userz\" is not supported");
+                assert_eq!(hint.as_deref(), Some("supported objects: users"));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
