@@ -16,6 +16,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod coverage;
 pub mod envelope;
 pub mod error;
 pub mod listing;

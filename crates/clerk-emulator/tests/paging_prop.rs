@@ -10,7 +10,7 @@ mod common;
 use std::collections::HashSet;
 
 use axum::Router;
-use common::{get_ok, ids, spec_order, user_field};
+use common::{get_ok_unchecked as get_ok, ids, spec_order, user_field};
 use proptest::prelude::*;
 use serde_json::Value;
 

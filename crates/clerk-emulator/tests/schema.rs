@@ -1,85 +1,28 @@
 //! Response bodies validated against the spec's own component schemas
 //! (`User`, `Organizations`, `Organization`, `TotalCount`, `ClerkErrors`)
-//! from `shared/clerk-api/2026-05-12.yml`, converted from OpenAPI 3.0 to
-//! JSON Schema 2020-12 (`nullable: true` becomes `anyOf [null, ...]`).
-//!
-//! The spec is found through `CLERK_OPENAPI_SPEC` or by looking for
-//! `shared/clerk-api/2026-05-12.yml` beside the checkout; without it the
-//! tests say so on stderr and pass vacuously.
+//! from the vendored `spec/clerk-bapi-2026-05-12.yml`, converted from
+//! OpenAPI 3.0 to JSON Schema 2020-12 (`nullable: true` becomes
+//! `anyOf [null, ...]`). The spec is part of the repository: without it
+//! these tests fail, they never pass vacuously.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
-
 use axum::http::{Method, StatusCode};
+use common::spec::{self, assert_valid, component, violations};
 use common::{all_users, app, get, get_ok, send};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-fn spec_path() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("CLERK_OPENAPI_SPEC") {
-        return Some(PathBuf::from(path));
-    }
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest.ancestors().map(|dir| dir.join("shared/clerk-api/2026-05-12.yml")).find(|p| p.is_file())
-}
-
-/// `components.schemas` of the spec as JSON Schema, or `None` without a spec.
-fn schemas() -> Option<&'static Value> {
-    static SCHEMAS: OnceLock<Option<Value>> = OnceLock::new();
-    SCHEMAS
-        .get_or_init(|| {
-            let Some(path) = spec_path() else {
-                eprintln!("schema tests skipped: shared/clerk-api/2026-05-12.yml not found (set CLERK_OPENAPI_SPEC)");
-                return None;
-            };
-            let text = std::fs::read_to_string(&path).unwrap();
-            let doc: serde_norway::Value = serde_norway::from_str(&text).unwrap();
-            let schemas = serde_json::to_value(&doc["components"]["schemas"]).unwrap();
-            Some(to_json_schema(schemas))
-        })
-        .as_ref()
-}
-
-/// OpenAPI 3.0 schema objects -> JSON Schema 2020-12.
-fn to_json_schema(value: Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut out: Map<String, Value> = map.into_iter().map(|(k, v)| (k, to_json_schema(v))).collect();
-            if out.remove("nullable") == Some(Value::Bool(true)) {
-                return json!({ "anyOf": [{ "type": "null" }, Value::Object(out)] });
-            }
-            Value::Object(out)
-        }
-        Value::Array(items) => Value::Array(items.into_iter().map(to_json_schema).collect()),
-        other => other,
-    }
-}
-
-/// Validate `instance` against `schema` (which may `$ref` the components).
-fn violations(schema: Value, instance: &Value) -> Option<Vec<String>> {
-    let components = schemas()?;
-    let mut root = json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "components": { "schemas": components },
-    });
-    if let (Value::Object(root), Value::Object(schema)) = (&mut root, schema) {
-        root.extend(schema);
-    }
-    let validator = jsonschema::validator_for(&root).unwrap();
-    Some(validator.iter_errors(instance).map(|e| format!("{} at {}", e, e.instance_path())).collect())
-}
-
-fn assert_valid(schema: Value, instance: &Value) {
-    if let Some(errors) = violations(schema, instance) {
-        assert!(errors.is_empty(), "{} violations, first: {:?}", errors.len(), &errors[..errors.len().min(5)]);
-    }
-}
-
-fn component(name: &str) -> Value {
-    json!({ "$ref": format!("#/components/schemas/{name}") })
+#[test]
+fn the_vendored_spec_is_the_documented_2026_05_12_file() {
+    let path = spec::spec_path();
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{} is missing ({e})", path.display()));
+    // spec/SOURCE.md: byte-identical to Clerk's blob e063b20b, 738295 bytes.
+    assert_eq!(bytes.len(), 738_295, "the vendored spec was edited; see spec/SOURCE.md");
+    assert_eq!(spec::doc()["info"]["version"], "2026-05-12");
+    assert_eq!(spec::doc()["info"]["license"]["name"], "MIT");
+    assert_eq!(spec::doc()["openapi"], "3.0.3");
 }
 
 #[tokio::test]
@@ -121,7 +64,7 @@ async fn error_bodies_match_the_clerk_errors_schema() {
 #[tokio::test]
 async fn the_schema_check_rejects_objects_that_break_the_spec() {
     // Guards the converter and validator: a check that accepts anything
-    // would make the tests above meaningless.
+    // would make every conformance check meaningless.
     let app = app(2, 1, 24);
     let user = get_ok(&app, "/v1/users?limit=1").await[0].clone();
     let mut extra_field = user.clone();
@@ -133,8 +76,18 @@ async fn the_schema_check_rejects_objects_that_break_the_spec() {
     let mut bad_verification = missing_required.clone();
     bad_verification["email_addresses"][0]["verification"]["object"] = json!("verification_unknown");
     for broken in [extra_field, wrong_type, missing_required, bad_verification] {
-        if let Some(errors) = violations(component("User"), &broken) {
-            assert!(!errors.is_empty(), "accepted a broken user");
-        }
+        assert!(!violations("User", component("User"), &broken).is_empty(), "accepted a broken user");
     }
+}
+
+#[test]
+#[should_panic(expected = "schema violations")]
+fn the_response_check_fails_on_a_body_that_breaks_the_operation_schema() {
+    spec::check_response("GET", "/v1/users/count", 200, r#"{"object":"total_count","total_count":"many"}"#);
+}
+
+#[test]
+#[should_panic(expected = "does not document")]
+fn the_response_check_fails_on_an_undocumented_success_status() {
+    spec::check_response("GET", "/v1/users/count", 201, r#"{"object":"total_count","total_count":1}"#);
 }

@@ -1,7 +1,11 @@
 //! Helpers shared by the in-process tests: build the app and send it
-//! requests with `tower::ServiceExt::oneshot`.
+//! requests with `tower::ServiceExt::oneshot`. Every `/v1` response a test
+//! receives through `send` is checked against the spec (`spec::check_response`),
+//! so each test doubles as a conformance test.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+pub mod spec;
 
 use std::cmp::Ordering;
 
@@ -22,6 +26,7 @@ pub fn app(users: u32, organizations: u32, seed: u64) -> Router {
 pub struct Reply {
     pub status: StatusCode,
     pub content_type: Option<String>,
+    pub headers: axum::http::HeaderMap,
     pub text: String,
 }
 
@@ -32,16 +37,72 @@ impl Reply {
 }
 
 pub async fn send(app: &Router, method: Method, uri: &str, authorization: Option<&str>) -> Reply {
+    send_body(app, method, uri, authorization, None).await
+}
+
+/// Send a request with an optional JSON body; the reply is checked against
+/// the spec.
+pub async fn send_body(
+    app: &Router,
+    method: Method,
+    uri: &str,
+    authorization: Option<&str>,
+    body: Option<&Value>,
+) -> Reply {
+    let reply = send_unchecked(app, method.clone(), uri, authorization, body).await;
+    spec::check_response(method.as_str(), uri, reply.status.as_u16(), &reply.text);
+    reply
+}
+
+/// Like `send_body`, without the spec check (for property tests that send
+/// thousands of requests, and for bodies broken on purpose).
+pub async fn send_unchecked(
+    app: &Router,
+    method: Method,
+    uri: &str,
+    authorization: Option<&str>,
+    body: Option<&Value>,
+) -> Reply {
     let mut request = Request::builder().method(method).uri(uri);
     if let Some(value) = authorization {
         request = request.header(header::AUTHORIZATION, value);
     }
-    let response = app.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+    let request = match body {
+        Some(json) => request
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(serde_json::to_vec(json).unwrap()))
+            .unwrap(),
+        None => request.body(Body::empty()).unwrap(),
+    };
+    let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
-    let content_type =
-        response.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or_default().to_owned());
+    let headers = response.headers().clone();
+    let content_type = headers.get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or_default().to_owned());
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    Reply { status, content_type, text: String::from_utf8(bytes.to_vec()).unwrap() }
+    Reply { status, content_type, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+pub fn bearer() -> String {
+    format!("Bearer {KEY}")
+}
+
+/// An authenticated request with a JSON body, checked against the spec.
+pub async fn call(app: &Router, method: Method, uri: &str, body: Option<Value>) -> Reply {
+    send_body(app, method, uri, Some(&bearer()), body.as_ref()).await
+}
+
+/// An authenticated request that must answer `status` with JSON.
+pub async fn call_expect(app: &Router, method: Method, uri: &str, body: Option<Value>, status: StatusCode) -> Value {
+    let reply = call(app, method.clone(), uri, body).await;
+    assert_eq!(reply.status, status, "{method} {uri}: {}", reply.text);
+    reply.json()
+}
+
+/// An authenticated GET without the spec check.
+pub async fn get_ok_unchecked(app: &Router, uri: &str) -> Value {
+    let reply = send_unchecked(app, Method::GET, uri, Some(&bearer()), None).await;
+    assert_eq!(reply.status, StatusCode::OK, "GET {uri}: {}", reply.text);
+    reply.json()
 }
 
 /// An authenticated GET.
@@ -126,3 +187,10 @@ pub fn user_field(field: &str) -> impl Fn(&Value) -> Value + '_ {
     }
 }
 
+
+/// An unauthenticated GET of an admin route, as JSON.
+pub async fn get_admin(app: &Router, uri: &str) -> Value {
+    let reply = send_unchecked(app, Method::GET, uri, None, None).await;
+    assert_eq!(reply.status, StatusCode::OK, "GET {uri}: {}", reply.text);
+    reply.json()
+}

@@ -1,0 +1,201 @@
+//! The coverage list: every Backend API operation the emulator is meant to
+//! serve (issue 3's resource list), with the spec's method and path template
+//! (relative to `/v1`) and whether the emulator serves it yet.
+//!
+//! The conformance test (`tests/conformance.rs`) holds this list to the
+//! vendored spec: every entry must be an operation of the spec with the same
+//! method and path, every `Served` entry must be routed by `app()`, and every
+//! `Pending` entry must not be (so the list cannot claim more or less than
+//! the router does). Path parameter names are the spec's own.
+
+/// Whether the emulator answers an operation yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Served,
+    Pending,
+}
+
+/// One operation: method, spec path template, status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operation {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub status: Status,
+}
+
+const fn op(method: &'static str, path: &'static str, status: Status) -> Operation {
+    Operation { method, path, status }
+}
+
+use Status::{Pending, Served};
+
+pub const OPERATIONS: &[Operation] = &[
+    // Users
+    op("GET", "/users", Served),
+    op("POST", "/users", Pending),
+    op("GET", "/users/count", Served),
+    op("GET", "/users/{user_id}", Served),
+    op("PATCH", "/users/{user_id}", Pending),
+    op("DELETE", "/users/{user_id}", Pending),
+    op("POST", "/users/{user_id}/ban", Pending),
+    op("POST", "/users/{user_id}/unban", Pending),
+    op("POST", "/users/{user_id}/lock", Pending),
+    op("POST", "/users/{user_id}/unlock", Pending),
+    op("PATCH", "/users/{user_id}/metadata", Pending),
+    op("PUT", "/users/{user_id}/metadata", Pending),
+    op("GET", "/users/{user_id}/organization_memberships", Pending),
+    op("GET", "/users/{user_id}/organization_invitations", Pending),
+    op("GET", "/users/{user_id}/billing/subscription", Pending),
+    // Organizations
+    op("GET", "/organizations", Served),
+    op("POST", "/organizations", Pending),
+    op("GET", "/organizations/{organization_id}", Served),
+    op("PATCH", "/organizations/{organization_id}", Pending),
+    op("DELETE", "/organizations/{organization_id}", Pending),
+    op("PATCH", "/organizations/{organization_id}/metadata", Pending),
+    op("PUT", "/organizations/{organization_id}/metadata", Pending),
+    op("GET", "/organizations/{organization_id}/billing/subscription", Pending),
+    // Organization memberships
+    op("GET", "/organizations/{organization_id}/memberships", Pending),
+    op("POST", "/organizations/{organization_id}/memberships", Pending),
+    op("PATCH", "/organizations/{organization_id}/memberships/{user_id}", Pending),
+    op("DELETE", "/organizations/{organization_id}/memberships/{user_id}", Pending),
+    op("PATCH", "/organizations/{organization_id}/memberships/{user_id}/metadata", Pending),
+    op("GET", "/organization_memberships", Pending),
+    // Organization invitations
+    op("GET", "/organizations/{organization_id}/invitations", Pending),
+    op("POST", "/organizations/{organization_id}/invitations", Pending),
+    op("POST", "/organizations/{organization_id}/invitations/bulk", Pending),
+    op("GET", "/organizations/{organization_id}/invitations/pending", Pending),
+    op("GET", "/organizations/{organization_id}/invitations/{invitation_id}", Pending),
+    op("POST", "/organizations/{organization_id}/invitations/{invitation_id}/revoke", Pending),
+    op("GET", "/organization_invitations", Pending),
+    // Organization domains
+    op("GET", "/organizations/{organization_id}/domains", Pending),
+    op("POST", "/organizations/{organization_id}/domains", Pending),
+    op("PATCH", "/organizations/{organization_id}/domains/{domain_id}", Pending),
+    op("DELETE", "/organizations/{organization_id}/domains/{domain_id}", Pending),
+    op("GET", "/organization_domains", Pending),
+    // Invitations
+    op("GET", "/invitations", Pending),
+    op("POST", "/invitations", Pending),
+    op("POST", "/invitations/bulk", Pending),
+    op("POST", "/invitations/{invitation_id}/revoke", Pending),
+    // Allow-list / block-list
+    op("GET", "/allowlist_identifiers", Pending),
+    op("POST", "/allowlist_identifiers", Pending),
+    op("DELETE", "/allowlist_identifiers/{identifier_id}", Pending),
+    op("GET", "/blocklist_identifiers", Pending),
+    op("POST", "/blocklist_identifiers", Pending),
+    op("DELETE", "/blocklist_identifiers/{identifier_id}", Pending),
+    // Domains
+    op("GET", "/domains", Pending),
+    op("POST", "/domains", Pending),
+    op("PATCH", "/domains/{domain_id}", Pending),
+    op("DELETE", "/domains/{domain_id}", Pending),
+    // JWT templates
+    op("GET", "/jwt_templates", Pending),
+    op("POST", "/jwt_templates", Pending),
+    op("GET", "/jwt_templates/{template_id}", Pending),
+    op("PATCH", "/jwt_templates/{template_id}", Pending),
+    op("DELETE", "/jwt_templates/{template_id}", Pending),
+    // OAuth applications
+    op("GET", "/oauth_applications", Pending),
+    op("POST", "/oauth_applications", Pending),
+    op("GET", "/oauth_applications/{oauth_application_id}", Pending),
+    op("PATCH", "/oauth_applications/{oauth_application_id}", Pending),
+    op("DELETE", "/oauth_applications/{oauth_application_id}", Pending),
+    op("POST", "/oauth_applications/{oauth_application_id}/rotate_secret", Pending),
+    // Redirect URLs
+    op("GET", "/redirect_urls", Pending),
+    op("POST", "/redirect_urls", Pending),
+    op("GET", "/redirect_urls/{id}", Pending),
+    op("DELETE", "/redirect_urls/{id}", Pending),
+    // SAML connections
+    op("GET", "/saml_connections", Pending),
+    op("POST", "/saml_connections", Pending),
+    op("GET", "/saml_connections/{saml_connection_id}", Pending),
+    op("PATCH", "/saml_connections/{saml_connection_id}", Pending),
+    op("DELETE", "/saml_connections/{saml_connection_id}", Pending),
+    // Enterprise connections
+    op("GET", "/enterprise_connections", Pending),
+    op("POST", "/enterprise_connections", Pending),
+    op("GET", "/enterprise_connections/{enterprise_connection_id}", Pending),
+    op("PATCH", "/enterprise_connections/{enterprise_connection_id}", Pending),
+    op("DELETE", "/enterprise_connections/{enterprise_connection_id}", Pending),
+    // Sessions
+    op("GET", "/sessions", Pending),
+    op("POST", "/sessions", Pending),
+    op("GET", "/sessions/{session_id}", Pending),
+    op("POST", "/sessions/{session_id}/revoke", Pending),
+    // Clients
+    op("GET", "/clients", Pending),
+    op("GET", "/clients/{client_id}", Pending),
+    // Email addresses
+    op("POST", "/email_addresses", Pending),
+    op("GET", "/email_addresses/{email_address_id}", Pending),
+    op("PATCH", "/email_addresses/{email_address_id}", Pending),
+    op("DELETE", "/email_addresses/{email_address_id}", Pending),
+    // Phone numbers
+    op("POST", "/phone_numbers", Pending),
+    op("GET", "/phone_numbers/{phone_number_id}", Pending),
+    op("PATCH", "/phone_numbers/{phone_number_id}", Pending),
+    op("DELETE", "/phone_numbers/{phone_number_id}", Pending),
+    // Waitlist entries
+    op("GET", "/waitlist_entries", Pending),
+    op("POST", "/waitlist_entries", Pending),
+    op("POST", "/waitlist_entries/bulk", Pending),
+    op("DELETE", "/waitlist_entries/{waitlist_entry_id}", Pending),
+    op("POST", "/waitlist_entries/{waitlist_entry_id}/invite", Pending),
+    op("POST", "/waitlist_entries/{waitlist_entry_id}/reject", Pending),
+    // Organization roles and permissions (RBAC)
+    op("GET", "/organization_roles", Pending),
+    op("POST", "/organization_roles", Pending),
+    op("GET", "/organization_roles/{organization_role_id}", Pending),
+    op("PATCH", "/organization_roles/{organization_role_id}", Pending),
+    op("DELETE", "/organization_roles/{organization_role_id}", Pending),
+    op("POST", "/organization_roles/{organization_role_id}/permissions/{permission_id}", Pending),
+    op("DELETE", "/organization_roles/{organization_role_id}/permissions/{permission_id}", Pending),
+    op("GET", "/organization_permissions", Pending),
+    op("POST", "/organization_permissions", Pending),
+    op("GET", "/organization_permissions/{permission_id}", Pending),
+    op("PATCH", "/organization_permissions/{permission_id}", Pending),
+    op("DELETE", "/organization_permissions/{permission_id}", Pending),
+    // Role sets
+    op("GET", "/role_sets", Pending),
+    op("POST", "/role_sets", Pending),
+    op("GET", "/role_sets/{role_set_key_or_id}", Pending),
+    op("PATCH", "/role_sets/{role_set_key_or_id}", Pending),
+    op("POST", "/role_sets/{role_set_key_or_id}/replace", Pending),
+    op("POST", "/role_sets/{role_set_key_or_id}/roles", Pending),
+    op("POST", "/role_sets/{role_set_key_or_id}/roles/replace", Pending),
+    // Machines
+    op("GET", "/machines", Pending),
+    op("POST", "/machines", Pending),
+    op("GET", "/machines/{machine_id}", Pending),
+    op("PATCH", "/machines/{machine_id}", Pending),
+    op("DELETE", "/machines/{machine_id}", Pending),
+    op("GET", "/machines/{machine_id}/secret_key", Pending),
+    op("POST", "/machines/{machine_id}/secret_key/rotate", Pending),
+    op("POST", "/machines/{machine_id}/scopes", Pending),
+    op("DELETE", "/machines/{machine_id}/scopes/{other_machine_id}", Pending),
+    // API keys and M2M tokens
+    op("GET", "/api_keys", Pending),
+    op("POST", "/api_keys", Pending),
+    op("GET", "/api_keys/{apiKeyID}", Pending),
+    op("PATCH", "/api_keys/{apiKeyID}", Pending),
+    op("DELETE", "/api_keys/{apiKeyID}", Pending),
+    op("GET", "/api_keys/{apiKeyID}/secret", Pending),
+    op("POST", "/api_keys/{apiKeyID}/revoke", Pending),
+    op("GET", "/m2m_tokens", Pending),
+    op("POST", "/m2m_tokens", Pending),
+    op("POST", "/m2m_tokens/{m2m_token_id}/revoke", Pending),
+    // Billing
+    op("GET", "/billing/plans", Pending),
+    op("GET", "/billing/subscription_items", Pending),
+    op("DELETE", "/billing/subscription_items/{subscription_item_id}", Pending),
+    op("POST", "/billing/subscription_items/{subscription_item_id}/extend_free_trial", Pending),
+    op("GET", "/billing/statements", Pending),
+    op("GET", "/billing/statements/{statementID}", Pending),
+    op("GET", "/billing/statements/{statementID}/payment_attempts", Pending),
+];
