@@ -14,6 +14,11 @@ cargo run -q --release -p componentize -- \
   target/wasm32-unknown-unknown/wasm/clerk_fdw.wasm target/clerk_fdw.wasm
 sha256sum target/clerk_fdw.wasm | cut -d' ' -f1 > target/clerk_fdw.wasm.sha256
 
+say "building the test guests (tests/guests)"
+cargo build -q -p probe-v1 --target wasm32-unknown-unknown --profile wasm
+cargo run -q --release -p componentize -- \
+  target/wasm32-unknown-unknown/wasm/probe_v1.wasm target/probe_v1.wasm
+
 say "building the emulator"
 cargo build -q --release -p clerk-emulator
 

@@ -13,6 +13,7 @@ export PGHOST="$RUN_DIR/sock" PGPORT PGUSER=postgres
 export EMULATOR_URL="http://127.0.0.1:${EMULATOR_PORT}"
 export CLERK_API_URL="${EMULATOR_URL}/v1" CLERK_SECRET_KEY CLERK_WRONG_KEY
 export WASM_URL="file://$RUN_DIR/clerk_fdw.wasm"
+export PROBE_V1_URL="file://$RUN_DIR/probe_v1.wasm"
 
 as_pg() { runuser -u postgres -- "$@"; }
 
@@ -21,6 +22,7 @@ start_cluster() {
   rm -rf "$RUN_DIR"
   mkdir -p "$RUN_DIR/sock"
   cp target/clerk_fdw.wasm "$RUN_DIR/clerk_fdw.wasm"
+  [ ! -f target/probe_v1.wasm ] || cp target/probe_v1.wasm "$RUN_DIR/probe_v1.wasm"
   WASM_CHECKSUM=$(cat target/clerk_fdw.wasm.sha256); export WASM_CHECKSUM
   chown -R postgres:postgres "$RUN_DIR"
   as_pg "$PG_BIN/initdb" -D "$RUN_DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$RUN_DIR/initdb.log"
