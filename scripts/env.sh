@@ -6,6 +6,8 @@ RUN_DIR=${RUN_DIR:-/tmp/clerk-wrapper-run}
 PG_BIN=/usr/lib/postgresql/15/bin
 PGPORT=${PGPORT:-55433}
 EMULATOR_PORT=${EMULATOR_PORT:-58090}
+# a plain static file server, to load the package over http://
+PACKAGE_HTTP_PORT=${PACKAGE_HTTP_PORT:-$((EMULATOR_PORT + 2))}
 # a fake key for the emulator; tests prove it never shows up in output
 CLERK_SECRET_KEY=${CLERK_SECRET_KEY:-sk_test_e2eDoNotLeakThisKey7f3a9c21}
 CLERK_WRONG_KEY=sk_test_wrongKeyMustNotLeak5b8e04d6
@@ -14,6 +16,7 @@ export EMULATOR_URL="http://127.0.0.1:${EMULATOR_PORT}"
 export CLERK_API_URL="${EMULATOR_URL}/v1" CLERK_SECRET_KEY CLERK_WRONG_KEY
 export WASM_URL="file://$RUN_DIR/clerk_fdw.wasm"
 export PROBE_V1_URL="file://$RUN_DIR/probe_v1.wasm"
+export PACKAGE_HTTP_URL="http://127.0.0.1:${PACKAGE_HTTP_PORT}"
 
 as_pg() { runuser -u postgres -- "$@"; }
 
@@ -56,7 +59,26 @@ start_emulator() {
   return 1
 }
 
+start_package_server() {
+  mkdir -p "$RUN_DIR/www"
+  cp target/clerk_fdw.wasm "$RUN_DIR/www/clerk_fdw.wasm"
+  python3 -m http.server "$PACKAGE_HTTP_PORT" --bind 127.0.0.1 --directory "$RUN_DIR/www" \
+    >"$RUN_DIR/package-http.log" 2>&1 &
+  echo $! >"$RUN_DIR/package-http.pid"
+  for _ in $(seq 1 100); do
+    curl -sf -o /dev/null "$PACKAGE_HTTP_URL/clerk_fdw.wasm" && return 0
+    sleep 0.1
+  done
+  echo "the package http server did not start:" >&2
+  cat "$RUN_DIR/package-http.log" >&2
+  return 1
+}
+
 stop_all() {
+  if [ -f "$RUN_DIR/package-http.pid" ]; then
+    kill "$(cat "$RUN_DIR/package-http.pid")" 2>/dev/null || true
+    rm -f "$RUN_DIR/package-http.pid"
+  fi
   if [ -f "$RUN_DIR/emulator.pid" ]; then
     kill "$(cat "$RUN_DIR/emulator.pid")" 2>/dev/null || true
     rm -f "$RUN_DIR/emulator.pid"

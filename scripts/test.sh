@@ -22,6 +22,7 @@ trap stop_all EXIT
 say "starting Postgres 15 on port $PGPORT and the emulator on $EMULATOR_URL"
 start_cluster
 start_emulator 1234 57
+start_package_server
 
 PG_REGRESS=$("$PG_BIN/pg_config" --pkglibdir)/pgxs/src/test/regress/pg_regress
 status=0

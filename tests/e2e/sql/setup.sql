@@ -31,7 +31,8 @@ create server clerk_server
     api_key_id :'key_id'
   );
 -- show_error(sql) runs sql and returns its error as 'SQLSTATE: message' and
--- 'hint: ...' lines, with per-run values (trace ids, package sums) masked so
+-- 'hint: ...' lines, with per-run values (trace ids, package sums, paths,
+-- ports) masked so
 -- that expected output stays stable.
 create function show_error(sql text) returns setof text language plpgsql as $$
 declare msg text; hint text; state text;
@@ -40,7 +41,10 @@ begin
   return next 'no error';
 exception when others then
   get stacked diagnostics msg = message_text, hint = pg_exception_hint, state = returned_sqlstate;
-  return next state || ': ' || regexp_replace(regexp_replace(msg, '[0-9a-f]{64}', '<sha256>', 'g'), 'file://[^:]+', 'file://<package>', 'g');
+  msg := regexp_replace(msg, '[0-9a-f]{64}', '<sha256>', 'g');
+  msg := regexp_replace(msg, 'file://[^:]+', 'file://<package>', 'g');
+  msg := regexp_replace(msg, '127\.0\.0\.1:[0-9]+', '127.0.0.1:<port>', 'g');
+  return next state || ': ' || msg;
   if hint <> '' then
     return next 'hint: ' || regexp_replace(hint, 'trace id [0-9a-f]+', 'trace id <id>', 'g');
   end if;
