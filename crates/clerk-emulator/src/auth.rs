@@ -11,9 +11,15 @@ use crate::state::AppState;
 
 /// Check the `Authorization` header against the instance's secret key.
 pub fn authenticate(headers: &HeaderMap, secret_key: &str) -> ApiResult<()> {
-    let value = headers.get(header::AUTHORIZATION).ok_or(ApiError::MissingAuthentication)?;
-    let value = value.to_str().map_err(|_| ApiError::AuthorizationHeaderFormat)?;
-    let (scheme, key) = value.split_once(' ').ok_or(ApiError::AuthorizationHeaderFormat)?;
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or(ApiError::MissingAuthentication)?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::AuthorizationHeaderFormat)?;
+    let (scheme, key) = value
+        .split_once(' ')
+        .ok_or(ApiError::AuthorizationHeaderFormat)?;
     if !scheme.eq_ignore_ascii_case("bearer") || key.trim().is_empty() {
         return Err(ApiError::AuthorizationHeaderFormat);
     }
@@ -30,7 +36,11 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Route layer for `/v1` routes.
-pub async fn require_secret_key(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn require_secret_key(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     match authenticate(req.headers(), state.secret_key()) {
         Ok(()) => next.run(req).await,
         Err(error) => error.into_response(),
@@ -52,13 +62,37 @@ mod auth_tests {
 
     #[test]
     fn distinguishes_missing_malformed_and_wrong_keys() {
-        assert_eq!(authenticate(&headers(None), "sk_test_x"), Err(ApiError::MissingAuthentication));
-        assert_eq!(authenticate(&headers(Some("sk_test_x")), "sk_test_x"), Err(ApiError::AuthorizationHeaderFormat));
-        assert_eq!(authenticate(&headers(Some("Basic sk_test_x")), "sk_test_x"), Err(ApiError::AuthorizationHeaderFormat));
-        assert_eq!(authenticate(&headers(Some("Bearer ")), "sk_test_x"), Err(ApiError::AuthorizationHeaderFormat));
-        assert_eq!(authenticate(&headers(Some("Bearer sk_test_y")), "sk_test_x"), Err(ApiError::InvalidSecretKey));
-        assert_eq!(authenticate(&headers(Some("Bearer sk_test_xx")), "sk_test_x"), Err(ApiError::InvalidSecretKey));
-        assert_eq!(authenticate(&headers(Some("Bearer sk_test_x")), "sk_test_x"), Ok(()));
-        assert_eq!(authenticate(&headers(Some("bearer sk_test_x")), "sk_test_x"), Ok(()));
+        assert_eq!(
+            authenticate(&headers(None), "sk_test_x"),
+            Err(ApiError::MissingAuthentication)
+        );
+        assert_eq!(
+            authenticate(&headers(Some("sk_test_x")), "sk_test_x"),
+            Err(ApiError::AuthorizationHeaderFormat)
+        );
+        assert_eq!(
+            authenticate(&headers(Some("Basic sk_test_x")), "sk_test_x"),
+            Err(ApiError::AuthorizationHeaderFormat)
+        );
+        assert_eq!(
+            authenticate(&headers(Some("Bearer ")), "sk_test_x"),
+            Err(ApiError::AuthorizationHeaderFormat)
+        );
+        assert_eq!(
+            authenticate(&headers(Some("Bearer sk_test_y")), "sk_test_x"),
+            Err(ApiError::InvalidSecretKey)
+        );
+        assert_eq!(
+            authenticate(&headers(Some("Bearer sk_test_xx")), "sk_test_x"),
+            Err(ApiError::InvalidSecretKey)
+        );
+        assert_eq!(
+            authenticate(&headers(Some("Bearer sk_test_x")), "sk_test_x"),
+            Ok(())
+        );
+        assert_eq!(
+            authenticate(&headers(Some("bearer sk_test_x")), "sk_test_x"),
+            Ok(())
+        );
     }
 }

@@ -24,7 +24,11 @@ pub struct Operation {
 }
 
 const fn op(method: &'static str, path: &'static str, status: Status) -> Operation {
-    Operation { method, path, status }
+    Operation {
+        method,
+        path,
+        status,
+    }
 }
 
 use Status::{Pending, Served};
@@ -52,29 +56,89 @@ pub const OPERATIONS: &[Operation] = &[
     op("GET", "/organizations/{organization_id}", Served),
     op("PATCH", "/organizations/{organization_id}", Pending),
     op("DELETE", "/organizations/{organization_id}", Pending),
-    op("PATCH", "/organizations/{organization_id}/metadata", Pending),
+    op(
+        "PATCH",
+        "/organizations/{organization_id}/metadata",
+        Pending,
+    ),
     op("PUT", "/organizations/{organization_id}/metadata", Pending),
-    op("GET", "/organizations/{organization_id}/billing/subscription", Pending),
+    op(
+        "GET",
+        "/organizations/{organization_id}/billing/subscription",
+        Pending,
+    ),
     // Organization memberships
-    op("GET", "/organizations/{organization_id}/memberships", Pending),
-    op("POST", "/organizations/{organization_id}/memberships", Pending),
-    op("PATCH", "/organizations/{organization_id}/memberships/{user_id}", Pending),
-    op("DELETE", "/organizations/{organization_id}/memberships/{user_id}", Pending),
-    op("PATCH", "/organizations/{organization_id}/memberships/{user_id}/metadata", Pending),
+    op(
+        "GET",
+        "/organizations/{organization_id}/memberships",
+        Pending,
+    ),
+    op(
+        "POST",
+        "/organizations/{organization_id}/memberships",
+        Pending,
+    ),
+    op(
+        "PATCH",
+        "/organizations/{organization_id}/memberships/{user_id}",
+        Pending,
+    ),
+    op(
+        "DELETE",
+        "/organizations/{organization_id}/memberships/{user_id}",
+        Pending,
+    ),
+    op(
+        "PATCH",
+        "/organizations/{organization_id}/memberships/{user_id}/metadata",
+        Pending,
+    ),
     op("GET", "/organization_memberships", Pending),
     // Organization invitations
-    op("GET", "/organizations/{organization_id}/invitations", Pending),
-    op("POST", "/organizations/{organization_id}/invitations", Pending),
-    op("POST", "/organizations/{organization_id}/invitations/bulk", Pending),
-    op("GET", "/organizations/{organization_id}/invitations/pending", Pending),
-    op("GET", "/organizations/{organization_id}/invitations/{invitation_id}", Pending),
-    op("POST", "/organizations/{organization_id}/invitations/{invitation_id}/revoke", Pending),
+    op(
+        "GET",
+        "/organizations/{organization_id}/invitations",
+        Pending,
+    ),
+    op(
+        "POST",
+        "/organizations/{organization_id}/invitations",
+        Pending,
+    ),
+    op(
+        "POST",
+        "/organizations/{organization_id}/invitations/bulk",
+        Pending,
+    ),
+    op(
+        "GET",
+        "/organizations/{organization_id}/invitations/pending",
+        Pending,
+    ),
+    op(
+        "GET",
+        "/organizations/{organization_id}/invitations/{invitation_id}",
+        Pending,
+    ),
+    op(
+        "POST",
+        "/organizations/{organization_id}/invitations/{invitation_id}/revoke",
+        Pending,
+    ),
     op("GET", "/organization_invitations", Pending),
     // Organization domains
     op("GET", "/organizations/{organization_id}/domains", Pending),
     op("POST", "/organizations/{organization_id}/domains", Pending),
-    op("PATCH", "/organizations/{organization_id}/domains/{domain_id}", Pending),
-    op("DELETE", "/organizations/{organization_id}/domains/{domain_id}", Pending),
+    op(
+        "PATCH",
+        "/organizations/{organization_id}/domains/{domain_id}",
+        Pending,
+    ),
+    op(
+        "DELETE",
+        "/organizations/{organization_id}/domains/{domain_id}",
+        Pending,
+    ),
     op("GET", "/organization_domains", Pending),
     // Invitations
     op("GET", "/invitations", Pending),
@@ -103,9 +167,21 @@ pub const OPERATIONS: &[Operation] = &[
     op("GET", "/oauth_applications", Pending),
     op("POST", "/oauth_applications", Pending),
     op("GET", "/oauth_applications/{oauth_application_id}", Pending),
-    op("PATCH", "/oauth_applications/{oauth_application_id}", Pending),
-    op("DELETE", "/oauth_applications/{oauth_application_id}", Pending),
-    op("POST", "/oauth_applications/{oauth_application_id}/rotate_secret", Pending),
+    op(
+        "PATCH",
+        "/oauth_applications/{oauth_application_id}",
+        Pending,
+    ),
+    op(
+        "DELETE",
+        "/oauth_applications/{oauth_application_id}",
+        Pending,
+    ),
+    op(
+        "POST",
+        "/oauth_applications/{oauth_application_id}/rotate_secret",
+        Pending,
+    ),
     // Redirect URLs
     op("GET", "/redirect_urls", Pending),
     op("POST", "/redirect_urls", Pending),
@@ -120,9 +196,21 @@ pub const OPERATIONS: &[Operation] = &[
     // Enterprise connections
     op("GET", "/enterprise_connections", Pending),
     op("POST", "/enterprise_connections", Pending),
-    op("GET", "/enterprise_connections/{enterprise_connection_id}", Pending),
-    op("PATCH", "/enterprise_connections/{enterprise_connection_id}", Pending),
-    op("DELETE", "/enterprise_connections/{enterprise_connection_id}", Pending),
+    op(
+        "GET",
+        "/enterprise_connections/{enterprise_connection_id}",
+        Pending,
+    ),
+    op(
+        "PATCH",
+        "/enterprise_connections/{enterprise_connection_id}",
+        Pending,
+    ),
+    op(
+        "DELETE",
+        "/enterprise_connections/{enterprise_connection_id}",
+        Pending,
+    ),
     // Sessions
     op("GET", "/sessions", Pending),
     op("POST", "/sessions", Pending),
@@ -146,21 +234,53 @@ pub const OPERATIONS: &[Operation] = &[
     op("POST", "/waitlist_entries", Pending),
     op("POST", "/waitlist_entries/bulk", Pending),
     op("DELETE", "/waitlist_entries/{waitlist_entry_id}", Pending),
-    op("POST", "/waitlist_entries/{waitlist_entry_id}/invite", Pending),
-    op("POST", "/waitlist_entries/{waitlist_entry_id}/reject", Pending),
+    op(
+        "POST",
+        "/waitlist_entries/{waitlist_entry_id}/invite",
+        Pending,
+    ),
+    op(
+        "POST",
+        "/waitlist_entries/{waitlist_entry_id}/reject",
+        Pending,
+    ),
     // Organization roles and permissions (RBAC)
     op("GET", "/organization_roles", Pending),
     op("POST", "/organization_roles", Pending),
     op("GET", "/organization_roles/{organization_role_id}", Pending),
-    op("PATCH", "/organization_roles/{organization_role_id}", Pending),
-    op("DELETE", "/organization_roles/{organization_role_id}", Pending),
-    op("POST", "/organization_roles/{organization_role_id}/permissions/{permission_id}", Pending),
-    op("DELETE", "/organization_roles/{organization_role_id}/permissions/{permission_id}", Pending),
+    op(
+        "PATCH",
+        "/organization_roles/{organization_role_id}",
+        Pending,
+    ),
+    op(
+        "DELETE",
+        "/organization_roles/{organization_role_id}",
+        Pending,
+    ),
+    op(
+        "POST",
+        "/organization_roles/{organization_role_id}/permissions/{permission_id}",
+        Pending,
+    ),
+    op(
+        "DELETE",
+        "/organization_roles/{organization_role_id}/permissions/{permission_id}",
+        Pending,
+    ),
     op("GET", "/organization_permissions", Pending),
     op("POST", "/organization_permissions", Pending),
     op("GET", "/organization_permissions/{permission_id}", Pending),
-    op("PATCH", "/organization_permissions/{permission_id}", Pending),
-    op("DELETE", "/organization_permissions/{permission_id}", Pending),
+    op(
+        "PATCH",
+        "/organization_permissions/{permission_id}",
+        Pending,
+    ),
+    op(
+        "DELETE",
+        "/organization_permissions/{permission_id}",
+        Pending,
+    ),
     // Role sets
     op("GET", "/role_sets", Pending),
     op("POST", "/role_sets", Pending),
@@ -168,7 +288,11 @@ pub const OPERATIONS: &[Operation] = &[
     op("PATCH", "/role_sets/{role_set_key_or_id}", Pending),
     op("POST", "/role_sets/{role_set_key_or_id}/replace", Pending),
     op("POST", "/role_sets/{role_set_key_or_id}/roles", Pending),
-    op("POST", "/role_sets/{role_set_key_or_id}/roles/replace", Pending),
+    op(
+        "POST",
+        "/role_sets/{role_set_key_or_id}/roles/replace",
+        Pending,
+    ),
     // Machines
     op("GET", "/machines", Pending),
     op("POST", "/machines", Pending),
@@ -178,7 +302,11 @@ pub const OPERATIONS: &[Operation] = &[
     op("GET", "/machines/{machine_id}/secret_key", Pending),
     op("POST", "/machines/{machine_id}/secret_key/rotate", Pending),
     op("POST", "/machines/{machine_id}/scopes", Pending),
-    op("DELETE", "/machines/{machine_id}/scopes/{other_machine_id}", Pending),
+    op(
+        "DELETE",
+        "/machines/{machine_id}/scopes/{other_machine_id}",
+        Pending,
+    ),
     // API keys and M2M tokens
     op("GET", "/api_keys", Pending),
     op("POST", "/api_keys", Pending),
@@ -193,9 +321,21 @@ pub const OPERATIONS: &[Operation] = &[
     // Billing
     op("GET", "/billing/plans", Pending),
     op("GET", "/billing/subscription_items", Pending),
-    op("DELETE", "/billing/subscription_items/{subscription_item_id}", Pending),
-    op("POST", "/billing/subscription_items/{subscription_item_id}/extend_free_trial", Pending),
+    op(
+        "DELETE",
+        "/billing/subscription_items/{subscription_item_id}",
+        Pending,
+    ),
+    op(
+        "POST",
+        "/billing/subscription_items/{subscription_item_id}/extend_free_trial",
+        Pending,
+    ),
     op("GET", "/billing/statements", Pending),
     op("GET", "/billing/statements/{statementID}", Pending),
-    op("GET", "/billing/statements/{statementID}/payment_attempts", Pending),
+    op(
+        "GET",
+        "/billing/statements/{statementID}/payment_attempts",
+        Pending,
+    ),
 ];

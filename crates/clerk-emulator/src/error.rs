@@ -22,7 +22,10 @@ pub enum ApiError {
     /// Deliberately carries no copy of the presented key.
     InvalidSecretKey,
     /// A query parameter that is not of the declared type (422 `form_param_format_invalid`).
-    ParamFormat { param: &'static str, expected: &'static str },
+    ParamFormat {
+        param: &'static str,
+        expected: &'static str,
+    },
     /// A query parameter of the right type but an unaccepted value (422 `form_param_value_invalid`).
     ParamValue { param: &'static str, reason: String },
     /// An object that does not exist (404 `resource_not_found`).
@@ -31,6 +34,27 @@ pub enum ApiError {
     UnknownRoute,
     /// A known path with a method it does not take (405).
     MethodNotAllowed,
+    /// The instance's rate limit is exhausted (429 `too_many_requests`).
+    TooManyRequests,
+    /// An injected (or genuine) server failure (500 `internal_clerk_error`).
+    Internal,
+    /// A required body field is absent (422 `form_param_missing`).
+    ParamMissing { param: &'static str },
+    /// The request body is not the JSON object the operation takes
+    /// (400 `request_body_invalid`).
+    BodyInvalid { reason: String },
+    /// An identifier or key already taken (422 `form_identifier_exists`,
+    /// or 400 `duplicate_record` for allow/block-list identifiers).
+    Exists {
+        code: &'static str,
+        param: &'static str,
+        status: StatusCode,
+    },
+    /// A request the resource's state forbids (400 with a specific code).
+    Rejected {
+        code: &'static str,
+        long_message: String,
+    },
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -38,12 +62,17 @@ pub type ApiResult<T> = Result<T, ApiError>;
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::MissingAuthentication | Self::AuthorizationHeaderFormat | Self::InvalidSecretKey => {
-                StatusCode::UNAUTHORIZED
-            }
+            Self::MissingAuthentication
+            | Self::AuthorizationHeaderFormat
+            | Self::InvalidSecretKey => StatusCode::UNAUTHORIZED,
             Self::ParamFormat { .. } | Self::ParamValue { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound { .. } | Self::UnknownRoute => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::ParamMissing { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::BodyInvalid { .. } | Self::Rejected { .. } => StatusCode::BAD_REQUEST,
+            Self::Exists { status, .. } => *status,
         }
     }
 
@@ -56,6 +85,11 @@ impl ApiError {
             Self::ParamValue { .. } => "form_param_value_invalid",
             Self::NotFound { .. } | Self::UnknownRoute => "resource_not_found",
             Self::MethodNotAllowed => "request_method_invalid",
+            Self::TooManyRequests => "too_many_requests",
+            Self::Internal => "internal_clerk_error",
+            Self::ParamMissing { .. } => "form_param_missing",
+            Self::BodyInvalid { .. } => "request_body_invalid",
+            Self::Exists { code, .. } | Self::Rejected { code, .. } => code,
         }
     }
 
@@ -86,12 +120,24 @@ impl ApiError {
                 "method not allowed".into(),
                 "The request method is not supported for this resource".into(),
             ),
+            Self::TooManyRequests => {
+                ("Too many requests".into(), "Too many requests, please try again later.".into())
+            }
+            Self::Internal => ("Oops, an unexpected error occurred".into(), "There was an internal error on our servers. We've been notified and are working on fixing it.".into()),
+            Self::ParamMissing { param } => ("missing required parameter".into(), format!("{param} must be included.")),
+            Self::BodyInvalid { reason } => ("Request body invalid".into(), format!("The request body is invalid: {reason}")),
+            Self::Exists { param, .. } => ("That identifier is taken".into(), format!("{param} is already taken. Please try another one.")),
+            Self::Rejected { long_message, .. } => ("Request rejected".into(), long_message.clone()),
         }
     }
 
     fn meta(&self) -> Map<String, Value> {
         let mut meta = Map::new();
-        if let Self::ParamFormat { param, .. } | Self::ParamValue { param, .. } = self {
+        if let Self::ParamFormat { param, .. }
+        | Self::ParamValue { param, .. }
+        | Self::ParamMissing { param }
+        | Self::Exists { param, .. } = self
+        {
             meta.insert("param_name".into(), Value::String((*param).into()));
         }
         meta
@@ -116,7 +162,12 @@ impl ApiError {
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let (_, long_message) = self.messages();
-        write!(f, "{} {}: {long_message}", self.status().as_u16(), self.code())
+        write!(
+            f,
+            "{} {}: {long_message}",
+            self.status().as_u16(),
+            self.code()
+        )
     }
 }
 
@@ -125,7 +176,10 @@ impl std::error::Error for ApiError {}
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status(), axum::Json(self.body())).into_response();
-        if matches!(self, Self::MissingAuthentication | Self::AuthorizationHeaderFormat | Self::InvalidSecretKey) {
+        if matches!(
+            self,
+            Self::MissingAuthentication | Self::AuthorizationHeaderFormat | Self::InvalidSecretKey
+        ) {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

@@ -19,6 +19,7 @@ pub mod auth;
 pub mod coverage;
 pub mod envelope;
 pub mod error;
+pub mod knobs;
 pub mod listing;
 pub mod logging;
 pub mod memberships;
@@ -35,6 +36,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 
 pub use error::{ApiError, ApiResult};
+pub use knobs::{Fault, Knobs, RateLimit};
 pub use logging::LogLevel;
 pub use state::{AppState, Config};
 
@@ -49,14 +51,25 @@ pub fn router(state: AppState) -> Router {
         .merge(users::routes())
         .merge(organizations::routes())
         .method_not_allowed_fallback(method_not_allowed)
-        // Layers run outside-in in reverse order: count, then authenticate.
-        .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_secret_key))
-        .route_layer(middleware::from_fn_with_state(state.clone(), admin::count_request));
+        // Layers run outside-in in reverse order: count, authenticate, then
+        // the knobs (rate limit, latency, faults).
+        .route_layer(middleware::from_fn_with_state(state.clone(), knobs::apply))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_secret_key,
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            admin::count_request,
+        ));
     Router::new()
         .merge(v1)
         .merge(admin::routes())
         .fallback(unknown_route)
-        .layer(middleware::from_fn_with_state(state.clone(), logging::log_request))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            logging::log_request,
+        ))
         .with_state(state)
 }
 
@@ -69,7 +82,9 @@ async fn method_not_allowed() -> ApiError {
 async fn unknown_route(State(state): State<AppState>, method: Method, req: Request) -> Response {
     let path = req.uri().path();
     if path == "/v1" || path.starts_with("/v1/") {
-        state.counters().record(method.as_str(), admin::UNMATCHED_ROUTE);
+        state
+            .counters()
+            .record(method.as_str(), admin::UNMATCHED_ROUTE);
         if let Err(error) = auth::authenticate(req.headers(), state.secret_key()) {
             return error.into_response();
         }

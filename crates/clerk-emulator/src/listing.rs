@@ -66,7 +66,9 @@ pub struct SortCache {
 
 impl SortCache {
     pub fn new(fields: usize) -> Self {
-        Self { slots: (0..fields).map(|_| OnceLock::new()).collect() }
+        Self {
+            slots: (0..fields).map(|_| OnceLock::new()).collect(),
+        }
     }
 }
 
@@ -91,15 +93,20 @@ impl<'a> OrderedView<'a> {
             let slot = field_slot(order.field);
             table.sort_cache().slots.get(slot).map(|cell| {
                 cell.get_or_init(|| {
-                    let mut keyed: Vec<(SortKey, u32)> =
-                        (0..len as u32).map(|i| (table.sort_key(order.field, i), i)).collect();
+                    let mut keyed: Vec<(SortKey, u32)> = (0..len as u32)
+                        .map(|i| (table.sort_key(order.field, i), i))
+                        .collect();
                     keyed.sort_unstable();
                     keyed.into_iter().map(|(_, i)| i).collect()
                 })
                 .as_slice()
             })
         };
-        Self { permutation, len, descending: order.descending }
+        Self {
+            permutation,
+            len,
+            descending: order.descending,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -112,7 +119,11 @@ impl<'a> OrderedView<'a> {
 
     /// The object at `position` in this order.
     pub fn at(&self, position: usize) -> u32 {
-        let ascending_position = if self.descending { self.len - 1 - position } else { position };
+        let ascending_position = if self.descending {
+            self.len - 1 - position
+        } else {
+            position
+        };
         match self.permutation {
             Some(p) => p[ascending_position],
             None => ascending_position as u32,
@@ -126,7 +137,11 @@ impl<'a> OrderedView<'a> {
             None => ((index as usize) < self.len).then_some(index as usize)?,
             Some(p) => p.iter().position(|&i| i == index)?,
         };
-        Some(if self.descending { self.len - 1 - ascending_position } else { ascending_position })
+        Some(if self.descending {
+            self.len - 1 - ascending_position
+        } else {
+            ascending_position
+        })
     }
 
     pub fn iter_from(self, start: usize) -> impl Iterator<Item = u32> + 'a {
@@ -146,7 +161,6 @@ pub struct Selection<'a> {
     pub start: usize,
 }
 
-
 /// One page of indexes and the number of objects the selection matched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
@@ -155,7 +169,12 @@ pub struct Page {
 }
 
 /// Order, filter and window a table.
-pub fn select<T: Table>(table: &T, order: OrderBy<T::Field>, selection: Selection<'_>, paging: Paging) -> Page {
+pub fn select<T: Table>(
+    table: &T,
+    order: OrderBy<T::Field>,
+    selection: Selection<'_>,
+    paging: Paging,
+) -> Page {
     let matches = |i: u32| selection.filter.as_ref().is_none_or(|f| f(i));
     if let Some(mut candidates) = selection.candidates {
         candidates.sort_unstable();
@@ -165,11 +184,18 @@ pub fn select<T: Table>(table: &T, order: OrderBy<T::Field>, selection: Selectio
             let view = OrderedView::new(table, order);
             candidates.retain(|&i| view.position_of(i).is_some_and(|p| p >= selection.start));
         }
-        let mut keyed: Vec<(SortKey, u32)> =
-            candidates.into_iter().map(|i| (table.sort_key(order.field, i), i)).collect();
+        let mut keyed: Vec<(SortKey, u32)> = candidates
+            .into_iter()
+            .map(|i| (table.sort_key(order.field, i), i))
+            .collect();
         keyed.sort_unstable_by(|a, b| directed(a.0.cmp(&b.0), order.descending));
         let total = keyed.len();
-        let indexes = keyed.into_iter().skip(paging.offset).take(paging.limit).map(|(_, i)| i).collect();
+        let indexes = keyed
+            .into_iter()
+            .skip(paging.offset)
+            .take(paging.limit)
+            .map(|(_, i)| i)
+            .collect();
         return Page { indexes, total };
     }
     let view = OrderedView::new(table, order);

@@ -38,7 +38,10 @@ impl FromStr for LogLevel {
             "error" => Ok(Self::Error),
             "info" => Ok(Self::Info),
             "debug" => Ok(Self::Debug),
-            _ => Err(format!("log level \"{s}\" is not supported (use one of: {})", Self::NAMES.join(", "))),
+            _ => Err(format!(
+                "log level \"{s}\" is not supported (use one of: {})",
+                Self::NAMES.join(", ")
+            )),
         }
     }
 }
@@ -65,7 +68,11 @@ pub async fn log_request(State(state): State<AppState>, req: Request, next: Next
     let param_names: Option<Vec<String>> = (level == LogLevel::Debug).then(|| {
         req.uri()
             .query()
-            .map(|q| form_urlencoded::parse(q.as_bytes()).map(|(k, _)| k.into_owned()).collect())
+            .map(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .map(|(k, _)| k.into_owned())
+                    .collect()
+            })
             .unwrap_or_default()
     });
     let started = Instant::now();
@@ -75,9 +82,16 @@ pub async fn log_request(State(state): State<AppState>, req: Request, next: Next
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         match param_names {
             Some(names) if !names.is_empty() => {
-                eprintln!("clerk-emulator: {method} {path} {} {ms:.2}ms params={}", status.as_u16(), names.join(","));
+                eprintln!(
+                    "clerk-emulator: {method} {path} {} {ms:.2}ms params={}",
+                    status.as_u16(),
+                    names.join(",")
+                );
             }
-            _ => eprintln!("clerk-emulator: {method} {path} {} {ms:.2}ms", status.as_u16()),
+            _ => eprintln!(
+                "clerk-emulator: {method} {path} {} {ms:.2}ms",
+                status.as_u16()
+            ),
         }
     }
     response

@@ -8,15 +8,17 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
-use clerk_emulator::{app, Config, LogLevel};
+use clerk_emulator::knobs::{FaultList, RateLimitSetting};
+use clerk_emulator::{app, Config, Knobs, LogLevel};
 
 /// A local stand-in for Clerk's Backend API with deterministic seeded data.
 ///
-/// Serves `/v1/users`, `/v1/users/count`, `/v1/users/{user_id}`,
-/// `/v1/organizations` and `/v1/organizations/{organization_id}` behind
-/// `Authorization: Bearer <secret key>`, plus unauthenticated admin routes:
-/// `GET /__emulator/requests`, `GET /__emulator/requests/total` and
-/// `POST /__emulator/reset`.
+/// Serves the Backend API operations listed in `src/coverage.rs` under `/v1`
+/// behind `Authorization: Bearer <secret key>`, plus unauthenticated admin
+/// routes: `GET /__emulator/requests`, `GET /__emulator/requests/total`,
+/// `GET /__emulator/requests/log[?limit=N]`, `GET|PATCH /__emulator/knobs`
+/// (rate limit, latency, faults at run time) and `POST /__emulator/reset`
+/// (seeded data, knobs, counters and log back to startup).
 #[derive(Debug, Parser)]
 #[command(name = "clerk-emulator", version)]
 struct Args {
@@ -26,7 +28,12 @@ struct Args {
 
     /// The secret key clients must send as `Authorization: Bearer <KEY>`
     /// (or set CLERK_EMULATOR_SECRET_KEY, which keeps it out of `ps`)
-    #[arg(long, value_name = "KEY", env = "CLERK_EMULATOR_SECRET_KEY", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "CLERK_EMULATOR_SECRET_KEY",
+        hide_env_values = true
+    )]
     secret_key: String,
 
     /// Number of seeded users
@@ -45,6 +52,46 @@ struct Args {
     /// request) or debug (adds query parameter names, never their values)
     #[arg(long, value_name = "LEVEL", default_value_t = LogLevel::Info)]
     log_level: LogLevel,
+
+    /// Clerk's per-instance rate limit: off, 100/10s (development
+    /// instances), 1000/10s (production), or any N/<duration> such as
+    /// 20/500ms. Over the limit, /v1 answers 429 with Retry-After (seconds
+    /// until the window ends) and a ClerkErrors body
+    #[arg(long, value_name = "LIMIT", default_value = "off")]
+    rate_limit: RateLimitSetting,
+
+    /// Fixed delay added before every /v1 answer, in milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    latency_ms: u64,
+
+    /// Extra uniformly random delay of 0..=MS milliseconds on top of
+    /// --latency-ms (deterministic from --seed)
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    latency_jitter_ms: u64,
+
+    /// Probability (0 to 1) that a /v1 request gets one of --faults instead
+    /// of its normal answer (deterministic from --seed)
+    #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = parse_probability)]
+    fault_rate: f64,
+
+    /// Faults to draw from, comma-separated: 500, 502, 503 (HTML gateway
+    /// page), reset (connection dropped before a response), truncate (body
+    /// stops halfway through its Content-Length), malformed (a complete
+    /// response whose JSON is cut in half), slow (the body trickles out over
+    /// --slow-body-ms); or all
+    #[arg(long, value_name = "LIST", default_value = "all")]
+    faults: FaultList,
+
+    /// How long a "slow" fault takes to deliver the whole body, in ms
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    slow_body_ms: u64,
+}
+
+fn parse_probability(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!("\"{s}\" is not a probability between 0 and 1")),
+    }
 }
 
 #[tokio::main]
@@ -60,6 +107,15 @@ async fn main() -> ExitCode {
         organizations: args.organizations,
         seed: args.seed,
         log_level: args.log_level,
+        knobs: Knobs {
+            latency_ms: args.latency_ms,
+            latency_jitter_ms: args.latency_jitter_ms,
+            fault_rate: args.fault_rate,
+            faults: args.faults.0,
+            slow_body_ms: args.slow_body_ms,
+            ..Knobs::default()
+        }
+        .with_rate_limit(args.rate_limit.0),
     };
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(listener) => listener,
@@ -73,7 +129,10 @@ async fn main() -> ExitCode {
     // Scripts wait for this exact line before sending requests.
     println!("clerk-emulator listening on http://{addr}");
     let _ = std::io::stdout().flush();
-    if let Err(error) = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await {
+    if let Err(error) = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+    {
         eprintln!("clerk-emulator: server error: {error}");
         return ExitCode::FAILURE;
     }

@@ -27,7 +27,12 @@ impl Memberships {
                 first_member[slot].get_or_insert(user);
             }
         }
-        Self { seed, organizations, members_count, first_member }
+        Self {
+            seed,
+            organizations,
+            members_count,
+            first_member,
+        }
     }
 
     /// The organization user `user` belongs to, if any.
@@ -49,5 +54,8 @@ fn organization_of(seed: u64, organizations: u32, user: u32) -> Option<u32> {
     if organizations == 0 || mix(seed, Stream::Membership, u64::from(user), 0) % 100 >= 80 {
         return None;
     }
-    Some(pick(mix(seed, Stream::Membership, u64::from(user), 1), organizations as usize) as u32)
+    Some(pick(
+        mix(seed, Stream::Membership, u64::from(user), 1),
+        organizations as usize,
+    ) as u32)
 }

@@ -40,12 +40,17 @@ pub enum OrganizationField {
 }
 
 impl OrderField for OrganizationField {
-    const FIELDS: &'static [(&'static str, Self)] =
-        &[("name", Self::Name), ("created_at", Self::CreatedAt), ("members_count", Self::MembersCount)];
+    const FIELDS: &'static [(&'static str, Self)] = &[
+        ("name", Self::Name),
+        ("created_at", Self::CreatedAt),
+        ("members_count", Self::MembersCount),
+    ];
 }
 
-pub const DEFAULT_ORDER: OrderBy<OrganizationField> =
-    OrderBy { field: OrganizationField::CreatedAt, descending: true };
+pub const DEFAULT_ORDER: OrderBy<OrganizationField> = OrderBy {
+    field: OrganizationField::CreatedAt,
+    descending: true,
+};
 
 /// The seeded organizations of an instance.
 #[derive(Debug)]
@@ -112,7 +117,13 @@ impl Organizations {
     }
 
     fn id(&self, core: &OrganizationCore) -> String {
-        ksuid(ID_PREFIX, self.seed, Stream::OrgId, u64::from(core.index), core.created_at)
+        ksuid(
+            ID_PREFIX,
+            self.seed,
+            Stream::OrgId,
+            u64::from(core.index),
+            core.created_at,
+        )
     }
 
     pub fn name(core: &OrganizationCore) -> String {
@@ -120,7 +131,11 @@ impl Organizations {
     }
 
     pub fn slug(core: &OrganizationCore) -> String {
-        format!("{}-{}-{}-{}", core.adjective, core.noun, core.suffix, core.index).to_lowercase()
+        format!(
+            "{}-{}-{}-{}",
+            core.adjective, core.noun, core.suffix, core.index
+        )
+        .to_lowercase()
     }
 
     pub fn members_count(&self, index: u32) -> u32 {
@@ -129,7 +144,8 @@ impl Organizations {
 
     /// The index of the organization with this id, if it exists.
     pub fn find(&self, id: &str) -> Option<u32> {
-        let index = u32::try_from(seed::ksuid_index(ID_PREFIX, self.seed, Stream::OrgId, id)?).ok()?;
+        let index =
+            u32::try_from(seed::ksuid_index(ID_PREFIX, self.seed, Stream::OrgId, id)?).ok()?;
         (index < self.count && self.id_of(index) == id).then_some(index)
     }
 
@@ -149,7 +165,11 @@ impl Organizations {
         } else {
             members_count + MAX_MEMBERSHIP_HEADROOM[pick(w_max, MAX_MEMBERSHIP_HEADROOM.len())]
         };
-        let image_kind = if core.has_image { "uploaded" } else { "default" };
+        let image_kind = if core.has_image {
+            "uploaded"
+        } else {
+            "default"
+        };
         Organization {
             object: "organization",
             name: Self::name(&core),
@@ -157,20 +177,29 @@ impl Organizations {
             image_url: format!("https://img.clerk.com/{image_kind}/{id}.png"),
             has_image: core.has_image,
             members_count: include.members_count.then_some(members_count),
-            missing_member_with_elevated_permissions: include.missing_member.then_some(members_count == 0),
+            missing_member_with_elevated_permissions: include
+                .missing_member
+                .then_some(members_count == 0),
             max_allowed_memberships,
             admin_delete_enabled: core.admin_delete_enabled,
             public_metadata: match w_public % 3 {
                 0 => json!({}),
-                1 => json!({ "industry": seed::ORG_NOUNS[pick(w_public, seed::ORG_NOUNS.len())].to_lowercase() }),
-                _ => json!({ "tier": "enterprise", "region": if w_public % 2 == 0 { "eu" } else { "us" } }),
+                1 => {
+                    json!({ "industry": seed::ORG_NOUNS[pick(w_public, seed::ORG_NOUNS.len())].to_lowercase() })
+                }
+                _ => {
+                    json!({ "tier": "enterprise", "region": if w_public % 2 == 0 { "eu" } else { "us" } })
+                }
             },
             private_metadata: if w_private % 2 == 0 {
                 json!({})
             } else {
                 json!({ "billing_account": format!("acct_{:012x}", w_private >> 16) })
             },
-            created_by: store.memberships.first_member(index).map(|u| store.users.id(&store.users.core(u))),
+            created_by: store
+                .memberships
+                .first_member(index)
+                .map(|u| store.users.id(&store.users.core(u))),
             created_at: core.created_at,
             updated_at: core.updated_at,
             last_active_at: core.last_active_at,
@@ -197,7 +226,10 @@ impl Table for Organizations {
             OrganizationField::CreatedAt => KeyValue::Int(core.created_at),
             OrganizationField::MembersCount => KeyValue::Int(i64::from(self.members_count(index))),
         };
-        SortKey { value, id: ksuid_bytes(self.seed, Stream::OrgId, u64::from(index), core.created_at) }
+        SortKey {
+            value,
+            id: ksuid_bytes(self.seed, Stream::OrgId, u64::from(index), core.created_at),
+        }
     }
 
     fn sort_cache(&self) -> &SortCache {
@@ -216,7 +248,9 @@ impl Include {
     fn parse(q: &QueryParams) -> ApiResult<Self> {
         Ok(Self {
             members_count: q.bool("include_members_count")?.unwrap_or(false),
-            missing_member: q.bool("include_missing_member_with_elevated_permissions")?.unwrap_or(false),
+            missing_member: q
+                .bool("include_missing_member_with_elevated_permissions")?
+                .unwrap_or(false),
         })
     }
 }
@@ -240,13 +274,26 @@ impl OrganizationFilter {
 
     fn candidates(&self, store: &Store) -> Option<Vec<u32>> {
         let by_id = (!self.organization_id.include.is_empty()).then(|| {
-            self.organization_id.include.iter().filter_map(|id| store.organizations.find(id)).collect::<Vec<_>>()
+            self.organization_id
+                .include
+                .iter()
+                .filter_map(|id| store.organizations.find(id))
+                .collect::<Vec<_>>()
         });
         let by_member = (!self.user_id.include.is_empty()).then(|| {
-            let users = self.user_id.include.iter().filter_map(|id| store.users.find(id));
-            users.filter_map(|u| store.memberships.organization_of(u)).collect::<Vec<_>>()
+            let users = self
+                .user_id
+                .include
+                .iter()
+                .filter_map(|id| store.users.find(id));
+            users
+                .filter_map(|u| store.memberships.organization_of(u))
+                .collect::<Vec<_>>()
         });
-        [by_id, by_member].into_iter().flatten().min_by_key(Vec::len)
+        [by_id, by_member]
+            .into_iter()
+            .flatten()
+            .min_by_key(Vec::len)
     }
 
     fn matches(&self, store: &Store, index: u32) -> bool {
@@ -258,9 +305,14 @@ impl OrganizationFilter {
         }
         if self.user_id.is_active() {
             let member = |user_id: &String| {
-                store.users.find(user_id).and_then(|u| store.memberships.organization_of(u)) == Some(index)
+                store
+                    .users
+                    .find(user_id)
+                    .and_then(|u| store.memberships.organization_of(u))
+                    == Some(index)
             };
-            let included = self.user_id.include.is_empty() || self.user_id.include.iter().any(member);
+            let included =
+                self.user_id.include.is_empty() || self.user_id.include.iter().any(member);
             if !included || self.user_id.exclude.iter().any(member) {
                 return false;
             }
@@ -297,9 +349,17 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResu
     let include = Include::parse(&q)?;
     let filter = OrganizationFilter::parse(&q)?;
     let store = state.store();
-    let page = listing::select(&store.organizations, order, filter.selection(&store), paging);
-    let items: Vec<Organization> =
-        page.indexes.iter().map(|&i| store.organizations.organization(&store, i, include)).collect();
+    let page = listing::select(
+        &store.organizations,
+        order,
+        filter.selection(&store),
+        paging,
+    );
+    let items: Vec<Organization> = page
+        .indexes
+        .iter()
+        .map(|&i| store.organizations.organization(&store, i, include))
+        .collect();
     Ok(envelope::data_total(items, page.total))
 }
 
@@ -315,7 +375,10 @@ async fn get_one(
     let index = orgs
         .find(&id_or_slug)
         .or_else(|| orgs.find_slug(&id_or_slug))
-        .ok_or(ApiError::NotFound { kind: "organization", id: id_or_slug })?;
+        .ok_or(ApiError::NotFound {
+            kind: "organization",
+            id: id_or_slug,
+        })?;
     Ok(Json(orgs.organization(&store, index, include)))
 }
 

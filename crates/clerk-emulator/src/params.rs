@@ -54,7 +54,8 @@ impl IdFilter {
     /// Whether an object with this value passes. Unknown values are simply
     /// never matched, so including only unknown ids yields nothing.
     pub fn matches(&self, value: Option<&str>) -> bool {
-        let included = self.include.is_empty() || value.is_some_and(|v| self.include.iter().any(|i| i == v));
+        let included =
+            self.include.is_empty() || value.is_some_and(|v| self.include.iter().any(|i| i == v));
         let excluded = value.is_some_and(|v| self.exclude.iter().any(|e| e == v));
         included && !excluded
     }
@@ -63,7 +64,11 @@ impl IdFilter {
 impl QueryParams {
     pub fn parse(raw: Option<&str>) -> Self {
         let pairs = raw
-            .map(|q| form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+            .map(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect()
+            })
             .unwrap_or_default();
         Self { pairs }
     }
@@ -71,11 +76,17 @@ impl QueryParams {
     /// The first value of `name` (Clerk keeps only the first of repeated
     /// single-valued parameters such as `order_by`).
     pub fn first(&self, name: &str) -> Option<&str> {
-        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.pairs.iter().filter(move |(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.pairs
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn paging(&self) -> ApiResult<Paging> {
@@ -85,22 +96,38 @@ impl QueryParams {
         })
     }
 
-    fn bounded_int(&self, param: &'static str, default: usize, min: usize, max: usize) -> ApiResult<usize> {
-        let Some(raw) = self.first(param) else { return Ok(default) };
-        let value: i128 = raw.trim().parse().map_err(|_| ApiError::ParamFormat { param, expected: "an integer" })?;
+    fn bounded_int(
+        &self,
+        param: &'static str,
+        default: usize,
+        min: usize,
+        max: usize,
+    ) -> ApiResult<usize> {
+        let Some(raw) = self.first(param) else {
+            return Ok(default);
+        };
+        let value: i128 = raw.trim().parse().map_err(|_| ApiError::ParamFormat {
+            param,
+            expected: "an integer",
+        })?;
         match usize::try_from(value) {
             Ok(v) if (min..=max).contains(&v) => Ok(v),
             _ if max == usize::MAX => Err(ApiError::ParamValue {
                 param,
                 reason: format!("must be greater than or equal to {min}"),
             }),
-            _ => Err(ApiError::ParamValue { param, reason: format!("must be between {min} and {max}") }),
+            _ => Err(ApiError::ParamValue {
+                param,
+                reason: format!("must be between {min} and {max}"),
+            }),
         }
     }
 
     /// `order_by`, with `+`/`-`/no prefix; `default` when absent.
     pub fn order_by<F: OrderField>(&self, default: OrderBy<F>) -> ApiResult<OrderBy<F>> {
-        let Some(raw) = self.first("order_by") else { return Ok(default) };
+        let Some(raw) = self.first("order_by") else {
+            return Ok(default);
+        };
         // A literal `+` in a query string decodes to a space: accept both.
         let (descending, name) = match raw.as_bytes().first() {
             Some(b'-') => (true, &raw[1..]),
@@ -115,7 +142,11 @@ impl QueryParams {
                 param: "order_by",
                 reason: format!(
                     "must be one of {}, optionally prefixed with + or -",
-                    F::FIELDS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                    F::FIELDS
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             })
     }
@@ -125,13 +156,21 @@ impl QueryParams {
             None => Ok(None),
             Some("true") => Ok(Some(true)),
             Some("false") => Ok(Some(false)),
-            Some(_) => Err(ApiError::ParamFormat { param, expected: "a boolean (true or false)" }),
+            Some(_) => Err(ApiError::ParamFormat {
+                param,
+                expected: "a boolean (true or false)",
+            }),
         }
     }
 
     pub fn int(&self, param: &'static str) -> ApiResult<Option<i64>> {
         self.first(param)
-            .map(|raw| raw.trim().parse().map_err(|_| ApiError::ParamFormat { param, expected: "an integer" }))
+            .map(|raw| {
+                raw.trim().parse().map_err(|_| ApiError::ParamFormat {
+                    param,
+                    expected: "an integer",
+                })
+            })
             .transpose()
     }
 
@@ -142,9 +181,16 @@ impl QueryParams {
 
     /// Every value of a repeatable filter, at most `MAX_FILTER_VALUES`.
     pub fn strings(&self, param: &'static str) -> ApiResult<Vec<String>> {
-        let values: Vec<String> = self.all(param).filter(|v| !v.is_empty()).map(str::to_owned).collect();
+        let values: Vec<String> = self
+            .all(param)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect();
         if values.len() > MAX_FILTER_VALUES {
-            return Err(ApiError::ParamValue { param, reason: format!("accepts at most {MAX_FILTER_VALUES} values") });
+            return Err(ApiError::ParamValue {
+                param,
+                reason: format!("accepts at most {MAX_FILTER_VALUES} values"),
+            });
         }
         Ok(values)
     }
@@ -175,7 +221,10 @@ mod params_tests {
     impl OrderField for F {
         const FIELDS: &'static [(&'static str, Self)] = &[("a", F::A), ("b", F::B)];
     }
-    const DEFAULT: OrderBy<F> = OrderBy { field: F::A, descending: true };
+    const DEFAULT: OrderBy<F> = OrderBy {
+        field: F::A,
+        descending: true,
+    };
 
     fn q(s: &str) -> QueryParams {
         QueryParams::parse(Some(s))
@@ -184,33 +233,95 @@ mod params_tests {
     #[test]
     fn order_by_accepts_plus_minus_encoded_plus_and_bare() {
         assert_eq!(q("").order_by(DEFAULT), Ok(DEFAULT));
-        assert_eq!(q("order_by=-b").order_by(DEFAULT), Ok(OrderBy { field: F::B, descending: true }));
-        assert_eq!(q("order_by=%2Bb").order_by(DEFAULT), Ok(OrderBy { field: F::B, descending: false }));
-        assert_eq!(q("order_by=+b").order_by(DEFAULT), Ok(OrderBy { field: F::B, descending: false }));
-        assert_eq!(q("order_by=b&order_by=-a").order_by(DEFAULT), Ok(OrderBy { field: F::B, descending: false }));
+        assert_eq!(
+            q("order_by=-b").order_by(DEFAULT),
+            Ok(OrderBy {
+                field: F::B,
+                descending: true
+            })
+        );
+        assert_eq!(
+            q("order_by=%2Bb").order_by(DEFAULT),
+            Ok(OrderBy {
+                field: F::B,
+                descending: false
+            })
+        );
+        assert_eq!(
+            q("order_by=+b").order_by(DEFAULT),
+            Ok(OrderBy {
+                field: F::B,
+                descending: false
+            })
+        );
+        assert_eq!(
+            q("order_by=b&order_by=-a").order_by(DEFAULT),
+            Ok(OrderBy {
+                field: F::B,
+                descending: false
+            })
+        );
         assert!(q("order_by=c").order_by(DEFAULT).is_err());
     }
 
     #[test]
     fn paging_bounds() {
-        assert_eq!(q("").paging(), Ok(Paging { limit: 10, offset: 0 }));
-        assert_eq!(q("limit=500&offset=7").paging(), Ok(Paging { limit: 500, offset: 7 }));
-        assert!(matches!(q("limit=0").paging(), Err(ApiError::ParamValue { param: "limit", .. })));
-        assert!(matches!(q("limit=501").paging(), Err(ApiError::ParamValue { param: "limit", .. })));
-        assert!(matches!(q("limit=ten").paging(), Err(ApiError::ParamFormat { param: "limit", .. })));
-        assert!(matches!(q("offset=-1").paging(), Err(ApiError::ParamValue { param: "offset", .. })));
-        assert!(matches!(q("offset=1.5").paging(), Err(ApiError::ParamFormat { param: "offset", .. })));
+        assert_eq!(
+            q("").paging(),
+            Ok(Paging {
+                limit: 10,
+                offset: 0
+            })
+        );
+        assert_eq!(
+            q("limit=500&offset=7").paging(),
+            Ok(Paging {
+                limit: 500,
+                offset: 7
+            })
+        );
+        assert!(matches!(
+            q("limit=0").paging(),
+            Err(ApiError::ParamValue { param: "limit", .. })
+        ));
+        assert!(matches!(
+            q("limit=501").paging(),
+            Err(ApiError::ParamValue { param: "limit", .. })
+        ));
+        assert!(matches!(
+            q("limit=ten").paging(),
+            Err(ApiError::ParamFormat { param: "limit", .. })
+        ));
+        assert!(matches!(
+            q("offset=-1").paging(),
+            Err(ApiError::ParamValue {
+                param: "offset",
+                ..
+            })
+        ));
+        assert!(matches!(
+            q("offset=1.5").paging(),
+            Err(ApiError::ParamFormat {
+                param: "offset",
+                ..
+            })
+        ));
     }
 
     #[test]
     fn id_filter_splits_include_and_exclude() {
-        let f = q("user_id=a&user_id=%2Bb&user_id=-c").id_filter("user_id").unwrap_or_default();
+        let f = q("user_id=a&user_id=%2Bb&user_id=-c")
+            .id_filter("user_id")
+            .unwrap_or_default();
         assert_eq!(f.include, vec!["a", "b"]);
         assert_eq!(f.exclude, vec!["c"]);
         assert!(f.matches(Some("a")));
         assert!(!f.matches(Some("c")));
         assert!(!f.matches(Some("z")));
-        let too_many = (0..101).map(|i| format!("user_id=u{i}")).collect::<Vec<_>>().join("&");
+        let too_many = (0..101)
+            .map(|i| format!("user_id=u{i}"))
+            .collect::<Vec<_>>()
+            .join("&");
         assert!(q(&too_many).id_filter("user_id").is_err());
     }
 }

@@ -46,7 +46,10 @@ pub fn splitmix(mut x: u64) -> u64 {
 
 /// A pseudo-random word for `(seed, stream, index, salt)`.
 pub fn mix(seed: u64, stream: Stream, index: u64, salt: u64) -> u64 {
-    splitmix(splitmix(splitmix(seed ^ ((stream as u64) << 56)) ^ index) ^ salt.wrapping_mul(0xA24B_AED4_963E_E407))
+    splitmix(
+        splitmix(splitmix(seed ^ ((stream as u64) << 56)) ^ index)
+            ^ salt.wrapping_mul(0xA24B_AED4_963E_E407),
+    )
 }
 
 /// Uniform-enough pick in `0..n` (n > 0) from a hash word.
@@ -76,7 +79,8 @@ fn feistel_inverse(seed: u64, stream: Stream, y: u64) -> u64 {
 
 /// The 20 raw bytes of the KSUID for object `index` of a stream.
 pub fn ksuid_bytes(seed: u64, stream: Stream, index: u64, created_at_ms: i64) -> [u8; 20] {
-    let secs = (created_at_ms.div_euclid(1000) - KSUID_EPOCH_S).clamp(0, i64::from(u32::MAX)) as u32;
+    let secs =
+        (created_at_ms.div_euclid(1000) - KSUID_EPOCH_S).clamp(0, i64::from(u32::MAX)) as u32;
     let mut out = [0u8; 20];
     out[..4].copy_from_slice(&secs.to_be_bytes());
     out[4..12].copy_from_slice(&feistel(seed, stream, index).to_be_bytes());
@@ -192,33 +196,126 @@ pub fn trailing_index(s: &str) -> Option<u64> {
 }
 
 pub const FIRST_NAMES: &[&str] = &[
-    "Ada", "Alan", "Grace", "Linus", "Margaret", "Dennis", "Barbara", "Ken", "Frances", "Edsger",
-    "Radia", "Tim", "Hedy", "Donald", "Katherine", "John", "Sophie", "Bjarne", "Anita", "Guido",
-    "Joan", "Niklaus", "Shafi", "Leslie", "Adele", "Vint", "Karen", "Bob", "Lynn", "Yukihiro",
-    "Evelyn", "Rasmus", "Jean", "Larry", "Mary", "Brian", "Ida", "James", "Elena", "Noor",
-    "Amara", "Kenji", "Priya", "Mateo", "Zofia", "Tariq", "Ingrid", "Chen", "Olga", "Diego",
+    "Ada",
+    "Alan",
+    "Grace",
+    "Linus",
+    "Margaret",
+    "Dennis",
+    "Barbara",
+    "Ken",
+    "Frances",
+    "Edsger",
+    "Radia",
+    "Tim",
+    "Hedy",
+    "Donald",
+    "Katherine",
+    "John",
+    "Sophie",
+    "Bjarne",
+    "Anita",
+    "Guido",
+    "Joan",
+    "Niklaus",
+    "Shafi",
+    "Leslie",
+    "Adele",
+    "Vint",
+    "Karen",
+    "Bob",
+    "Lynn",
+    "Yukihiro",
+    "Evelyn",
+    "Rasmus",
+    "Jean",
+    "Larry",
+    "Mary",
+    "Brian",
+    "Ida",
+    "James",
+    "Elena",
+    "Noor",
+    "Amara",
+    "Kenji",
+    "Priya",
+    "Mateo",
+    "Zofia",
+    "Tariq",
+    "Ingrid",
+    "Chen",
+    "Olga",
+    "Diego",
 ];
 
 pub const LAST_NAMES: &[&str] = &[
-    "Lovelace", "Turing", "Hopper", "Torvalds", "Hamilton", "Ritchie", "Liskov", "Thompson",
-    "Allen", "Dijkstra", "Perlman", "Lee", "Lamarr", "Knuth", "Johnson", "McCarthy", "Wilson",
-    "Stroustrup", "Borg", "Rossum", "Clarke", "Wirth", "Goldwasser", "Lamport", "Goldberg", "Cerf",
-    "Jones", "Kahn", "Conway", "Matsumoto", "Berezin", "Lerdorf", "Sammet", "Wall", "Keller",
-    "Kernighan", "Rhodes", "Gosling", "Petrova", "Haddad", "Okafor", "Tanaka", "Iyer", "Garcia",
-    "Nowak", "Aziz", "Larsen", "Wei", "Ivanova", "Santos",
+    "Lovelace",
+    "Turing",
+    "Hopper",
+    "Torvalds",
+    "Hamilton",
+    "Ritchie",
+    "Liskov",
+    "Thompson",
+    "Allen",
+    "Dijkstra",
+    "Perlman",
+    "Lee",
+    "Lamarr",
+    "Knuth",
+    "Johnson",
+    "McCarthy",
+    "Wilson",
+    "Stroustrup",
+    "Borg",
+    "Rossum",
+    "Clarke",
+    "Wirth",
+    "Goldwasser",
+    "Lamport",
+    "Goldberg",
+    "Cerf",
+    "Jones",
+    "Kahn",
+    "Conway",
+    "Matsumoto",
+    "Berezin",
+    "Lerdorf",
+    "Sammet",
+    "Wall",
+    "Keller",
+    "Kernighan",
+    "Rhodes",
+    "Gosling",
+    "Petrova",
+    "Haddad",
+    "Okafor",
+    "Tanaka",
+    "Iyer",
+    "Garcia",
+    "Nowak",
+    "Aziz",
+    "Larsen",
+    "Wei",
+    "Ivanova",
+    "Santos",
 ];
 
 pub const ORG_ADJECTIVES: &[&str] = &[
-    "Blue", "Bright", "Quiet", "Rapid", "Golden", "Silver", "Northern", "Crimson", "Clever", "Bold",
-    "Green", "Hidden", "Lucky", "Modern", "Open", "Prime", "Solid", "True", "Urban", "Wild",
+    "Blue", "Bright", "Quiet", "Rapid", "Golden", "Silver", "Northern", "Crimson", "Clever",
+    "Bold", "Green", "Hidden", "Lucky", "Modern", "Open", "Prime", "Solid", "True", "Urban",
+    "Wild",
 ];
 
 pub const ORG_NOUNS: &[&str] = &[
     "Harbor", "Falcon", "Summit", "River", "Forge", "Orbit", "Pine", "Signal", "Beacon", "Canyon",
-    "Meadow", "Vertex", "Anchor", "Lantern", "Compass", "Delta", "Ember", "Grove", "Harvest", "Atlas",
+    "Meadow", "Vertex", "Anchor", "Lantern", "Compass", "Delta", "Ember", "Grove", "Harvest",
+    "Atlas",
 ];
 
-pub const ORG_SUFFIXES: &[&str] = &["Labs", "Inc", "Studio", "Systems", "Group", "Works", "Co", "Partners"];
+pub const ORG_SUFFIXES: &[&str] = &[
+    "Labs", "Inc", "Studio", "Systems", "Group", "Works", "Co", "Partners",
+];
 
 #[cfg(test)]
 mod seed_tests {
@@ -228,7 +325,10 @@ mod seed_tests {
     fn feistel_round_trips() {
         for seed in [0u64, 1, 42, u64::MAX] {
             for x in [0u64, 1, 2, 999_999, u64::MAX] {
-                assert_eq!(feistel_inverse(seed, Stream::UserId, feistel(seed, Stream::UserId, x)), x);
+                assert_eq!(
+                    feistel_inverse(seed, Stream::UserId, feistel(seed, Stream::UserId, x)),
+                    x
+                );
             }
         }
     }
@@ -242,7 +342,10 @@ mod seed_tests {
             assert_eq!(ksuid_index("user_", 9, Stream::UserId, &id), Some(i));
         }
         assert_eq!(ksuid_index("user_", 9, Stream::UserId, "user_short"), None);
-        assert_eq!(ksuid_index("user_", 9, Stream::UserId, "org_2bQ1234567890123456789012"), None);
+        assert_eq!(
+            ksuid_index("user_", 9, Stream::UserId, "org_2bQ1234567890123456789012"),
+            None
+        );
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! The emulator's configuration and shared state: the instance's secret
-//! key, the seeded tables behind a lock (so later write endpoints can mutate
-//! them), and the request counters the admin routes expose.
+//! key, the seeded tables behind a lock (write endpoints mutate them; reset
+//! re-seeds them), the knobs, and the request counters and log the admin
+//! routes expose.
 
 use std::fmt;
-use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use crate::admin::Counters;
+use crate::admin::{Counters, RequestLog};
+use crate::knobs::{KnobState, Knobs};
 use crate::logging::LogLevel;
 use crate::memberships::Memberships;
 use crate::organizations::Organizations;
@@ -20,13 +22,27 @@ pub struct Config {
     pub organizations: u32,
     pub seed: u64,
     pub log_level: LogLevel,
+    /// The knobs at startup (and after `POST /__emulator/reset`).
+    pub knobs: Knobs,
 }
 
 impl Config {
     /// A config with the given key and sizes, seed 42 and logging off (what
     /// in-process tests want).
     pub fn new(secret_key: impl Into<String>, users: u32, organizations: u32) -> Self {
-        Self { secret_key: secret_key.into(), users, organizations, seed: 42, log_level: LogLevel::Off }
+        Self {
+            secret_key: secret_key.into(),
+            users,
+            organizations,
+            seed: 42,
+            log_level: LogLevel::Off,
+            knobs: Knobs::default(),
+        }
+    }
+
+    pub fn with_knobs(mut self, knobs: Knobs) -> Self {
+        self.knobs = knobs;
+        self
     }
 
     pub fn with_seed(mut self, seed: u64) -> Self {
@@ -43,6 +59,7 @@ impl fmt::Debug for Config {
             .field("organizations", &self.organizations)
             .field("seed", &self.seed)
             .field("log_level", &self.log_level)
+            .field("knobs", &self.knobs)
             .finish()
     }
 }
@@ -73,10 +90,12 @@ pub struct AppState {
 }
 
 struct Shared {
-    secret_key: String,
-    log_level: LogLevel,
+    config: Config,
     store: RwLock<Store>,
     counters: Counters,
+    log: RequestLog,
+    knobs: RwLock<Knobs>,
+    knob_state: KnobState,
 }
 
 impl AppState {
@@ -84,26 +103,70 @@ impl AppState {
         let store = Store::seeded(config.seed, config.users, config.organizations);
         Self {
             inner: Arc::new(Shared {
-                secret_key: config.secret_key,
-                log_level: config.log_level,
                 store: RwLock::new(store),
                 counters: Counters::default(),
+                log: RequestLog::default(),
+                knobs: RwLock::new(config.knobs.clone()),
+                knob_state: KnobState::new(config.seed),
+                config,
             }),
         }
+    }
+
+    /// Write access to the data, for write endpoints.
+    pub fn store_mut(&self) -> RwLockWriteGuard<'_, Store> {
+        self.inner
+            .store
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Back to the state at startup: seeded data, knobs, counters, log.
+    pub fn reset(&self) {
+        let config = &self.inner.config;
+        *self.store_mut() = Store::seeded(config.seed, config.users, config.organizations);
+        self.set_knobs(config.knobs.clone());
+        self.inner.knob_state.reset();
+        self.inner.counters.reset();
+        self.inner.log.reset();
+    }
+
+    /// A snapshot of the current knobs.
+    pub fn knobs(&self) -> Knobs {
+        self.inner
+            .knobs
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn set_knobs(&self, knobs: Knobs) {
+        *self.inner.knobs.write().unwrap_or_else(|p| p.into_inner()) = knobs;
+    }
+
+    pub fn knob_state(&self) -> &KnobState {
+        &self.inner.knob_state
+    }
+
+    pub fn log(&self) -> &RequestLog {
+        &self.inner.log
     }
 
     /// Read access to the seeded data. A panic while a writer held the lock
     /// cannot leave seeded data half-written, so a poisoned lock is reused.
     pub fn store(&self) -> RwLockReadGuard<'_, Store> {
-        self.inner.store.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .store
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn secret_key(&self) -> &str {
-        &self.inner.secret_key
+        &self.inner.config.secret_key
     }
 
     pub fn log_level(&self) -> LogLevel {
-        self.inner.log_level
+        self.inner.config.log_level
     }
 
     pub fn counters(&self) -> &Counters {

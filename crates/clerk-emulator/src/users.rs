@@ -17,7 +17,9 @@ use crate::envelope;
 use crate::error::{ApiError, ApiResult};
 use crate::listing::{self, KeyValue, Page, Selection, SortCache, SortKey, Table};
 use crate::params::{IdFilter, OrderBy, OrderField, QueryParams};
-use crate::seed::{self, between, ksuid, ksuid_bytes, mix, pick, Stream, Timeline, DAY_MS, NOW_MS, START_MS};
+use crate::seed::{
+    self, between, ksuid, ksuid_bytes, mix, pick, Stream, Timeline, DAY_MS, NOW_MS, START_MS,
+};
 use crate::state::{AppState, Store};
 
 pub const ID_PREFIX: &str = "user_";
@@ -61,7 +63,10 @@ impl OrderField for UserField {
     ];
 }
 
-pub const DEFAULT_ORDER: OrderBy<UserField> = OrderBy { field: UserField::CreatedAt, descending: true };
+pub const DEFAULT_ORDER: OrderBy<UserField> = OrderBy {
+    field: UserField::CreatedAt,
+    descending: true,
+};
 
 /// The seeded users of an instance.
 #[derive(Debug)]
@@ -120,7 +125,8 @@ impl Users {
             let active = between(s, NOW_MS, w(12));
             active - active.rem_euclid(DAY_MS)
         });
-        let updated_at = between(created_at, NOW_MS, w(13)).max(last_sign_in_at.unwrap_or(created_at));
+        let updated_at =
+            between(created_at, NOW_MS, w(13)).max(last_sign_in_at.unwrap_or(created_at));
         let totp_enabled = w(17) % 100 < 10;
         UserCore {
             index,
@@ -128,8 +134,10 @@ impl Users {
             updated_at,
             last_sign_in_at,
             last_active_at,
-            first_name: (w(1) % 100 >= 3).then(|| seed::FIRST_NAMES[pick(w(2), seed::FIRST_NAMES.len())]),
-            last_name: (w(3) % 100 >= 3).then(|| seed::LAST_NAMES[pick(w(4), seed::LAST_NAMES.len())]),
+            first_name: (w(1) % 100 >= 3)
+                .then(|| seed::FIRST_NAMES[pick(w(2), seed::FIRST_NAMES.len())]),
+            last_name: (w(3) % 100 >= 3)
+                .then(|| seed::LAST_NAMES[pick(w(4), seed::LAST_NAMES.len())]),
             has_username: w(5) % 100 >= 10,
             email_count: match w(6) % 100 {
                 0..60 => 1,
@@ -152,16 +160,28 @@ impl Users {
     }
 
     pub fn id(&self, core: &UserCore) -> String {
-        ksuid(ID_PREFIX, self.seed, Stream::UserId, u64::from(core.index), core.created_at)
+        ksuid(
+            ID_PREFIX,
+            self.seed,
+            Stream::UserId,
+            u64::from(core.index),
+            core.created_at,
+        )
     }
 
     fn id_bytes(&self, core: &UserCore) -> [u8; 20] {
-        ksuid_bytes(self.seed, Stream::UserId, u64::from(core.index), core.created_at)
+        ksuid_bytes(
+            self.seed,
+            Stream::UserId,
+            u64::from(core.index),
+            core.created_at,
+        )
     }
 
     /// The index of the user with this id, if it exists.
     pub fn find(&self, id: &str) -> Option<u32> {
-        let index = u32::try_from(seed::ksuid_index(ID_PREFIX, self.seed, Stream::UserId, id)?).ok()?;
+        let index =
+            u32::try_from(seed::ksuid_index(ID_PREFIX, self.seed, Stream::UserId, id)?).ok()?;
         (index < self.count && self.id(&self.core(index)) == id).then_some(index)
     }
 
@@ -187,7 +207,9 @@ impl Users {
             format!("{first}{i}@work.example.com"),
             format!("{last}.{i}@mail.example.net"),
         ];
-        all.into_iter().take(usize::from(core.email_count)).collect()
+        all.into_iter()
+            .take(usize::from(core.email_count))
+            .collect()
     }
 
     pub fn phone(core: &UserCore) -> Option<String> {
@@ -195,7 +217,8 @@ impl Users {
     }
 
     pub fn external_id(core: &UserCore) -> Option<String> {
-        core.has_external_id.then(|| format!("ext_{:07}", core.index))
+        core.has_external_id
+            .then(|| format!("ext_{:07}", core.index))
     }
 
     /// The full `User` object.
@@ -209,15 +232,22 @@ impl Users {
             .map(|(slot, address)| {
                 let slot_u = slot as u64;
                 let created_at = core.created_at + slot as i64 * 1000;
-                let verification = if slot == 0 || mix(self.seed, Stream::EmailId, i, slot_u).is_multiple_of(2) {
-                    Verification::otp("verified", "email_code", Some(1), created_at)
-                } else if slot == 1 {
-                    Verification::admin()
-                } else {
-                    Verification::otp("unverified", "email_code", Some(0), created_at)
-                };
+                let verification =
+                    if slot == 0 || mix(self.seed, Stream::EmailId, i, slot_u).is_multiple_of(2) {
+                        Verification::otp("verified", "email_code", Some(1), created_at)
+                    } else if slot == 1 {
+                        Verification::admin()
+                    } else {
+                        Verification::otp("unverified", "email_code", Some(0), created_at)
+                    };
                 EmailAddress {
-                    id: ksuid("idn_", self.seed, Stream::EmailId, i * 4 + slot_u, created_at),
+                    id: ksuid(
+                        "idn_",
+                        self.seed,
+                        Stream::EmailId,
+                        i * 4 + slot_u,
+                        created_at,
+                    ),
                     object: "email_address",
                     email_address: address,
                     reserved: false,
@@ -238,17 +268,28 @@ impl Users {
                 reserved_for_second_factor: false,
                 default_second_factor: false,
                 reserved: false,
-                verification: Some(Verification::otp("verified", "phone_code", Some(1), core.created_at)),
+                verification: Some(Verification::otp(
+                    "verified",
+                    "phone_code",
+                    Some(1),
+                    core.created_at,
+                )),
                 linked_to: Vec::new(),
                 backup_codes: None,
                 created_at: core.created_at,
                 updated_at: core.created_at,
             })
             .collect();
-        let image_kind = if core.has_image { "uploaded" } else { "default" };
+        let image_kind = if core.has_image {
+            "uploaded"
+        } else {
+            "default"
+        };
         let image_url = format!("https://img.clerk.com/{image_kind}/{id}.png");
         let [w_public, w_private, w_unsafe, w_mfa] = core.words;
-        let mfa_enabled_at = core.totp_enabled.then(|| between(core.created_at, core.updated_at, w_mfa));
+        let mfa_enabled_at = core
+            .totp_enabled
+            .then(|| between(core.created_at, core.updated_at, w_mfa));
         User {
             object: "user",
             external_id: Self::external_id(&core),
@@ -348,7 +389,10 @@ impl Table for Users {
             UserField::LastActiveAt => core.last_active_at.into(),
             UserField::LastSignInAt => core.last_sign_in_at.into(),
         };
-        SortKey { value, id: self.id_bytes(&core) }
+        SortKey {
+            value,
+            id: self.id_bytes(&core),
+        }
     }
 
     fn sort_cache(&self) -> &SortCache {
@@ -452,13 +496,23 @@ impl UserFilter {
                 .collect()
         };
         let sets = [
-            (!self.user_id.include.is_empty())
-                .then(|| self.user_id.include.iter().filter_map(|id| users.find(id)).collect::<Vec<_>>()),
+            (!self.user_id.include.is_empty()).then(|| {
+                self.user_id
+                    .include
+                    .iter()
+                    .filter_map(|id| users.find(id))
+                    .collect::<Vec<_>>()
+            }),
             (!self.email_address.is_empty()).then(|| from_digits(&self.email_address)),
             (!self.username.is_empty()).then(|| from_digits(&self.username)),
             (!self.phone_number.is_empty()).then(|| {
-                let numbers = self.phone_number.iter().filter_map(|p| p.strip_prefix("+1555"));
-                numbers.filter_map(|n| u32::try_from(seed::trailing_index(n)?).ok()).collect()
+                let numbers = self
+                    .phone_number
+                    .iter()
+                    .filter_map(|p| p.strip_prefix("+1555"));
+                numbers
+                    .filter_map(|n| u32::try_from(seed::trailing_index(n)?).ok())
+                    .collect()
             }),
             (!self.external_id.include.is_empty()).then(|| from_digits(&self.external_id.include)),
             // No seeded user has a web3 wallet or an external account.
@@ -471,8 +525,10 @@ impl UserFilter {
     pub fn matches(&self, store: &Store, index: u32) -> bool {
         let users = &store.users;
         let core = users.core(index);
-        let before = |v: Option<i64>, bound: Option<i64>| bound.is_none_or(|b| v.is_some_and(|v| v < b));
-        let after = |v: Option<i64>, bound: Option<i64>| bound.is_none_or(|b| v.is_some_and(|v| v > b));
+        let before =
+            |v: Option<i64>, bound: Option<i64>| bound.is_none_or(|b| v.is_some_and(|v| v < b));
+        let after =
+            |v: Option<i64>, bound: Option<i64>| bound.is_none_or(|b| v.is_some_and(|v| v > b));
         if self.banned.is_some_and(|b| b != core.banned)
             || !before(Some(core.created_at), self.created_at_before)
             || !after(Some(core.created_at), self.created_at_after)
@@ -486,33 +542,65 @@ impl UserFilter {
             return false;
         }
         if self.organization_id.is_active() {
-            let org_id = store.memberships.organization_of(index).map(|o| store.organizations.id_of(o));
+            let org_id = store
+                .memberships
+                .organization_of(index)
+                .map(|o| store.organizations.id_of(o));
             if !self.organization_id.matches(org_id.as_deref()) {
                 return false;
             }
         }
-        if self.external_id.is_active() && !self.external_id.matches(Users::external_id(&core).as_deref()) {
+        if self.external_id.is_active()
+            && !self
+                .external_id
+                .matches(Users::external_id(&core).as_deref())
+        {
             return false;
         }
         // Strings are only built for the filters that read them, so a scan
         // of a million users for `banned=true` allocates nothing.
-        let needs_username = !self.username.is_empty() || self.username_query.is_some() || self.query.is_some();
-        let needs_phone = !self.phone_number.is_empty() || self.phone_number_query.is_some() || self.query.is_some();
-        let needs_emails =
-            !self.email_address.is_empty() || self.email_address_query.is_some() || self.query.is_some();
-        let username = if needs_username { Users::username(&core) } else { None };
-        if !self.username.is_empty() && !username.as_ref().is_some_and(|u| self.username.contains(u)) {
+        let needs_username =
+            !self.username.is_empty() || self.username_query.is_some() || self.query.is_some();
+        let needs_phone = !self.phone_number.is_empty()
+            || self.phone_number_query.is_some()
+            || self.query.is_some();
+        let needs_emails = !self.email_address.is_empty()
+            || self.email_address_query.is_some()
+            || self.query.is_some();
+        let username = if needs_username {
+            Users::username(&core)
+        } else {
+            None
+        };
+        if !self.username.is_empty()
+            && !username.as_ref().is_some_and(|u| self.username.contains(u))
+        {
             return false;
         }
-        let phone = if needs_phone { Users::phone(&core) } else { None };
-        if !self.phone_number.is_empty() && !phone.as_ref().is_some_and(|p| self.phone_number.contains(p)) {
+        let phone = if needs_phone {
+            Users::phone(&core)
+        } else {
+            None
+        };
+        if !self.phone_number.is_empty()
+            && !phone
+                .as_ref()
+                .is_some_and(|p| self.phone_number.contains(p))
+        {
             return false;
         }
-        let emails = if needs_emails { Users::emails(&core) } else { Vec::new() };
-        if !self.email_address.is_empty() && !emails.iter().any(|e| self.email_address.contains(e)) {
+        let emails = if needs_emails {
+            Users::emails(&core)
+        } else {
+            Vec::new()
+        };
+        if !self.email_address.is_empty() && !emails.iter().any(|e| self.email_address.contains(e))
+        {
             return false;
         }
-        let contains = |hay: Option<&str>, needle: &str| hay.is_some_and(|h| h.to_lowercase().contains(needle));
+        let contains = |hay: Option<&str>, needle: &str| {
+            hay.is_some_and(|h| h.to_lowercase().contains(needle))
+        };
         if let Some(q) = &self.email_address_query {
             if !emails.iter().any(|e| contains(Some(e), q)) {
                 return false;
@@ -574,7 +662,10 @@ impl UserFilter {
     }
 }
 
-async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Json<Vec<User>>> {
+async fn list(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Vec<User>>> {
     let q = QueryParams::parse(raw.as_deref());
     let paging = q.paging()?;
     let order = q.order_by(DEFAULT_ORDER)?;
@@ -586,12 +677,19 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResu
         selection.start = cursor_start(&store.users, order, paging.offset, &cursor)?;
     }
     let Page { indexes, .. } = listing::select(&store.users, order, selection, paging);
-    Ok(envelope::bare_array(indexes.into_iter().map(|i| store.users.user(i)).collect()))
+    Ok(envelope::bare_array(
+        indexes.into_iter().map(|i| store.users.user(i)).collect(),
+    ))
 }
 
 /// Where a `starting_after` cursor resumes: only in `created_at` order and
 /// with no offset (both 422 otherwise, as the spec says).
-fn cursor_start(users: &Users, order: OrderBy<UserField>, offset: usize, cursor: &str) -> ApiResult<usize> {
+fn cursor_start(
+    users: &Users,
+    order: OrderBy<UserField>,
+    offset: usize,
+    cursor: &str,
+) -> ApiResult<usize> {
     if order.field != UserField::CreatedAt {
         return Err(ApiError::ParamValue {
             param: "starting_after",
@@ -599,14 +697,21 @@ fn cursor_start(users: &Users, order: OrderBy<UserField>, offset: usize, cursor:
         });
     }
     if offset != 0 {
-        return Err(ApiError::ParamValue { param: "starting_after", reason: "cannot be combined with offset".into() });
+        return Err(ApiError::ParamValue {
+            param: "starting_after",
+            reason: "cannot be combined with offset".into(),
+        });
     }
     let index = users.find(cursor).ok_or_else(|| ApiError::ParamValue {
         param: "starting_after",
         reason: "must be the id of an existing user".into(),
     })?;
     // In created_at order a user's position is its index (or its mirror).
-    let position = if order.descending { users.len() - 1 - index as usize } else { index as usize };
+    let position = if order.descending {
+        users.len() - 1 - index as usize
+    } else {
+        index as usize
+    };
     Ok(position + 1)
 }
 
@@ -615,14 +720,23 @@ async fn count(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiRes
     let filter = UserFilter::parse(&q)?;
     let store = state.store();
     let selection = filter.selection(&store);
-    let paging = crate::params::Paging { limit: 0, offset: 0 };
+    let paging = crate::params::Paging {
+        limit: 0,
+        offset: 0,
+    };
     let page = listing::select(&store.users, DEFAULT_ORDER, selection, paging);
     Ok(envelope::total_count(page.total))
 }
 
-async fn get_one(State(state): State<AppState>, Path(user_id): Path<String>) -> ApiResult<Json<User>> {
+async fn get_one(
+    State(state): State<AppState>,
+    Path(user_id): Path<String>,
+) -> ApiResult<Json<User>> {
     let store = state.store();
-    let index = store.users.find(&user_id).ok_or(ApiError::NotFound { kind: "user", id: user_id })?;
+    let index = store.users.find(&user_id).ok_or(ApiError::NotFound {
+        kind: "user",
+        id: user_id,
+    })?;
     Ok(Json(store.users.user(index)))
 }
 
@@ -717,12 +831,29 @@ pub struct Verification {
 }
 
 impl Verification {
-    fn otp(status: &'static str, strategy: &'static str, attempts: Option<i64>, sent_at: i64) -> Self {
+    fn otp(
+        status: &'static str,
+        strategy: &'static str,
+        attempts: Option<i64>,
+        sent_at: i64,
+    ) -> Self {
         // One-time codes expire ten minutes after they are sent.
-        Self { object: "verification_otp", status, strategy, attempts, expire_at: Some(sent_at + 600_000) }
+        Self {
+            object: "verification_otp",
+            status,
+            strategy,
+            attempts,
+            expire_at: Some(sent_at + 600_000),
+        }
     }
 
     fn admin() -> Self {
-        Self { object: "verification_admin", status: "verified", strategy: "admin", attempts: None, expire_at: None }
+        Self {
+            object: "verification_admin",
+            status: "verified",
+            strategy: "admin",
+            attempts: None,
+            expire_at: None,
+        }
     }
 }

@@ -10,7 +10,9 @@ mod common;
 use std::collections::{BTreeMap, HashSet};
 
 use axum::http::{Method, StatusCode};
-use common::{all_users, app, assert_clerk_error, get, get_ok, ids, send, spec_order, user_field, KEY};
+use common::{
+    all_users, app, assert_clerk_error, get, get_ok, ids, send, spec_order, user_field, KEY,
+};
 use serde_json::Value;
 
 #[tokio::test]
@@ -19,8 +21,14 @@ async fn users_list_is_a_bare_array_newest_first_with_default_limit_10() {
     let page = get_ok(&app, "/v1/users").await;
     let users = page.as_array().expect("bare array");
     assert_eq!(users.len(), 10);
-    let created: Vec<i64> = users.iter().map(|u| u["created_at"].as_i64().unwrap()).collect();
-    assert!(created.windows(2).all(|w| w[0] > w[1]), "default order is -created_at: {created:?}");
+    let created: Vec<i64> = users
+        .iter()
+        .map(|u| u["created_at"].as_i64().unwrap())
+        .collect();
+    assert!(
+        created.windows(2).all(|w| w[0] > w[1]),
+        "default order is -created_at: {created:?}"
+    );
     for u in users {
         assert_eq!(u["object"], "user");
     }
@@ -43,11 +51,17 @@ async fn organizations_list_has_data_and_total_count_envelope() {
 async fn users_count_returns_a_total_count_object_honouring_filters() {
     let app = app(57, 3, 2);
     let body = get_ok(&app, "/v1/users/count").await;
-    assert_eq!(body, serde_json::json!({"object": "total_count", "total_count": 57}));
+    assert_eq!(
+        body,
+        serde_json::json!({"object": "total_count", "total_count": 57})
+    );
     let banned = all_users(&app, "&banned=false").await.len();
     let body = get_ok(&app, "/v1/users/count?banned=false").await;
     assert_eq!(body["total_count"], banned);
-    assert_eq!(get_ok(&app, "/v1/users/count?user_id=user_nope").await["total_count"], 0);
+    assert_eq!(
+        get_ok(&app, "/v1/users/count?user_id=user_nope").await["total_count"],
+        0
+    );
 }
 
 #[tokio::test]
@@ -67,12 +81,25 @@ async fn bad_or_missing_authorization_gets_clerk_401s_that_never_echo_the_key() 
             (None, "authentication_invalid"),
             (Some(format!("Bearer {wrong}")), "clerk_key_invalid"),
             (Some(format!("Bearer {KEY}x")), "clerk_key_invalid"),
-            (Some(wrong.to_owned()), "authorization_header_format_invalid"),
-            (Some(format!("Basic {wrong}")), "authorization_header_format_invalid"),
+            (
+                Some(wrong.to_owned()),
+                "authorization_header_format_invalid",
+            ),
+            (
+                Some(format!("Basic {wrong}")),
+                "authorization_header_format_invalid",
+            ),
         ] {
             let reply = send(&app, Method::GET, &uri, authorization.as_deref()).await;
-            assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{uri} {authorization:?}");
-            assert!(reply.content_type.as_deref().is_some_and(|c| c.starts_with("application/json")));
+            assert_eq!(
+                reply.status,
+                StatusCode::UNAUTHORIZED,
+                "{uri} {authorization:?}"
+            );
+            assert!(reply
+                .content_type
+                .as_deref()
+                .is_some_and(|c| c.starts_with("application/json")));
             assert_clerk_error(&reply.json(), code);
             assert!(!reply.text.contains(wrong), "key echoed: {}", reply.text);
             assert!(!reply.text.contains(KEY), "key echoed: {}", reply.text);
@@ -94,14 +121,32 @@ async fn limit_outside_1_to_500_or_not_an_integer_is_a_422_naming_limit() {
             ("", "form_param_format_invalid"),
         ] {
             let reply = get(&app, &format!("{path}?limit={value}")).await;
-            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{path} limit={value}");
+            assert_eq!(
+                reply.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{path} limit={value}"
+            );
             let body = reply.json();
             assert_clerk_error(&body, code);
             assert_eq!(body["errors"][0]["meta"]["param_name"], "limit");
         }
     }
-    assert_eq!(get_ok(&app, "/v1/users?limit=1").await.as_array().unwrap().len(), 1);
-    assert_eq!(get_ok(&app, "/v1/users?limit=500").await.as_array().unwrap().len(), 500);
+    assert_eq!(
+        get_ok(&app, "/v1/users?limit=1")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        get_ok(&app, "/v1/users?limit=500")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        500
+    );
 }
 
 #[tokio::test]
@@ -111,9 +156,17 @@ async fn bad_offset_and_order_by_are_422s_and_offset_past_the_end_is_empty() {
         ("offset=-1", "form_param_value_invalid", "offset"),
         ("offset=x", "form_param_format_invalid", "offset"),
         ("order_by=-password", "form_param_value_invalid", "order_by"),
-        ("order_by=members_count", "form_param_value_invalid", "order_by"),
+        (
+            "order_by=members_count",
+            "form_param_value_invalid",
+            "order_by",
+        ),
         ("banned=maybe", "form_param_format_invalid", "banned"),
-        ("created_at_after=yesterday", "form_param_format_invalid", "created_at_after"),
+        (
+            "created_at_after=yesterday",
+            "form_param_format_invalid",
+            "created_at_after",
+        ),
     ] {
         let reply = get(&app, &format!("/v1/users?{query}")).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
@@ -123,8 +176,14 @@ async fn bad_offset_and_order_by_are_422s_and_offset_past_the_end_is_empty() {
     }
     let reply = get(&app, "/v1/organizations?order_by=username").await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(get_ok(&app, "/v1/users?offset=12").await, Value::Array(vec![]));
-    assert_eq!(get_ok(&app, "/v1/users?offset=18446744073709551615").await, Value::Array(vec![]));
+    assert_eq!(
+        get_ok(&app, "/v1/users?offset=12").await,
+        Value::Array(vec![])
+    );
+    assert_eq!(
+        get_ok(&app, "/v1/users?offset=18446744073709551615").await,
+        Value::Array(vec![])
+    );
 }
 
 #[tokio::test]
@@ -163,7 +222,10 @@ async fn organization_order_by_fields_sort_by_value_then_id_including_name_ties(
             loop {
                 let body = get_ok(
                     &app,
-                    &format!("/v1/organizations?include_members_count=true&limit=100&offset={}{order}", out.len()),
+                    &format!(
+                        "/v1/organizations?include_members_count=true&limit=100&offset={}{order}",
+                        out.len()
+                    ),
                 )
                 .await;
                 let data = body["data"].as_array().unwrap().clone();
@@ -176,9 +238,15 @@ async fn organization_order_by_fields_sort_by_value_then_id_including_name_ties(
         }
     };
     let everyone = fetch_all(String::new()).await;
-    let names: Vec<&str> = everyone.iter().map(|o| o["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = everyone
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
     let distinct: HashSet<&&str> = names.iter().collect();
-    assert!(distinct.len() < names.len(), "the seed should produce duplicate names to exercise the id tie-break");
+    assert!(
+        distinct.len() < names.len(),
+        "the seed should produce duplicate names to exercise the id tie-break"
+    );
     for field in ["name", "created_at", "members_count"] {
         for (prefix, descending) in [("", false), ("-", true)] {
             let got = fetch_all(format!("&order_by={prefix}{field}")).await;
@@ -189,7 +257,11 @@ async fn organization_order_by_fields_sort_by_value_then_id_including_name_ties(
     }
     let mut default_expected = everyone.clone();
     spec_order(&mut default_expected, |o| o["created_at"].clone(), true);
-    assert_eq!(ids(&everyone), ids(&default_expected), "default order is -created_at");
+    assert_eq!(
+        ids(&everyone),
+        ids(&default_expected),
+        "default order is -created_at"
+    );
 }
 
 #[tokio::test]
@@ -199,14 +271,22 @@ async fn get_user_by_id_returns_the_listed_object_and_unknown_ids_are_404() {
         let id = user["id"].as_str().unwrap();
         assert_eq!(get_ok(&app, &format!("/v1/users/{id}")).await, user);
     }
-    for missing in ["user_2bQ0000000000000000000000Zz", "user_", "nope", "org_123"] {
+    for missing in [
+        "user_2bQ0000000000000000000000Zz",
+        "user_",
+        "nope",
+        "org_123",
+    ] {
         let reply = get(&app, &format!("/v1/users/{missing}")).await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{missing}");
         assert_clerk_error(&reply.json(), "resource_not_found");
     }
     // An id from another seed is not a user of this instance.
     let other = ids(&all_users(&common::app(30, 3, 9), "").await)[0].clone();
-    assert_eq!(get(&app, &format!("/v1/users/{other}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&app, &format!("/v1/users/{other}")).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -217,12 +297,26 @@ async fn get_organization_by_id_or_slug_and_unknown_is_404() {
         let id = org["id"].as_str().unwrap();
         let slug = org["slug"].as_str().unwrap();
         assert_eq!(&get_ok(&app, &format!("/v1/organizations/{id}")).await, org);
-        assert_eq!(&get_ok(&app, &format!("/v1/organizations/{slug}")).await, org);
-        assert!(org.get("members_count").is_none(), "members_count only with include_members_count");
-        let counted = get_ok(&app, &format!("/v1/organizations/{id}?include_members_count=true")).await;
+        assert_eq!(
+            &get_ok(&app, &format!("/v1/organizations/{slug}")).await,
+            org
+        );
+        assert!(
+            org.get("members_count").is_none(),
+            "members_count only with include_members_count"
+        );
+        let counted = get_ok(
+            &app,
+            &format!("/v1/organizations/{id}?include_members_count=true"),
+        )
+        .await;
         assert!(counted["members_count"].is_u64());
     }
-    for missing in ["org_2bQ0000000000000000000000Zz", "no-such-slug-3", "blue-harbor-labs-999"] {
+    for missing in [
+        "org_2bQ0000000000000000000000Zz",
+        "no-such-slug-3",
+        "blue-harbor-labs-999",
+    ] {
         let reply = get(&app, &format!("/v1/organizations/{missing}")).await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{missing}");
         assert_clerk_error(&reply.json(), "resource_not_found");
@@ -237,7 +331,13 @@ async fn unknown_routes_are_clerk_404s_and_unsupported_methods_405s() {
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{uri}");
         assert_clerk_error(&reply.json(), "resource_not_found");
     }
-    let reply = send(&app, Method::DELETE, "/v1/users", Some(&format!("Bearer {KEY}"))).await;
+    let reply = send(
+        &app,
+        Method::DELETE,
+        "/v1/users",
+        Some(&format!("Bearer {KEY}")),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
     assert!(reply.json()["errors"].is_array());
 }
@@ -263,20 +363,38 @@ async fn counters_count_v1_requests_by_route_template_and_reset_zeroes_them() {
     assert_eq!(routes.get("GET /v1/users/count"), Some(&1));
     assert_eq!(routes.get("GET /v1/organizations"), Some(&2));
     assert_eq!(routes.values().sum::<u64>(), 7);
-    assert!(routes.keys().all(|k| !k.contains(&user)), "templates, not raw paths: {routes:?}");
+    assert!(
+        routes.keys().all(|k| !k.contains(&user)),
+        "templates, not raw paths: {routes:?}"
+    );
 
     let total = send(&app, Method::GET, "/__emulator/requests/total", None).await;
     assert_eq!(total.status, StatusCode::OK);
-    assert!(total.content_type.as_deref().is_some_and(|c| c.starts_with("text/plain")));
+    assert!(total
+        .content_type
+        .as_deref()
+        .is_some_and(|c| c.starts_with("text/plain")));
     assert_eq!(total.text, "7\n", "admin requests are not counted");
 
     let reset = send(&app, Method::POST, "/__emulator/reset", None).await;
     assert!(reset.status.is_success());
-    assert_eq!(send(&app, Method::GET, "/__emulator/requests/total", None).await.text, "0\n");
-    let body = send(&app, Method::GET, "/__emulator/requests", None).await.json();
+    assert_eq!(
+        send(&app, Method::GET, "/__emulator/requests/total", None)
+            .await
+            .text,
+        "0\n"
+    );
+    let body = send(&app, Method::GET, "/__emulator/requests", None)
+        .await
+        .json();
     assert_eq!(body, serde_json::json!({"total": 0, "routes": {}}));
     get_ok(&app, "/v1/users").await;
-    assert_eq!(send(&app, Method::GET, "/__emulator/requests/total", None).await.text, "1\n");
+    assert_eq!(
+        send(&app, Method::GET, "/__emulator/requests/total", None)
+            .await
+            .text,
+        "1\n"
+    );
 }
 
 #[tokio::test]
@@ -288,7 +406,15 @@ async fn user_filters_select_exactly_the_matching_users() {
 
     // user_id: repeated keys, unknown ids ignored, +/- prefixes.
     let (a, b) = (pick(3), pick(250));
-    let got = all_users(&app, &format!("&user_id={}&user_id={}&user_id=user_unknown", id(&a), id(&b))).await;
+    let got = all_users(
+        &app,
+        &format!(
+            "&user_id={}&user_id={}&user_id=user_unknown",
+            id(&a),
+            id(&b)
+        ),
+    )
+    .await;
     assert_eq!(ids(&got), vec![id(&a), id(&b)], "newest first");
     let got = all_users(&app, &format!("&user_id=-{}", id(&a))).await;
     assert_eq!(got.len(), 299);
@@ -297,31 +423,71 @@ async fn user_filters_select_exactly_the_matching_users() {
     assert!(got.is_empty());
 
     // email_address matches any of a user's addresses, case-insensitively.
-    let with_two = everyone.iter().find(|u| u["email_addresses"].as_array().unwrap().len() >= 2).unwrap();
-    let second = with_two["email_addresses"][1]["email_address"].as_str().unwrap().to_uppercase();
+    let with_two = everyone
+        .iter()
+        .find(|u| u["email_addresses"].as_array().unwrap().len() >= 2)
+        .unwrap();
+    let second = with_two["email_addresses"][1]["email_address"]
+        .as_str()
+        .unwrap()
+        .to_uppercase();
     let got = all_users(&app, &format!("&email_address={second}")).await;
     assert_eq!(ids(&got), vec![id(with_two)]);
 
     // username and external_id.
     let named = everyone.iter().find(|u| u["username"].is_string()).unwrap();
-    let got = all_users(&app, &format!("&username={}", named["username"].as_str().unwrap())).await;
+    let got = all_users(
+        &app,
+        &format!("&username={}", named["username"].as_str().unwrap()),
+    )
+    .await;
     assert_eq!(ids(&got), vec![id(named)]);
-    let external = everyone.iter().find(|u| u["external_id"].is_string()).unwrap();
-    let got = all_users(&app, &format!("&external_id={}", external["external_id"].as_str().unwrap())).await;
+    let external = everyone
+        .iter()
+        .find(|u| u["external_id"].is_string())
+        .unwrap();
+    let got = all_users(
+        &app,
+        &format!("&external_id={}", external["external_id"].as_str().unwrap()),
+    )
+    .await;
     assert_eq!(ids(&got), vec![id(external)]);
-    assert!(everyone.iter().any(|u| u["external_id"].is_null()), "some external ids are null");
+    assert!(
+        everyone.iter().any(|u| u["external_id"].is_null()),
+        "some external ids are null"
+    );
 
     // phone_number.
-    let phoned = everyone.iter().find(|u| !u["phone_numbers"].as_array().unwrap().is_empty()).unwrap();
-    let number = phoned["phone_numbers"][0]["phone_number"].as_str().unwrap().replace('+', "%2B");
-    assert_eq!(ids(&all_users(&app, &format!("&phone_number={number}")).await), vec![id(phoned)]);
+    let phoned = everyone
+        .iter()
+        .find(|u| !u["phone_numbers"].as_array().unwrap().is_empty())
+        .unwrap();
+    let number = phoned["phone_numbers"][0]["phone_number"]
+        .as_str()
+        .unwrap()
+        .replace('+', "%2B");
+    assert_eq!(
+        ids(&all_users(&app, &format!("&phone_number={number}")).await),
+        vec![id(phoned)]
+    );
 
     // banned and a created_at window, checked against the JSON.
     let banned = all_users(&app, "&banned=true").await;
-    let expected: Vec<String> = everyone.iter().filter(|u| u["banned"] == true).map(id).collect();
+    let expected: Vec<String> = everyone
+        .iter()
+        .filter(|u| u["banned"] == true)
+        .map(id)
+        .collect();
     assert_eq!(ids(&banned), expected);
-    let (lo, hi) = (pick(200)["created_at"].as_i64().unwrap(), pick(100)["created_at"].as_i64().unwrap());
-    let window = all_users(&app, &format!("&created_at_after={lo}&created_at_before={hi}")).await;
+    let (lo, hi) = (
+        pick(200)["created_at"].as_i64().unwrap(),
+        pick(100)["created_at"].as_i64().unwrap(),
+    );
+    let window = all_users(
+        &app,
+        &format!("&created_at_after={lo}&created_at_before={hi}"),
+    )
+    .await;
     assert_eq!(ids(&window), ids(&everyone[101..200]), "bounds are strict");
 
     // query: partial and case-insensitive over names, emails, usernames, ids.
@@ -330,7 +496,12 @@ async fn user_filters_select_exactly_the_matching_users() {
     let got = all_users(&app, &format!("&query={needle}")).await;
     assert!(ids(&got).contains(&id(&pick(7))));
     for u in &got {
-        assert!(u.to_string().to_lowercase().contains(&needle.to_lowercase()), "{u}");
+        assert!(
+            u.to_string()
+                .to_lowercase()
+                .contains(&needle.to_lowercase()),
+            "{u}"
+        );
     }
     assert_eq!(
         get_ok(&app, &format!("/v1/users/count?query={needle}")).await["total_count"],
@@ -342,30 +513,59 @@ async fn user_filters_select_exactly_the_matching_users() {
 #[tokio::test]
 async fn organization_filters_and_memberships_agree() {
     let app = app(200, 8, 14);
-    let body = get_ok(&app, "/v1/organizations?limit=500&include_members_count=true").await;
+    let body = get_ok(
+        &app,
+        "/v1/organizations?limit=500&include_members_count=true",
+    )
+    .await;
     let orgs = body["data"].as_array().unwrap().clone();
-    let total_members: u64 = orgs.iter().map(|o| o["members_count"].as_u64().unwrap()).sum();
+    let total_members: u64 = orgs
+        .iter()
+        .map(|o| o["members_count"].as_u64().unwrap())
+        .sum();
     assert!(total_members > 0 && total_members <= 200);
 
     for org in &orgs {
         let org_id = org["id"].as_str().unwrap();
         let members = all_users(&app, &format!("&organization_id={org_id}")).await;
-        assert_eq!(members.len() as u64, org["members_count"].as_u64().unwrap(), "{org_id}");
+        assert_eq!(
+            members.len() as u64,
+            org["members_count"].as_u64().unwrap(),
+            "{org_id}"
+        );
         if let Some(creator) = org["created_by"].as_str() {
-            assert!(ids(&members).contains(&creator.to_owned()), "creator is a member");
+            assert!(
+                ids(&members).contains(&creator.to_owned()),
+                "creator is a member"
+            );
             let by_member = get_ok(&app, &format!("/v1/organizations?user_id={creator}")).await;
             assert_eq!(by_member["total_count"], 1);
             assert_eq!(by_member["data"][0]["id"], org_id);
         }
-        let by_id = get_ok(&app, &format!("/v1/organizations?organization_id={org_id}&organization_id=org_unknown")).await;
+        let by_id = get_ok(
+            &app,
+            &format!("/v1/organizations?organization_id={org_id}&organization_id=org_unknown"),
+        )
+        .await;
         assert_eq!(by_id["total_count"], 1);
-        let excluded = get_ok(&app, &format!("/v1/organizations?organization_id=-{org_id}")).await;
+        let excluded = get_ok(
+            &app,
+            &format!("/v1/organizations?organization_id=-{org_id}"),
+        )
+        .await;
         assert_eq!(excluded["total_count"], 7);
         // query: exact id, partial name and slug.
-        assert_eq!(get_ok(&app, &format!("/v1/organizations?query={org_id}")).await["data"][0]["id"], org_id);
+        assert_eq!(
+            get_ok(&app, &format!("/v1/organizations?query={org_id}")).await["data"][0]["id"],
+            org_id
+        );
         let slug = org["slug"].as_str().unwrap();
         let by_slug = get_ok(&app, &format!("/v1/organizations?query={}", &slug[1..])).await;
-        assert!(by_slug["data"].as_array().unwrap().iter().any(|o| o["id"] == org_id));
+        assert!(by_slug["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["id"] == org_id));
     }
 }
 
@@ -376,9 +576,17 @@ async fn starting_after_walks_created_at_order_like_offset_and_rejects_other_ord
         let by_offset = all_users(&app, &format!("&order_by={order}")).await;
         let mut by_cursor: Vec<Value> = Vec::new();
         loop {
-            let cursor = by_cursor.last().map(|u| format!("&starting_after={}", u["id"].as_str().unwrap()));
-            let page =
-                get_ok(&app, &format!("/v1/users?limit=7&order_by={order}{}", cursor.unwrap_or_default())).await;
+            let cursor = by_cursor
+                .last()
+                .map(|u| format!("&starting_after={}", u["id"].as_str().unwrap()));
+            let page = get_ok(
+                &app,
+                &format!(
+                    "/v1/users?limit=7&order_by={order}{}",
+                    cursor.unwrap_or_default()
+                ),
+            )
+            .await;
             let page = page.as_array().unwrap().clone();
             let short = page.len() < 7;
             by_cursor.extend(page);
@@ -390,16 +598,39 @@ async fn starting_after_walks_created_at_order_like_offset_and_rejects_other_ord
     }
     // The cursor also applies when an exact filter picks the candidates.
     let newest = ids(&all_users(&app, "").await);
-    let filter = format!("&user_id={}&user_id={}&user_id={}", newest[40], newest[5], newest[60]);
-    let after = get_ok(&app, &format!("/v1/users?starting_after={}{filter}", newest[5])).await;
-    assert_eq!(ids(after.as_array().unwrap()), vec![newest[40].clone(), newest[60].clone()]);
-    let after = get_ok(&app, &format!("/v1/users?order_by=created_at&starting_after={}{filter}", newest[40])).await;
+    let filter = format!(
+        "&user_id={}&user_id={}&user_id={}",
+        newest[40], newest[5], newest[60]
+    );
+    let after = get_ok(
+        &app,
+        &format!("/v1/users?starting_after={}{filter}", newest[5]),
+    )
+    .await;
+    assert_eq!(
+        ids(after.as_array().unwrap()),
+        vec![newest[40].clone(), newest[60].clone()]
+    );
+    let after = get_ok(
+        &app,
+        &format!(
+            "/v1/users?order_by=created_at&starting_after={}{filter}",
+            newest[40]
+        ),
+    )
+    .await;
     assert_eq!(ids(after.as_array().unwrap()), vec![newest[5].clone()]);
     let first = newest[0].clone();
-    for query in [format!("order_by=username&starting_after={first}"), format!("offset=3&starting_after={first}")] {
+    for query in [
+        format!("order_by=username&starting_after={first}"),
+        format!("offset=3&starting_after={first}"),
+    ] {
         let reply = get(&app, &format!("/v1/users?{query}")).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
-        assert_eq!(reply.json()["errors"][0]["meta"]["param_name"], "starting_after");
+        assert_eq!(
+            reply.json()["errors"][0]["meta"]["param_name"],
+            "starting_after"
+        );
     }
 }
 
@@ -409,17 +640,34 @@ async fn seeded_data_is_deterministic_clerk_shaped_and_in_milliseconds() {
     let again = all_users(&app(120, 4, 16), "").await;
     let other = all_users(&app(120, 4, 17), "").await;
     assert_eq!(one, again, "same seed, same data");
-    assert!(ids(&one).iter().all(|id| !ids(&other).contains(id)), "another seed gives other ids");
+    assert!(
+        ids(&one).iter().all(|id| !ids(&other).contains(id)),
+        "another seed gives other ids"
+    );
 
     let mut created = HashSet::new();
     let mut emails = HashSet::new();
     for user in &one {
         let id = user["id"].as_str().unwrap();
-        assert!(id.len() == 32 && id[5..].bytes().all(|b| b.is_ascii_alphanumeric()), "^user_\\w{{27}}$: {id}");
-        assert!(created.insert(user["created_at"].as_i64().unwrap()), "created_at values are distinct");
-        for field in ["created_at", "updated_at", "last_sign_in_at", "last_active_at"] {
+        assert!(
+            id.len() == 32 && id[5..].bytes().all(|b| b.is_ascii_alphanumeric()),
+            "^user_\\w{{27}}$: {id}"
+        );
+        assert!(
+            created.insert(user["created_at"].as_i64().unwrap()),
+            "created_at values are distinct"
+        );
+        for field in [
+            "created_at",
+            "updated_at",
+            "last_sign_in_at",
+            "last_active_at",
+        ] {
             if let Some(ms) = user[field].as_i64() {
-                assert!((1_500_000_000_000..1_800_000_000_000).contains(&ms), "{field} in ms: {ms}");
+                assert!(
+                    (1_500_000_000_000..1_800_000_000_000).contains(&ms),
+                    "{field} in ms: {ms}"
+                );
             }
         }
         assert!(user["updated_at"].as_i64() >= user["created_at"].as_i64());
@@ -429,7 +677,10 @@ async fn seeded_data_is_deterministic_clerk_shaped_and_in_milliseconds() {
         for address in addresses {
             assert_eq!(address["object"], "email_address");
             assert!(address["verification"]["status"].is_string());
-            assert!(emails.insert(address["email_address"].as_str().unwrap().to_owned()), "emails are unique");
+            assert!(
+                emails.insert(address["email_address"].as_str().unwrap().to_owned()),
+                "emails are unique"
+            );
         }
         for metadata in ["public_metadata", "private_metadata", "unsafe_metadata"] {
             assert!(user[metadata].is_object(), "{metadata}");

@@ -29,14 +29,20 @@ const USER_FIELDS: &[&str] = &[
 const ORG_FIELDS: &[&str] = &["name", "created_at", "members_count"];
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
 }
 
 /// Walk `/v1/users` by offset; returns the rows and the number of pages.
 async fn walk_users(app: &Router, limit: usize, query: &str) -> (Vec<Value>, usize) {
     let (mut rows, mut pages) = (Vec::new(), 0);
     loop {
-        let page = get_ok(app, &format!("/v1/users?limit={limit}&offset={}{query}", rows.len())).await;
+        let page = get_ok(
+            app,
+            &format!("/v1/users?limit={limit}&offset={}{query}", rows.len()),
+        )
+        .await;
         let page = page.as_array().unwrap().clone();
         assert!(page.len() <= limit);
         pages += 1;
@@ -54,7 +60,10 @@ async fn walk_orgs(app: &Router, limit: usize, query: &str, expected_total: usiz
     loop {
         let body = get_ok(
             app,
-            &format!("/v1/organizations?include_members_count=true&limit={limit}&offset={}{query}", rows.len()),
+            &format!(
+                "/v1/organizations?include_members_count=true&limit={limit}&offset={}{query}",
+                rows.len()
+            ),
         )
         .await;
         assert_eq!(body["total_count"], expected_total);

@@ -17,9 +17,14 @@ use serde_json::{json, Value};
 #[test]
 fn the_vendored_spec_is_the_documented_2026_05_12_file() {
     let path = spec::spec_path();
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{} is missing ({e})", path.display()));
+    let bytes =
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{} is missing ({e})", path.display()));
     // spec/SOURCE.md: byte-identical to Clerk's blob e063b20b, 738295 bytes.
-    assert_eq!(bytes.len(), 738_295, "the vendored spec was edited; see spec/SOURCE.md");
+    assert_eq!(
+        bytes.len(),
+        738_295,
+        "the vendored spec was edited; see spec/SOURCE.md"
+    );
     assert_eq!(spec::doc()["info"]["version"], "2026-05-12");
     assert_eq!(spec::doc()["info"]["license"]["name"], "MIT");
     assert_eq!(spec::doc()["openapi"], "3.0.3");
@@ -29,10 +34,19 @@ fn the_vendored_spec_is_the_documented_2026_05_12_file() {
 async fn users_list_and_get_match_the_user_schema() {
     let app = app(400, 20, 21);
     let users = Value::Array(all_users(&app, "").await);
-    assert_valid(json!({ "type": "array", "items": component("User") }), &users);
+    assert_valid(
+        json!({ "type": "array", "items": component("User") }),
+        &users,
+    );
     let id = users[0]["id"].as_str().unwrap();
-    assert_valid(component("User"), &get_ok(&app, &format!("/v1/users/{id}")).await);
-    assert_valid(component("TotalCount"), &get_ok(&app, "/v1/users/count").await);
+    assert_valid(
+        component("User"),
+        &get_ok(&app, &format!("/v1/users/{id}")).await,
+    );
+    assert_valid(
+        component("TotalCount"),
+        &get_ok(&app, "/v1/users/count").await,
+    );
 }
 
 #[tokio::test]
@@ -74,20 +88,34 @@ async fn the_schema_check_rejects_objects_that_break_the_spec() {
     let mut missing_required = user;
     missing_required.as_object_mut().unwrap().remove("banned");
     let mut bad_verification = missing_required.clone();
-    bad_verification["email_addresses"][0]["verification"]["object"] = json!("verification_unknown");
+    bad_verification["email_addresses"][0]["verification"]["object"] =
+        json!("verification_unknown");
     for broken in [extra_field, wrong_type, missing_required, bad_verification] {
-        assert!(!violations("User", component("User"), &broken).is_empty(), "accepted a broken user");
+        assert!(
+            !violations("User", component("User"), &broken).is_empty(),
+            "accepted a broken user"
+        );
     }
 }
 
 #[test]
 #[should_panic(expected = "schema violations")]
 fn the_response_check_fails_on_a_body_that_breaks_the_operation_schema() {
-    spec::check_response("GET", "/v1/users/count", 200, r#"{"object":"total_count","total_count":"many"}"#);
+    spec::check_response(
+        "GET",
+        "/v1/users/count",
+        200,
+        r#"{"object":"total_count","total_count":"many"}"#,
+    );
 }
 
 #[test]
 #[should_panic(expected = "does not document")]
 fn the_response_check_fails_on_an_undocumented_success_status() {
-    spec::check_response("GET", "/v1/users/count", 201, r#"{"object":"total_count","total_count":1}"#);
+    spec::check_response(
+        "GET",
+        "/v1/users/count",
+        201,
+        r#"{"object":"total_count","total_count":1}"#,
+    );
 }

@@ -77,9 +77,16 @@ pub async fn send_unchecked(
     let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
-    let content_type = headers.get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or_default().to_owned());
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap_or_default().to_owned());
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    Reply { status, content_type, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+    Reply {
+        status,
+        content_type,
+        headers,
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+    }
 }
 
 pub fn bearer() -> String {
@@ -92,7 +99,13 @@ pub async fn call(app: &Router, method: Method, uri: &str, body: Option<Value>) 
 }
 
 /// An authenticated request that must answer `status` with JSON.
-pub async fn call_expect(app: &Router, method: Method, uri: &str, body: Option<Value>, status: StatusCode) -> Value {
+pub async fn call_expect(
+    app: &Router,
+    method: Method,
+    uri: &str,
+    body: Option<Value>,
+    status: StatusCode,
+) -> Value {
     let reply = call(app, method.clone(), uri, body).await;
     assert_eq!(reply.status, status, "{method} {uri}: {}", reply.text);
     reply.json()
@@ -121,7 +134,11 @@ pub async fn get_ok(app: &Router, uri: &str) -> Value {
 pub async fn all_users(app: &Router, query: &str) -> Vec<Value> {
     let mut out = Vec::new();
     loop {
-        let page = get_ok(app, &format!("/v1/users?limit=500&offset={}{query}", out.len())).await;
+        let page = get_ok(
+            app,
+            &format!("/v1/users?limit=500&offset={}{query}", out.len()),
+        )
+        .await;
         let page = page.as_array().expect("users list is a bare array").clone();
         let short = page.len() < 500;
         out.extend(page);
@@ -132,7 +149,10 @@ pub async fn all_users(app: &Router, query: &str) -> Vec<Value> {
 }
 
 pub fn ids(items: &[Value]) -> Vec<String> {
-    items.iter().map(|u| u["id"].as_str().expect("id is a string").to_owned()).collect()
+    items
+        .iter()
+        .map(|u| u["id"].as_str().expect("id is a string").to_owned())
+        .collect()
 }
 
 /// Assert `body` is a `ClerkErrors` body with one error of `code`.
@@ -141,10 +161,23 @@ pub fn assert_clerk_error(body: &Value, code: &str) {
     assert_eq!(errors.len(), 1, "{body}");
     let error = &errors[0];
     assert_eq!(error["code"], code, "{body}");
-    assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
-    assert!(error["long_message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(
+        error["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    assert!(
+        error["long_message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
     assert!(error["meta"].is_object(), "{body}");
-    assert!(body["clerk_trace_id"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
+    assert!(
+        body["clerk_trace_id"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty()),
+        "{body}"
+    );
 }
 
 /// Spec order for one field: the value (nulls last), then the id;
@@ -159,7 +192,8 @@ pub fn spec_order(items: &mut [Value], value: impl Fn(&Value) -> Value, descendi
         _ => panic!("mixed types {a} {b}"),
     };
     items.sort_by(|a, b| {
-        let ordering = cmp_values(&value(a), &value(b)).then_with(|| a["id"].as_str().cmp(&b["id"].as_str()));
+        let ordering =
+            cmp_values(&value(a), &value(b)).then_with(|| a["id"].as_str().cmp(&b["id"].as_str()));
         if descending {
             ordering.reverse()
         } else {
@@ -180,13 +214,22 @@ fn primary(user: &Value, list: &str, id_field: &str, value_field: &str) -> Value
 
 pub fn user_field(field: &str) -> impl Fn(&Value) -> Value + '_ {
     move |u: &Value| match field {
-        "email_address" => primary(u, "email_addresses", "primary_email_address_id", "email_address"),
-        "phone_number" => primary(u, "phone_numbers", "primary_phone_number_id", "phone_number"),
+        "email_address" => primary(
+            u,
+            "email_addresses",
+            "primary_email_address_id",
+            "email_address",
+        ),
+        "phone_number" => primary(
+            u,
+            "phone_numbers",
+            "primary_phone_number_id",
+            "phone_number",
+        ),
         "web3wallet" => Value::Null,
         other => u[other].clone(),
     }
 }
-
 
 /// An unauthenticated GET of an admin route, as JSON.
 pub async fn get_admin(app: &Router, uri: &str) -> Value {

@@ -26,10 +26,13 @@ pub fn doc() -> &'static Value {
     DOC.get_or_init(|| {
         let path = spec_path();
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-            panic!("the vendored Clerk spec {} cannot be read ({e}); it is part of the repository", path.display())
+            panic!(
+                "the vendored Clerk spec {} cannot be read ({e}); it is part of the repository",
+                path.display()
+            )
         });
-        let doc: serde_norway::Value =
-            serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()));
+        let doc: serde_norway::Value = serde_norway::from_str(&text)
+            .unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()));
         serde_json::to_value(&doc).unwrap()
     })
 }
@@ -39,7 +42,10 @@ pub fn components() -> &'static Value {
     static SCHEMAS: OnceLock<Value> = OnceLock::new();
     SCHEMAS.get_or_init(|| {
         let schemas = doc()["components"]["schemas"].clone();
-        assert!(schemas.as_object().is_some_and(|s| s.len() > 50), "the spec has no component schemas");
+        assert!(
+            schemas.as_object().is_some_and(|s| s.len() > 50),
+            "the spec has no component schemas"
+        );
         to_json_schema(schemas)
     })
 }
@@ -49,7 +55,10 @@ pub fn components() -> &'static Value {
 pub fn to_json_schema(value: Value) -> Value {
     match value {
         Value::Object(map) => {
-            let mut out: Map<String, Value> = map.into_iter().map(|(k, v)| (k, to_json_schema(v))).collect();
+            let mut out: Map<String, Value> = map
+                .into_iter()
+                .map(|(k, v)| (k, to_json_schema(v)))
+                .collect();
             if out.remove("nullable") == Some(Value::Bool(true)) {
                 return json!({ "anyOf": [{ "type": "null" }, Value::Object(out)] });
             }
@@ -137,7 +146,10 @@ fn validator(key: &str, schema: Value) -> Validator {
     if let (Value::Object(root), Value::Object(schema)) = (&mut root, schema) {
         root.extend(schema);
     }
-    let v = Arc::new(jsonschema::validator_for(&root).unwrap_or_else(|e| panic!("schema {key} does not compile: {e}")));
+    let v = Arc::new(
+        jsonschema::validator_for(&root)
+            .unwrap_or_else(|e| panic!("schema {key} does not compile: {e}")),
+    );
     cache.lock().unwrap().insert(key.to_owned(), v.clone());
     v
 }
@@ -145,13 +157,21 @@ fn validator(key: &str, schema: Value) -> Validator {
 /// Every violation of `schema` by `instance` (`key` names the schema for the
 /// validator cache).
 pub fn violations(key: &str, schema: Value, instance: &Value) -> Vec<String> {
-    validator(key, schema).iter_errors(instance).map(|e| format!("{} at {}", e, e.instance_path())).collect()
+    validator(key, schema)
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
 }
 
 pub fn assert_valid(schema: Value, instance: &Value) {
     let key = schema.to_string();
     let errors = violations(&key, schema, instance);
-    assert!(errors.is_empty(), "{} violations, first: {:?}", errors.len(), &errors[..errors.len().min(5)]);
+    assert!(
+        errors.is_empty(),
+        "{} violations, first: {:?}",
+        errors.len(),
+        &errors[..errors.len().min(5)]
+    );
 }
 
 /// Check a response the emulator gave against the spec:
@@ -165,14 +185,18 @@ pub fn assert_valid(schema: Value, instance: &Value) {
 /// 1.5: the SDKs send it and decode that envelope).
 pub fn check_response(method: &str, uri: &str, status: u16, body: &str) {
     let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
-    let Some(v1_path) = path.strip_prefix("/v1") else { return };
+    let Some(v1_path) = path.strip_prefix("/v1") else {
+        return;
+    };
     if status == 204 || (body.is_empty() && status >= 500) {
         return;
     }
     let instance: Value = serde_json::from_str(body)
         .unwrap_or_else(|e| panic!("{method} {uri} -> {status}: body is not JSON ({e}): {body}"));
     let template = template_for(method, v1_path);
-    let documented = template.as_deref().and_then(|t| response_schema(method, t, status));
+    let documented = template
+        .as_deref()
+        .and_then(|t| response_schema(method, t, status));
     let paginated = query.split('&').any(|kv| kv == "paginated=true");
     let schema = match (documented, status) {
         (Some(schema), _) => {
@@ -188,7 +212,9 @@ pub fn check_response(method: &str, uri: &str, status: u16, body: &str) {
             }
         }
         (None, 400..) => component("ClerkErrors"),
-        (None, _) => panic!("{method} {uri} answered {status}, which the spec does not document for {template:?}"),
+        (None, _) => panic!(
+            "{method} {uri} answered {status}, which the spec does not document for {template:?}"
+        ),
     };
     let key = format!("{method} {template:?} {status} paginated={paginated}");
     let errors = violations(&key, schema, &instance);
