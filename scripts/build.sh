@@ -15,9 +15,11 @@ cargo run -q --release -p componentize -- \
 sha256sum target/clerk_fdw.wasm | cut -d' ' -f1 > target/clerk_fdw.wasm.sha256
 
 say "building the test guests (tests/guests)"
-cargo build -q -p probe-v1 --target wasm32-unknown-unknown --profile wasm
-cargo run -q --release -p componentize -- \
-  target/wasm32-unknown-unknown/wasm/probe_v1.wasm target/probe_v1.wasm
+cargo build -q -p probe-v1 -p probe-v2 --target wasm32-unknown-unknown --profile wasm
+for probe in probe_v1 probe_v2; do
+  cargo run -q --release -p componentize -- \
+    "target/wasm32-unknown-unknown/wasm/$probe.wasm" "target/$probe.wasm"
+done
 
 say "building the emulator"
 cargo build -q --release -p clerk-emulator

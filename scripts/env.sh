@@ -16,6 +16,7 @@ export EMULATOR_URL="http://127.0.0.1:${EMULATOR_PORT}"
 export CLERK_API_URL="${EMULATOR_URL}/v1" CLERK_SECRET_KEY CLERK_WRONG_KEY
 export WASM_URL="file://$RUN_DIR/clerk_fdw.wasm"
 export PROBE_V1_URL="file://$RUN_DIR/probe_v1.wasm"
+export PROBE_V2_URL="file://$RUN_DIR/probe_v2.wasm"
 export PACKAGE_HTTP_URL="http://127.0.0.1:${PACKAGE_HTTP_PORT}"
 
 as_pg() { runuser -u postgres -- "$@"; }
@@ -25,7 +26,9 @@ start_cluster() {
   rm -rf "$RUN_DIR"
   mkdir -p "$RUN_DIR/sock"
   cp target/clerk_fdw.wasm "$RUN_DIR/clerk_fdw.wasm"
-  [ ! -f target/probe_v1.wasm ] || cp target/probe_v1.wasm "$RUN_DIR/probe_v1.wasm"
+  for probe in probe_v1 probe_v2; do
+    [ ! -f "target/$probe.wasm" ] || cp "target/$probe.wasm" "$RUN_DIR/$probe.wasm"
+  done
   WASM_CHECKSUM=$(cat target/clerk_fdw.wasm.sha256); export WASM_CHECKSUM
   chown -R postgres:postgres "$RUN_DIR"
   as_pg "$PG_BIN/initdb" -D "$RUN_DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$RUN_DIR/initdb.log"

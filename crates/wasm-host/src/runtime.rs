@@ -177,7 +177,9 @@ impl GuestInstance {
             Ok(Err(msg)) => Err(HostError::guest(&host.mask(&msg))),
             Err(trap) => match host.reported_error.take() {
                 Some(msg) => Err(HostError::guest(&msg)),
-                None => Err(HostError::Trap(host.mask(&format!("{trap:#}")))),
+                // the root cause is what went wrong (a host check or a wasm
+                // trap); the wasm backtrace above it only names offsets
+                None => Err(HostError::Trap(host.mask(&trap.root_cause().to_string()))),
             },
         }
     }

@@ -93,7 +93,7 @@ fn format_uuid(b: &[u8; 16]) -> String {
 pub fn from_guest(cell: Cell, col: &str, oid: pg_sys::Oid) -> HostResult<PgCell> {
     let mismatch = |cell: &Cell| HostError::Conversion {
         message: format!(
-            "column \"{col}\" is declared as {} but the wasm guest returned a {} value",
+            "column \"{col}\" is declared as {} but the wasm guest returned a value of type {}",
             type_name(oid),
             cell.kind()
         ),

@@ -172,7 +172,7 @@ impl HostState {
         let idx = self.row.cells.len();
         let Some(col) = self.columns.get(idx) else {
             return Err(HostTrap(format!(
-                "the guest pushed more cells than the {} target columns",
+                "the guest pushed more cells than there are target columns ({})",
                 self.columns.len()
             )));
         };
