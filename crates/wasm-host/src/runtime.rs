@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use wasmtime::component::{Component, HasSelf, Linker, Resource};
-use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
 
 use crate::bindings::{v1, v2};
 use crate::error::{HostError, HostResult};
@@ -52,7 +52,11 @@ fn trap_err(e: wasmtime::Error) -> HostError {
 fn new_runtime() -> HostResult<Runtime> {
     let mut config = Config::new();
     config.wasm_component_model(true);
+    // Guest code checks an epoch counter; a ticker thread advances it and
+    // each store's callback stops the guest when the query is cancelled.
+    config.epoch_interruption(true);
     let engine = Engine::new(&config).map_err(trap_err)?;
+    start_epoch_ticker(&engine);
     let mut linker_v1 = Linker::new(&engine);
     v1::Wrappers::add_to_linker::<StoreData, HasSelf<HostState>>(&mut linker_v1, |d| &mut d.host)
         .map_err(trap_err)?;
@@ -65,6 +69,36 @@ fn new_runtime() -> HostResult<Runtime> {
         linker_v2,
         components: HashMap::new(),
     })
+}
+
+/// How often running guest code looks at the cancel flags.
+const EPOCH_TICK: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] for the life of the
+/// backend. The thread never calls into Postgres, and blocks every signal so
+/// that the kernel delivers the backend's signals (cancel, terminate,
+/// timeouts) to the backend's own thread, where Postgres' handlers expect
+/// them.
+fn start_epoch_ticker(engine: &Engine) {
+    let engine = engine.clone();
+    // SAFETY: sigfillset/pthread_sigmask only touch the local sets and this
+    // thread's mask; the old mask is restored right after the spawn, and the
+    // new thread inherits the blocked one.
+    unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
+        let spawned = std::thread::Builder::new()
+            .name("wasm-epoch".into())
+            .spawn(move || loop {
+                std::thread::sleep(EPOCH_TICK);
+                engine.increment_epoch();
+            });
+        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+        // without the ticker guests still run, they just cannot be cancelled
+        drop(spawned);
+    }
 }
 
 /// Which WIT version a component exports `routines` from.
@@ -127,6 +161,14 @@ pub fn instantiate(url: &str, sha256: &str, bytes: &[u8], host: HostState) -> Ho
         };
         let mut store = Store::new(&rt.engine, data);
         store.limiter(|d| &mut d.limits);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|state| {
+            if state.data().host.services.cancel_pending() {
+                Ok(UpdateDeadline::Interrupt)
+            } else {
+                Ok(UpdateDeadline::Continue(1))
+            }
+        });
         let link_err = |e: wasmtime::Error| HostError::InvalidComponent {
             url: url.to_owned(),
             reason: format!("{e:#}"),
@@ -172,6 +214,11 @@ impl GuestInstance {
     /// the guest's own `err(...)`; every message is masked.
     fn finish<T>(&mut self, r: wasmtime::Result<Result<T, String>>) -> HostResult<T> {
         let host = &mut self.store.data_mut().host;
+        if r.is_err() && host.services.cancel_pending() {
+            // the guest was stopped because the query was cancelled: let
+            // the database raise its own cancel error
+            host.services.check_for_interrupts();
+        }
         match r {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(msg)) => Err(HostError::guest(&host.mask(&msg))),

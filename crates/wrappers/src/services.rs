@@ -126,6 +126,15 @@ impl Services for PgServices {
     fn check_for_interrupts(&mut self) {
         pgrx::check_for_interrupts!();
     }
+
+    fn cancel_pending(&self) -> bool {
+        // SAFETY: plain reads of the backend's signal flags (sig_atomic_t /
+        // bool globals written by its own signal handlers).
+        unsafe {
+            std::ptr::addr_of!(pg_sys::QueryCancelPending).read_volatile() != 0
+                || std::ptr::addr_of!(pg_sys::ProcDiePending).read_volatile() != 0
+        }
+    }
 }
 
 fn report(level: ReportLevel, msg: &str) {

@@ -43,6 +43,11 @@ create foreign table probe_bad_column (parsed bigint) server probe_v2 options (m
 select show_error('select * from probe_bad_column');
 create foreign table probe_other_options (parsed bigint) server probe_v2 options (misbehave 'other_options');
 select show_error('select * from probe_other_options');
+-- a guest stuck in a loop is stopped by statement_timeout (and query cancel)
+create foreign table probe_spin (parsed bigint) server probe_v2 options (misbehave 'spin');
+set statement_timeout = '300ms';
+select * from probe_spin;
+reset statement_timeout;
 -- a column type the host has no guest type for reaches 0.2.0 guests as `other`
 create foreign table probe_interval (parsed interval) server probe_v2;
 select * from probe_interval;

@@ -37,8 +37,11 @@ pub trait Services {
     fn set_metadata(&mut self, fdw_name: &str, metadata: Option<String>);
     fn report(&mut self, level: ReportLevel, msg: &str);
     /// Gives query cancel and statement_timeout a chance while the host
-    /// waits (sleep, HTTP retries).
+    /// waits (sleep, HTTP retries): raises the cancel if one is pending.
     fn check_for_interrupts(&mut self);
+    /// Whether a cancel or termination is pending; checked while guest code
+    /// runs, so a looping guest stops (see `runtime`). Must only read flags.
+    fn cancel_pending(&self) -> bool;
 }
 
 /// Marker types the generated bindings use for `Resource<T>`; a handle's rep

@@ -20,7 +20,7 @@
 //! `extra_cell` pushes one cell too many, `wrong_type` pushes a string into
 //! every column, `bad_column` constructs column 999, `bad_json` sends
 //! invalid JSON for jsonb, `other_options` asks for options of type
-//! `other`. `import-foreign-schema` returns one table, `probe`.
+//! `other`, `spin` loops forever. `import-foreign-schema` returns one table, `probe`.
 
 mod bindings {
     wit_bindgen::generate!({
@@ -125,6 +125,13 @@ impl Guest for Probe {
         match misbehave.as_deref() {
             Some("bad_column") => {
                 let _ = Column::new(999).name();
+            }
+            Some("spin") => {
+                // a guest stuck in a loop: only the host can stop it
+                let mut i = 0u64;
+                loop {
+                    i = std::hint::black_box(i.wrapping_add(1));
+                }
             }
             Some("other_options") => {
                 let _ = ctx.get_options(&OptionsType::Other("probe".into())).get("x");
