@@ -88,8 +88,8 @@ impl HttpClient {
                     Ok(resp) => matches!(resp.status_code, 502..=504),
                     Err(SendError::Invalid(_)) => false,
                 };
-            if retryable && attempt < RETRY_BACKOFF_MS.len() {
-                wait(RETRY_BACKOFF_MS[attempt]);
+            if let (true, Some(delay)) = (retryable, RETRY_BACKOFF_MS.get(attempt)) {
+                wait(*delay);
                 attempt += 1;
                 continue;
             }
