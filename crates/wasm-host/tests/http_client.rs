@@ -1,8 +1,8 @@
 //! The guest-facing HTTP client against a real socket: a loopback server
 //! that answers a scripted list of raw HTTP responses, one per connection.
 
-
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
