@@ -50,6 +50,10 @@ pub enum ApiError {
         param: &'static str,
         status: StatusCode,
     },
+    /// A body field the operation does not declare (422 `form_param_unknown`).
+    ParamUnknown { param: String },
+    /// A `Clerk-API-Version` that is unknown or sent twice (400).
+    ApiVersion { reason: String },
     /// A request the resource's state forbids (400 with a specific code).
     Rejected {
         code: &'static str,
@@ -70,7 +74,10 @@ impl ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::ParamMissing { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::ParamMissing { .. } | Self::ParamUnknown { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Self::ApiVersion { .. } => StatusCode::BAD_REQUEST,
             Self::BodyInvalid { .. } | Self::Rejected { .. } => StatusCode::BAD_REQUEST,
             Self::Exists { status, .. } => *status,
         }
@@ -88,6 +95,8 @@ impl ApiError {
             Self::TooManyRequests => "too_many_requests",
             Self::Internal => "internal_clerk_error",
             Self::ParamMissing { .. } => "form_param_missing",
+            Self::ParamUnknown { .. } => "form_param_unknown",
+            Self::ApiVersion { .. } => "api_version_invalid",
             Self::BodyInvalid { .. } => "request_body_invalid",
             Self::Exists { code, .. } | Self::Rejected { code, .. } => code,
         }
@@ -128,6 +137,8 @@ impl ApiError {
             Self::BodyInvalid { reason } => ("Request body invalid".into(), format!("The request body is invalid: {reason}")),
             Self::Exists { param, .. } => ("That identifier is taken".into(), format!("{param} is already taken. Please try another one.")),
             Self::Rejected { long_message, .. } => ("Request rejected".into(), long_message.clone()),
+            Self::ParamUnknown { param } => ("is unknown".into(), format!("{param} is not a valid parameter for this request.")),
+            Self::ApiVersion { reason } => ("Invalid API version".into(), reason.clone()),
         }
     }
 
@@ -139,6 +150,9 @@ impl ApiError {
         | Self::Exists { param, .. } = self
         {
             meta.insert("param_name".into(), Value::String((*param).into()));
+        }
+        if let Self::ParamUnknown { param } = self {
+            meta.insert("param_name".into(), Value::String(param.clone()));
         }
         meta
     }

@@ -16,6 +16,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod body;
 pub mod coverage;
 pub mod envelope;
 pub mod error;
@@ -23,10 +24,12 @@ pub mod knobs;
 pub mod listing;
 pub mod logging;
 pub mod memberships;
+pub mod organization_writes;
 pub mod organizations;
 pub mod params;
 pub mod seed;
 pub mod state;
+pub mod user_writes;
 pub mod users;
 
 use axum::extract::{Request, State};
@@ -53,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         // Layers run outside-in in reverse order: count, authenticate, then
         // the knobs (rate limit, latency, faults).
+        .route_layer(middleware::from_fn(auth::require_valid_version))
         .route_layer(middleware::from_fn_with_state(state.clone(), knobs::apply))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

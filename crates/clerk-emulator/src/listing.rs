@@ -56,6 +56,20 @@ pub trait Table {
     fn sort_key(&self, field: Self::Field, index: u32) -> SortKey;
     /// The per-field permutation cache.
     fn sort_cache(&self) -> &SortCache;
+    /// Whether object `index` still exists (deleted objects keep their
+    /// index, so orders and cursors stay stable, but are never listed).
+    fn is_live(&self, _index: u32) -> bool {
+        true
+    }
+    /// Whether no object was deleted (lets `select` skip liveness checks).
+    fn all_live(&self) -> bool {
+        true
+    }
+    /// Whether index order is still ascending natural-field order (a write
+    /// that sets `created_at` can break it; then that order is sorted too).
+    fn natural_order_holds(&self) -> bool {
+        true
+    }
 }
 
 /// Lazily computed ascending permutations, one slot per order field.
@@ -87,7 +101,7 @@ pub struct OrderedView<'a> {
 impl<'a> OrderedView<'a> {
     pub fn new<T: Table>(table: &'a T, order: OrderBy<T::Field>) -> Self {
         let len = table.len();
-        let permutation = if order.field == table.natural_field() {
+        let permutation = if order.field == table.natural_field() && table.natural_order_holds() {
             None
         } else {
             let slot = field_slot(order.field);
@@ -169,12 +183,18 @@ pub struct Page {
 }
 
 /// Order, filter and window a table.
-pub fn select<T: Table>(
-    table: &T,
+pub fn select<'a, T: Table>(
+    table: &'a T,
     order: OrderBy<T::Field>,
-    selection: Selection<'_>,
+    mut selection: Selection<'a>,
     paging: Paging,
 ) -> Page {
+    if !table.all_live() {
+        let filter = selection.filter.take();
+        selection.filter = Some(Box::new(move |i| {
+            table.is_live(i) && filter.as_ref().is_none_or(|f| f(i))
+        }));
+    }
     let matches = |i: u32| selection.filter.as_ref().is_none_or(|f| f(i));
     if let Some(mut candidates) = selection.candidates {
         candidates.sort_unstable();

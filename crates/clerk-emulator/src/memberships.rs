@@ -2,7 +2,10 @@
 //! organization each (80% do, picked at random), which is what
 //! `members_count`, `created_by`, the users' `organization_id` filter and
 //! the organizations' `user_id` filter agree on. The membership endpoints
-//! themselves come later and will build on this relation.
+//! themselves come later and will build on this relation. Deleting a user
+//! or an organization ends the memberships it had.
+
+use std::collections::HashSet;
 
 use crate::seed::{mix, pick, Stream};
 
@@ -11,9 +14,12 @@ use crate::seed::{mix, pick, Stream};
 #[derive(Debug)]
 pub struct Memberships {
     seed: u64,
+    users: u32,
     organizations: u32,
     members_count: Vec<u32>,
     first_member: Vec<Option<u32>>,
+    removed_users: HashSet<u32>,
+    removed_organizations: HashSet<u32>,
 }
 
 impl Memberships {
@@ -29,15 +35,41 @@ impl Memberships {
         }
         Self {
             seed,
+            users,
             organizations,
             members_count,
             first_member,
+            removed_users: HashSet::new(),
+            removed_organizations: HashSet::new(),
         }
     }
 
-    /// The organization user `user` belongs to, if any.
+    /// The organization user `user` belongs to, if any (users created
+    /// through the API belong to none).
     pub fn organization_of(&self, user: u32) -> Option<u32> {
+        if user >= self.users || self.removed_users.contains(&user) {
+            return None;
+        }
         organization_of(self.seed, self.organizations, user)
+            .filter(|org| !self.removed_organizations.contains(org))
+    }
+
+    /// End a deleted user's membership; returns the organization it left.
+    pub fn remove_user(&mut self, user: u32) -> Option<u32> {
+        let org = self.organization_of(user)?;
+        self.removed_users.insert(user);
+        if let Some(count) = self.members_count.get_mut(org as usize) {
+            *count = count.saturating_sub(1);
+        }
+        Some(org)
+    }
+
+    /// End every membership of a deleted organization.
+    pub fn remove_organization(&mut self, org: u32) {
+        self.removed_organizations.insert(org);
+        if let Some(count) = self.members_count.get_mut(org as usize) {
+            *count = 0;
+        }
     }
 
     pub fn members_count(&self, org: u32) -> u32 {

@@ -6,6 +6,8 @@
 //! (ordering by name must fall back to the id); slugs end with the index and
 //! are unique.
 
+use std::collections::{HashMap, HashSet};
+
 use axum::extract::{Path, RawQuery, State};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -26,9 +28,18 @@ const ORG_START_MS: i64 = 1_609_459_200_000;
 const MAX_MEMBERSHIP_HEADROOM: &[u32] = &[5, 10, 25, 100];
 
 pub fn routes() -> Router<AppState> {
+    use crate::organization_writes as w;
+    use axum::routing::patch;
     Router::new()
-        .route("/v1/organizations", get(list))
-        .route("/v1/organizations/{organization_id}", get(get_one))
+        .route("/v1/organizations", get(list).post(w::create))
+        .route(
+            "/v1/organizations/{organization_id}",
+            get(get_one).patch(w::update).delete(w::delete),
+        )
+        .route(
+            "/v1/organizations/{organization_id}/metadata",
+            patch(w::merge_metadata).put(w::replace_metadata),
+        )
 }
 
 /// `order_by` fields of `GET /organizations`.
@@ -62,6 +73,13 @@ pub struct Organizations {
     /// so the table can sort by it on its own.
     members_count: Vec<u32>,
     sort_cache: SortCache,
+    /// Organizations written since startup (changed seeded ones, and
+    /// created ones at indexes `count..`), stored without the optional
+    /// `include_*` fields.
+    overlay: HashMap<u32, Organization>,
+    created: u32,
+    deleted: HashSet<u32>,
+    natural_broken: bool,
 }
 
 /// The cheap scalar facts of one organization.
@@ -87,6 +105,10 @@ impl Organizations {
             timeline: Timeline::new(ORG_START_MS, u64::from(count)),
             members_count: (0..count).map(|o| memberships.members_count(o)).collect(),
             sort_cache: SortCache::new(OrganizationField::FIELDS.len()),
+            overlay: HashMap::new(),
+            created: 0,
+            deleted: HashSet::new(),
+            natural_broken: false,
         }
     }
 
@@ -113,7 +135,10 @@ impl Organizations {
     }
 
     pub fn id_of(&self, index: u32) -> String {
-        self.id(&self.core(index))
+        match self.overlay.get(&index) {
+            Some(o) => o.id.clone(),
+            None => self.id(&self.core(index)),
+        }
     }
 
     fn id(&self, core: &OrganizationCore) -> String {
@@ -142,20 +167,112 @@ impl Organizations {
         self.members_count.get(index as usize).copied().unwrap_or(0)
     }
 
+    pub fn set_members_count(&mut self, index: u32, count: u32) {
+        if let Some(slot) = self.members_count.get_mut(index as usize) {
+            *slot = count;
+        }
+        self.sort_cache = SortCache::new(OrganizationField::FIELDS.len());
+    }
+
+    fn total(&self) -> u32 {
+        self.count + self.created
+    }
+
     /// The index of the organization with this id, if it exists.
     pub fn find(&self, id: &str) -> Option<u32> {
         let index =
             u32::try_from(seed::ksuid_index(ID_PREFIX, self.seed, Stream::OrgId, id)?).ok()?;
-        (index < self.count && self.id_of(index) == id).then_some(index)
+        (index < self.total() && !self.deleted.contains(&index) && self.id_of(index) == id)
+            .then_some(index)
     }
 
     /// The index of the organization with this slug, if it exists.
     pub fn find_slug(&self, slug: &str) -> Option<u32> {
+        if let Some((&index, _)) = self
+            .overlay
+            .iter()
+            .find(|(i, o)| o.slug == slug && !self.deleted.contains(i))
+        {
+            return Some(index);
+        }
         let index = u32::try_from(seed::trailing_index(slug)?).ok()?;
-        (index < self.count && Self::slug(&self.core(index)) == slug).then_some(index)
+        (index < self.count
+            && !self.overlay.contains_key(&index)
+            && !self.deleted.contains(&index)
+            && Self::slug(&self.core(index)) == slug)
+            .then_some(index)
     }
 
+    pub fn name_of(&self, index: u32) -> String {
+        match self.overlay.get(&index) {
+            Some(o) => o.name.clone(),
+            None => Self::name(&self.core(index)),
+        }
+    }
+
+    pub fn slug_of(&self, index: u32) -> String {
+        match self.overlay.get(&index) {
+            Some(o) => o.slug.clone(),
+            None => Self::slug(&self.core(index)),
+        }
+    }
+
+    /// Organization `index` for writing (see `Users::edit`).
+    pub fn edit(&mut self, store_view: Organization, index: u32) -> &mut Organization {
+        self.sort_cache = SortCache::new(OrganizationField::FIELDS.len());
+        let org = self.overlay.remove(&index).unwrap_or(store_view);
+        self.overlay.entry(index).or_insert(org)
+    }
+
+    pub fn next_index(&self) -> u32 {
+        self.total()
+    }
+
+    pub fn new_id(&self, index: u32, created_at: i64) -> String {
+        ksuid(
+            ID_PREFIX,
+            self.seed,
+            Stream::OrgId,
+            u64::from(index),
+            created_at,
+        )
+    }
+
+    pub fn insert_created(&mut self, org: Organization) -> u32 {
+        let index = self.total();
+        self.created += 1;
+        self.members_count.push(0);
+        self.sort_cache = SortCache::new(OrganizationField::FIELDS.len());
+        self.overlay.insert(index, org);
+        index
+    }
+
+    pub fn break_natural_order(&mut self) {
+        self.natural_broken = true;
+        self.sort_cache = SortCache::new(OrganizationField::FIELDS.len());
+    }
+
+    pub fn delete(&mut self, index: u32) {
+        self.sort_cache = SortCache::new(OrganizationField::FIELDS.len());
+        self.overlay.remove(&index);
+        self.deleted.insert(index);
+    }
+
+    /// The `Organization` object as last written, with the optional fields
+    /// `include` asks for.
     pub fn organization(&self, store: &Store, index: u32, include: Include) -> Organization {
+        let Some(written) = self.overlay.get(&index) else {
+            return self.seeded_organization(store, index, include);
+        };
+        let mut org = written.clone();
+        let members_count = self.members_count(index);
+        org.members_count = include.members_count.then_some(members_count);
+        org.missing_member_with_elevated_permissions =
+            include.missing_member.then_some(members_count == 0);
+        org
+    }
+
+    fn seeded_organization(&self, store: &Store, index: u32, include: Include) -> Organization {
         let core = self.core(index);
         let id = self.id(&core);
         let members_count = self.members_count(index);
@@ -212,7 +329,19 @@ impl Table for Organizations {
     type Field = OrganizationField;
 
     fn len(&self) -> usize {
-        self.count as usize
+        self.total() as usize
+    }
+
+    fn is_live(&self, index: u32) -> bool {
+        !self.deleted.contains(&index)
+    }
+
+    fn all_live(&self) -> bool {
+        self.deleted.is_empty()
+    }
+
+    fn natural_order_holds(&self) -> bool {
+        !self.natural_broken
     }
 
     fn natural_field(&self) -> OrganizationField {
@@ -220,6 +349,21 @@ impl Table for Organizations {
     }
 
     fn sort_key(&self, field: OrganizationField, index: u32) -> SortKey {
+        if let Some(org) = self.overlay.get(&index) {
+            let value = match field {
+                OrganizationField::Name => KeyValue::Str(org.name.clone()),
+                OrganizationField::CreatedAt => KeyValue::Int(org.created_at),
+                OrganizationField::MembersCount => {
+                    KeyValue::Int(i64::from(self.members_count(index)))
+                }
+            };
+            let id = org
+                .id
+                .strip_prefix(ID_PREFIX)
+                .and_then(seed::base62_decode)
+                .unwrap_or([0; 20]);
+            return SortKey { value, id };
+        }
         let core = self.core(index);
         let value = match field {
             OrganizationField::Name => KeyValue::Str(Self::name(&core)),
@@ -298,8 +442,7 @@ impl OrganizationFilter {
 
     fn matches(&self, store: &Store, index: u32) -> bool {
         let orgs = &store.organizations;
-        let core = orgs.core(index);
-        let id = orgs.id(&core);
+        let id = orgs.id_of(index);
         if !self.organization_id.matches(Some(&id)) {
             return false;
         }
@@ -321,8 +464,8 @@ impl OrganizationFilter {
             // The spec: exact match on the id, partial match on name and slug.
             let needle = q.to_lowercase();
             let hit = id == *q
-                || Organizations::name(&core).to_lowercase().contains(&needle)
-                || Organizations::slug(&core).contains(&needle);
+                || orgs.name_of(index).to_lowercase().contains(&needle)
+                || orgs.slug_of(index).contains(&needle);
             if !hit {
                 return false;
             }

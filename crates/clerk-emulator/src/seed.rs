@@ -129,7 +129,7 @@ fn base62_encode(bytes: &[u8; 20]) -> String {
     digits.iter().map(|&d| d as char).collect()
 }
 
-fn base62_decode(s: &str) -> Option<[u8; 20]> {
+pub fn base62_decode(s: &str) -> Option<[u8; 20]> {
     if s.len() != KSUID_LEN {
         return None;
     }

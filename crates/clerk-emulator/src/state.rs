@@ -70,6 +70,10 @@ pub struct Store {
     pub users: Users,
     pub organizations: Organizations,
     pub memberships: Memberships,
+    /// The write clock: writes are stamped after every seeded time, one
+    /// second apart, so output stays reproducible (the wall clock is never
+    /// read) and created objects sort after seeded ones.
+    clock: i64,
 }
 
 impl Store {
@@ -79,7 +83,14 @@ impl Store {
             users: Users::seeded(seed, users),
             organizations: Organizations::seeded(seed, organizations, &memberships),
             memberships,
+            clock: crate::seed::NOW_MS,
         }
+    }
+
+    /// The next write time (Unix ms).
+    pub fn tick(&mut self) -> i64 {
+        self.clock += 1000;
+        self.clock
     }
 }
 

@@ -8,6 +8,8 @@
 //! hint, never trusted.
 
 use axum::extract::{Path, RawQuery, State};
+use std::collections::{HashMap, HashSet};
+
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
@@ -27,10 +29,23 @@ const EMAIL_DOMAINS: &[&str] = &["example.com", "example.org", "example.net"];
 const LOCALES: &[Option<&str>] = &[Some("en-US"), Some("fr-FR"), Some("de-DE"), None];
 
 pub fn routes() -> Router<AppState> {
+    use crate::user_writes as w;
+    use axum::routing::{patch, post};
     Router::new()
-        .route("/v1/users", get(list))
+        .route("/v1/users", get(list).post(w::create))
         .route("/v1/users/count", get(count))
-        .route("/v1/users/{user_id}", get(get_one))
+        .route(
+            "/v1/users/{user_id}",
+            get(get_one).patch(w::update).delete(w::delete),
+        )
+        .route("/v1/users/{user_id}/ban", post(w::ban))
+        .route("/v1/users/{user_id}/unban", post(w::unban))
+        .route("/v1/users/{user_id}/lock", post(w::lock))
+        .route("/v1/users/{user_id}/unlock", post(w::unlock))
+        .route(
+            "/v1/users/{user_id}/metadata",
+            patch(w::merge_metadata).put(w::replace_metadata),
+        )
 }
 
 /// `order_by` fields of `GET /users`, in the spec's order.
@@ -72,9 +87,18 @@ pub const DEFAULT_ORDER: OrderBy<UserField> = OrderBy {
 #[derive(Debug)]
 pub struct Users {
     seed: u64,
+    /// Seeded users: indexes `0..count`.
     count: u32,
     timeline: Timeline,
     sort_cache: SortCache,
+    /// Users written since startup, by index: seeded users once changed,
+    /// and created users (indexes `count..count + created`, in creation
+    /// order, so index order stays `created_at` order).
+    overlay: HashMap<u32, User>,
+    created: u32,
+    deleted: HashSet<u32>,
+    /// Set once a write chose a `created_at` out of index order.
+    natural_broken: bool,
 }
 
 /// The cheap scalar facts of one user, from which every field is derived.
@@ -110,11 +134,92 @@ impl Users {
             count,
             timeline: Timeline::new(START_MS, u64::from(count)),
             sort_cache: SortCache::new(UserField::FIELDS.len()),
+            overlay: HashMap::new(),
+            created: 0,
+            deleted: HashSet::new(),
+            natural_broken: false,
         }
     }
 
+    /// The number of seeded users.
     pub fn count(&self) -> u32 {
         self.count
+    }
+
+    /// A written (changed or created) user, if `index` is one.
+    pub fn written(&self, index: u32) -> Option<&User> {
+        self.overlay.get(&index)
+    }
+
+    /// The id of user `index`, live or not.
+    pub fn id_of(&self, index: u32) -> String {
+        match self.overlay.get(&index) {
+            Some(user) => user.id.clone(),
+            None => self.id(&self.core(index)),
+        }
+    }
+
+    /// User `index` for writing: copied into the overlay on first write.
+    /// Every write invalidates the cached orders.
+    pub fn edit(&mut self, index: u32) -> &mut User {
+        self.sort_cache = SortCache::new(UserField::FIELDS.len());
+        let user = match self.overlay.remove(&index) {
+            Some(user) => user,
+            None => self.seeded_user(index),
+        };
+        self.overlay.entry(index).or_insert(user)
+    }
+
+    /// Add a created user (built by the caller with `next_index`'s id).
+    pub fn insert_created(&mut self, user: User) -> u32 {
+        let index = self.count + self.created;
+        self.created += 1;
+        self.sort_cache = SortCache::new(UserField::FIELDS.len());
+        self.overlay.insert(index, user);
+        index
+    }
+
+    /// The index the next created user gets.
+    pub fn next_index(&self) -> u32 {
+        self.count + self.created
+    }
+
+    pub fn new_id(&self, index: u32, created_at: i64) -> String {
+        ksuid(
+            ID_PREFIX,
+            self.seed,
+            Stream::UserId,
+            u64::from(index),
+            created_at,
+        )
+    }
+
+    pub fn new_identification_id(
+        &self,
+        stream: Stream,
+        index: u32,
+        slot: u64,
+        created_at: i64,
+    ) -> String {
+        ksuid(
+            "idn_",
+            self.seed,
+            stream,
+            u64::from(index) * 4 + slot,
+            created_at,
+        )
+    }
+
+    /// A write set a `created_at` of its choosing.
+    pub fn break_natural_order(&mut self) {
+        self.natural_broken = true;
+        self.sort_cache = SortCache::new(UserField::FIELDS.len());
+    }
+
+    pub fn delete(&mut self, index: u32) {
+        self.sort_cache = SortCache::new(UserField::FIELDS.len());
+        self.overlay.remove(&index);
+        self.deleted.insert(index);
     }
 
     pub fn core(&self, index: u32) -> UserCore {
@@ -182,7 +287,8 @@ impl Users {
     pub fn find(&self, id: &str) -> Option<u32> {
         let index =
             u32::try_from(seed::ksuid_index(ID_PREFIX, self.seed, Stream::UserId, id)?).ok()?;
-        (index < self.count && self.id(&self.core(index)) == id).then_some(index)
+        ((index as usize) < self.len() && !self.deleted.contains(&index) && self.id_of(index) == id)
+            .then_some(index)
     }
 
     pub fn username(core: &UserCore) -> Option<String> {
@@ -221,8 +327,16 @@ impl Users {
             .then(|| format!("ext_{:07}", core.index))
     }
 
-    /// The full `User` object.
+    /// The full `User` object, as last written.
     pub fn user(&self, index: u32) -> User {
+        match self.overlay.get(&index) {
+            Some(user) => user.clone(),
+            None => self.seeded_user(index),
+        }
+    }
+
+    /// The seeded `User` object.
+    fn seeded_user(&self, index: u32) -> User {
         let core = self.core(index);
         let id = self.id(&core);
         let i = u64::from(index);
@@ -368,7 +482,19 @@ impl Table for Users {
     type Field = UserField;
 
     fn len(&self) -> usize {
-        self.count as usize
+        self.count as usize + self.created as usize
+    }
+
+    fn is_live(&self, index: u32) -> bool {
+        !self.deleted.contains(&index)
+    }
+
+    fn all_live(&self) -> bool {
+        self.deleted.is_empty()
+    }
+
+    fn natural_order_holds(&self) -> bool {
+        !self.natural_broken
     }
 
     fn natural_field(&self) -> UserField {
@@ -376,6 +502,9 @@ impl Table for Users {
     }
 
     fn sort_key(&self, field: UserField, index: u32) -> SortKey {
+        if let Some(user) = self.overlay.get(&index) {
+            return written_sort_key(user, field);
+        }
         let core = self.core(index);
         let value = match field {
             UserField::CreatedAt => KeyValue::Int(core.created_at),
@@ -398,6 +527,55 @@ impl Table for Users {
     fn sort_cache(&self) -> &SortCache {
         &self.sort_cache
     }
+}
+
+/// The value of `field` for a written user, read from its object.
+fn written_sort_key(user: &User, field: UserField) -> SortKey {
+    let value = match field {
+        UserField::CreatedAt => KeyValue::Int(user.created_at),
+        UserField::UpdatedAt => KeyValue::Int(user.updated_at),
+        UserField::EmailAddress => user.primary_email().map(str::to_owned).into(),
+        UserField::Web3Wallet => KeyValue::Null,
+        UserField::FirstName => user.first_name.clone().into(),
+        UserField::LastName => user.last_name.clone().into(),
+        UserField::PhoneNumber => user.primary_phone().map(str::to_owned).into(),
+        UserField::Username => user.username.clone().into(),
+        UserField::LastActiveAt => user.last_active_at.into(),
+        UserField::LastSignInAt => user.last_sign_in_at.into(),
+    };
+    let id = user
+        .id
+        .strip_prefix(ID_PREFIX)
+        .and_then(seed::base62_decode)
+        .unwrap_or([0; 20]);
+    SortKey { value, id }
+}
+
+/// An identifier a user can hold only if no other live user holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identifier {
+    EmailAddress,
+    PhoneNumber,
+    Username,
+}
+
+/// The live user holding `value` as an identifier of this kind, if any
+/// (emails and usernames compare case-insensitively).
+pub fn holder_of(store: &Store, kind: Identifier, value: &str) -> Option<u32> {
+    let mut filter = UserFilter::default();
+    match kind {
+        Identifier::EmailAddress => filter.email_address = vec![value.to_lowercase()],
+        Identifier::PhoneNumber => filter.phone_number = vec![value.to_owned()],
+        Identifier::Username => filter.username = vec![value.to_lowercase()],
+    }
+    let paging = crate::params::Paging {
+        limit: 1,
+        offset: 0,
+    };
+    listing::select(&store.users, DEFAULT_ORDER, filter.selection(store), paging)
+        .indexes
+        .first()
+        .copied()
 }
 
 /// The filters `GET /users` and `GET /users/count` share.
@@ -518,12 +696,23 @@ impl UserFilter {
             // No seeded user has a web3 wallet or an external account.
             (!self.web3_wallet.is_empty() || !self.provider_user_id.is_empty()).then(Vec::new),
         ];
-        sets.into_iter().flatten().min_by_key(Vec::len)
+        // Written users may no longer carry their index in their
+        // identifiers: they are always candidates (the filter decides).
+        sets.into_iter()
+            .flatten()
+            .min_by_key(Vec::len)
+            .map(|mut set| {
+                set.extend(users.overlay.keys().copied());
+                set
+            })
     }
 
     /// Whether user `index` passes every condition.
     pub fn matches(&self, store: &Store, index: u32) -> bool {
         let users = &store.users;
+        if let Some(user) = users.written(index) {
+            return self.matches_written(store, index, user);
+        }
         let core = users.core(index);
         let before =
             |v: Option<i64>, bound: Option<i64>| bound.is_none_or(|b| v.is_some_and(|v| v < b));
@@ -650,6 +839,78 @@ impl UserFilter {
         true
     }
 
+    /// `matches` for a written user, read from its object.
+    fn matches_written(&self, store: &Store, index: u32, user: &User) -> bool {
+        let before =
+            |v: Option<i64>, bound: Option<i64>| bound.is_none_or(|b| v.is_some_and(|v| v < b));
+        let after =
+            |v: Option<i64>, bound: Option<i64>| bound.is_none_or(|b| v.is_some_and(|v| v > b));
+        let lower_has = |hay: Option<&str>, needle: &str| {
+            hay.is_some_and(|h| h.to_lowercase().contains(needle))
+        };
+        let emails: Vec<String> = user
+            .email_addresses
+            .iter()
+            .map(|e| e.email_address.to_lowercase())
+            .collect();
+        let phones: Vec<&str> = user
+            .phone_numbers
+            .iter()
+            .map(|p| p.phone_number.as_str())
+            .collect();
+        let username = user.username.as_deref().map(str::to_lowercase);
+        let full_name = match (&user.first_name, &user.last_name) {
+            (Some(f), Some(l)) => Some(format!("{f} {l}")),
+            (f, l) => f.clone().or_else(|| l.clone()),
+        };
+        let org_id = store
+            .memberships
+            .organization_of(index)
+            .map(|o| store.organizations.id_of(o));
+        let conditions = [
+            self.banned.is_none_or(|b| b == user.banned),
+            before(Some(user.created_at), self.created_at_before),
+            after(Some(user.created_at), self.created_at_after),
+            before(user.last_active_at, self.last_active_at_before),
+            after(user.last_active_at, self.last_active_at_after),
+            before(user.last_sign_in_at, self.last_sign_in_at_before),
+            after(user.last_sign_in_at, self.last_sign_in_at_after),
+            self.web3_wallet.is_empty() && self.provider_user_id.is_empty(),
+            !self.organization_id.is_active() || self.organization_id.matches(org_id.as_deref()),
+            !self.external_id.is_active() || self.external_id.matches(user.external_id.as_deref()),
+            !self.user_id.is_active() || self.user_id.matches(Some(&user.id)),
+            self.username.is_empty()
+                || username.as_ref().is_some_and(|u| self.username.contains(u)),
+            self.phone_number.is_empty()
+                || phones
+                    .iter()
+                    .any(|p| self.phone_number.iter().any(|q| q == p)),
+            self.email_address.is_empty() || emails.iter().any(|e| self.email_address.contains(e)),
+            self.email_address_query
+                .as_ref()
+                .is_none_or(|q| emails.iter().any(|e| e.contains(q.as_str()))),
+            self.phone_number_query
+                .as_ref()
+                .is_none_or(|q| phones.iter().any(|p| p.contains(q.as_str()))),
+            self.username_query
+                .as_ref()
+                .is_none_or(|q| lower_has(username.as_deref(), q)),
+            self.name_query
+                .as_ref()
+                .is_none_or(|q| lower_has(full_name.as_deref(), q)),
+            self.query.as_ref().is_none_or(|q| {
+                emails.iter().any(|e| e.contains(q.as_str()))
+                    || phones.iter().any(|p| p.contains(q.as_str()))
+                    || lower_has(username.as_deref(), q)
+                    || lower_has(Some(&user.id), q)
+                    || lower_has(user.first_name.as_deref(), q)
+                    || lower_has(user.last_name.as_deref(), q)
+                    || lower_has(full_name.as_deref(), q)
+            }),
+        ];
+        conditions.iter().all(|&c| c)
+    }
+
     fn selection<'a>(self, store: &'a Store) -> Selection<'a> {
         if self.is_empty() {
             return Selection::default();
@@ -706,12 +967,11 @@ fn cursor_start(
         param: "starting_after",
         reason: "must be the id of an existing user".into(),
     })?;
-    // In created_at order a user's position is its index (or its mirror).
-    let position = if order.descending {
-        users.len() - 1 - index as usize
-    } else {
-        index as usize
-    };
+    // In created_at order a user's position is its index (or its mirror)
+    // unless a write chose a created_at; the view knows either way.
+    let position = listing::OrderedView::new(users, order)
+        .position_of(index)
+        .ok_or(ApiError::Internal)?;
     Ok(position + 1)
 }
 
@@ -789,6 +1049,24 @@ pub struct User {
     pub bypass_client_trust: bool,
 }
 
+impl User {
+    pub fn primary_email(&self) -> Option<&str> {
+        let id = self.primary_email_address_id.as_deref()?;
+        self.email_addresses
+            .iter()
+            .find(|e| e.id == id)
+            .map(|e| e.email_address.as_str())
+    }
+
+    pub fn primary_phone(&self) -> Option<&str> {
+        let id = self.primary_phone_number_id.as_deref()?;
+        self.phone_numbers
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.phone_number.as_str())
+    }
+}
+
 /// Schema `EmailAddress`.
 #[derive(Debug, Clone, Serialize)]
 pub struct EmailAddress {
@@ -831,7 +1109,7 @@ pub struct Verification {
 }
 
 impl Verification {
-    fn otp(
+    pub(crate) fn otp(
         status: &'static str,
         strategy: &'static str,
         attempts: Option<i64>,
@@ -847,7 +1125,7 @@ impl Verification {
         }
     }
 
-    fn admin() -> Self {
+    pub(crate) fn admin() -> Self {
         Self {
             object: "verification_admin",
             status: "verified",
