@@ -166,9 +166,12 @@ fn download(url: &str) -> HostResult<Vec<u8>> {
     Ok(bytes)
 }
 
-fn write_atomically(dir: &Path, target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes through a temporary file and a rename, so that a reader sees the
+/// whole file or none.
+pub(crate) fn write_atomically(dir: &Path, target: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".{}.tmp", std::process::id()));
+    let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("package");
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, target)
 }

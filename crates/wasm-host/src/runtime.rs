@@ -4,6 +4,8 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::Path;
 use std::sync::Arc;
 
 use wasmtime::component::{Component, HasSelf, Linker, Resource};
@@ -127,9 +129,59 @@ pub struct GuestInstance {
     bindings: Bindings,
 }
 
+/// Compiled code for `sha256` from the on-disk cache, or compiled now and
+/// written there for the next backend (a new connection then loads in
+/// milliseconds instead of recompiling).
+fn load_or_compile(
+    engine: &Engine,
+    sha256: &str,
+    bytes: &[u8],
+    cache_dir: Option<&Path>,
+) -> wasmtime::Result<Component> {
+    let Some(dir) = cache_dir else {
+        return Component::new(engine, bytes);
+    };
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    let path = dir.join(format!("{sha256}-{:016x}.cwasm", hasher.finish()));
+    if path.exists() {
+        // Read into memory rather than mmap the file: a mapping turns a cache
+        // file truncated under a running backend into SIGBUS.
+        let loaded = std::fs::read(&path).map_err(wasmtime::Error::from).and_then(|compiled| {
+            // SAFETY: deserializing runs the file's native code. The file
+            // sits in the data directory's cache (only the server's OS user
+            // can write there, and it can do anything anyway), is named by
+            // the sha256 of a verified package and by this engine's
+            // compatibility hash, and is only ever written by the code below,
+            // atomically, from a successful compile; wasmtime also checks its
+            // header and engine settings, so a damaged file is an error.
+            unsafe { Component::deserialize(engine, compiled) }
+        });
+        match loaded {
+            Ok(component) => return Ok(component),
+            Err(_) => {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+    }
+    let component = Component::new(engine, bytes)?;
+    if let Ok(compiled) = component.serialize() {
+        // the cache is an optimisation: failing to write it is not an error
+        let _ = crate::package::write_atomically(dir, &path, &compiled);
+    }
+    Ok(component)
+}
+
 /// Instantiates `bytes` (whose sha256 is `sha256`), compiling it only the
-/// first time this backend sees that checksum.
-pub fn instantiate(url: &str, sha256: &str, bytes: &[u8], host: HostState) -> HostResult<GuestInstance> {
+/// first time this backend sees that checksum, and only the first time any
+/// backend does when `cache_dir` is given.
+pub fn instantiate(
+    url: &str,
+    sha256: &str,
+    bytes: &[u8],
+    host: HostState,
+    cache_dir: Option<&Path>,
+) -> HostResult<GuestInstance> {
     RUNTIME.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {
@@ -143,8 +195,8 @@ pub fn instantiate(url: &str, sha256: &str, bytes: &[u8], host: HostState) -> Ho
                 url: url.to_owned(),
                 reason,
             };
-            let component =
-                Component::new(&rt.engine, bytes).map_err(|e| invalid(format!("{e}")))?;
+            let component = load_or_compile(&rt.engine, sha256, bytes, cache_dir)
+                .map_err(|e| invalid(format!("{e}")))?;
             let version = detect_version(&rt.engine, &component).ok_or_else(|| {
                 invalid("it exports no supabase:wrappers/routines interface (0.1.0 or 0.2.0)".into())
             })?;

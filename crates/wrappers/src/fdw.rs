@@ -145,7 +145,8 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
         )?;
         let http = runtime::http_client(http_config(&opts)?);
         let host = HostState::new(opts, http, Box::new(PgServices::new()));
-        let mut guest = runtime::instantiate(&url, &pkg.sha256, &pkg.bytes, host)?;
+        let mut guest =
+            runtime::instantiate(&url, &pkg.sha256, &pkg.bytes, host, Some(Path::new(CACHE_DIR)))?;
         guest.check_host_version()?;
         guest.init()?;
         Ok(WasmFdw {
