@@ -47,7 +47,7 @@ pub const OPERATIONS: &[Operation] = &[
     op("POST", "/users/{user_id}/unlock", Served),
     op("PATCH", "/users/{user_id}/metadata", Served),
     op("PUT", "/users/{user_id}/metadata", Served),
-    op("GET", "/users/{user_id}/organization_memberships", Pending),
+    op("GET", "/users/{user_id}/organization_memberships", Served),
     op("GET", "/users/{user_id}/organization_invitations", Pending),
     op("GET", "/users/{user_id}/billing/subscription", Pending),
     // Organizations
@@ -67,29 +67,29 @@ pub const OPERATIONS: &[Operation] = &[
     op(
         "GET",
         "/organizations/{organization_id}/memberships",
-        Pending,
+        Served,
     ),
     op(
         "POST",
         "/organizations/{organization_id}/memberships",
-        Pending,
+        Served,
     ),
     op(
         "PATCH",
         "/organizations/{organization_id}/memberships/{user_id}",
-        Pending,
+        Served,
     ),
     op(
         "DELETE",
         "/organizations/{organization_id}/memberships/{user_id}",
-        Pending,
+        Served,
     ),
     op(
         "PATCH",
         "/organizations/{organization_id}/memberships/{user_id}/metadata",
-        Pending,
+        Served,
     ),
-    op("GET", "/organization_memberships", Pending),
+    op("GET", "/organization_memberships", Served),
     // Organization invitations
     op(
         "GET",

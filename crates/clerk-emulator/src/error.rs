@@ -59,6 +59,12 @@ pub enum ApiError {
         code: &'static str,
         long_message: String,
     },
+    /// A request the caller or the instance is not allowed to make (403,
+    /// e.g. `organization_membership_quota_exceeded`).
+    Forbidden {
+        code: &'static str,
+        long_message: String,
+    },
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -80,6 +86,7 @@ impl ApiError {
             Self::ApiVersion { .. } => StatusCode::BAD_REQUEST,
             Self::BodyInvalid { .. } | Self::Rejected { .. } => StatusCode::BAD_REQUEST,
             Self::Exists { status, .. } => *status,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
         }
     }
 
@@ -98,7 +105,9 @@ impl ApiError {
             Self::ParamUnknown { .. } => "form_param_unknown",
             Self::ApiVersion { .. } => "api_version_invalid",
             Self::BodyInvalid { .. } => "request_body_invalid",
-            Self::Exists { code, .. } | Self::Rejected { code, .. } => code,
+            Self::Exists { code, .. }
+            | Self::Rejected { code, .. }
+            | Self::Forbidden { code, .. } => code,
         }
     }
 
@@ -137,6 +146,7 @@ impl ApiError {
             Self::BodyInvalid { reason } => ("Request body invalid".into(), format!("The request body is invalid: {reason}")),
             Self::Exists { param, .. } => ("That identifier is taken".into(), format!("{param} is already taken. Please try another one.")),
             Self::Rejected { long_message, .. } => ("Request rejected".into(), long_message.clone()),
+            Self::Forbidden { long_message, .. } => ("Forbidden".into(), long_message.clone()),
             Self::ParamUnknown { param } => ("is unknown".into(), format!("{param} is not a valid parameter for this request.")),
             Self::ApiVersion { reason } => ("Invalid API version".into(), reason.clone()),
         }

@@ -23,6 +23,7 @@ pub mod error;
 pub mod knobs;
 pub mod listing;
 pub mod logging;
+pub mod membership_writes;
 pub mod memberships;
 pub mod organization_writes;
 pub mod organizations;
@@ -53,6 +54,7 @@ pub fn router(state: AppState) -> Router {
     let v1 = Router::new()
         .merge(users::routes())
         .merge(organizations::routes())
+        .merge(memberships::routes())
         .method_not_allowed_fallback(method_not_allowed)
         // Layers run outside-in in reverse order: count, authenticate, then
         // the knobs (rate limit, latency, faults).

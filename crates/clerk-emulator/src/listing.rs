@@ -249,3 +249,31 @@ fn directed(ordering: Ordering, descending: bool) -> Ordering {
         ordering
     }
 }
+
+/// A `SortCache` for tables whose sort keys depend on other tables (a
+/// membership sorts by its user's email): the cache is rebuilt whenever the
+/// version the caller computes from those tables changes. Handed out as an
+/// `Arc` so a request keeps its orders while a later write replaces them.
+#[derive(Debug)]
+pub struct VersionedCache {
+    fields: usize,
+    inner: std::sync::Mutex<(u64, std::sync::Arc<SortCache>)>,
+}
+
+impl VersionedCache {
+    pub fn new(fields: usize) -> Self {
+        Self {
+            fields,
+            inner: std::sync::Mutex::new((0, std::sync::Arc::new(SortCache::new(fields)))),
+        }
+    }
+
+    /// The cache for `version`, fresh if the version moved on.
+    pub fn get(&self, version: u64) -> std::sync::Arc<SortCache> {
+        let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.0 != version {
+            *guard = (version, std::sync::Arc::new(SortCache::new(self.fields)));
+        }
+        guard.1.clone()
+    }
+}

@@ -139,7 +139,22 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Jso
     if created_at != now {
         store.organizations.break_natural_order();
     }
-    store.organizations.insert_created(org.clone());
+    let index = store.organizations.insert_created(org.clone());
+    // Clerk makes the creator the organization's first admin.
+    if let Some(creator) = org
+        .created_by
+        .as_deref()
+        .and_then(|id| store.users.find(id))
+    {
+        crate::membership_writes::add_member(
+            &mut store,
+            index,
+            creator,
+            crate::memberships::ADMIN_ROLE.to_owned(),
+            json!({}),
+            json!({}),
+        )?;
+    }
     Ok(Json(org))
 }
 

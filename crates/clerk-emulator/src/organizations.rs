@@ -431,7 +431,7 @@ impl OrganizationFilter {
                 .iter()
                 .filter_map(|id| store.users.find(id));
             users
-                .filter_map(|u| store.memberships.organization_of(u))
+                .flat_map(|u| store.memberships.organizations_of(u))
                 .collect::<Vec<_>>()
         });
         [by_id, by_member]
@@ -451,8 +451,7 @@ impl OrganizationFilter {
                 store
                     .users
                     .find(user_id)
-                    .and_then(|u| store.memberships.organization_of(u))
-                    == Some(index)
+                    .is_some_and(|u| store.memberships.find(index, u).is_some())
             };
             let included =
                 self.user_id.include.is_empty() || self.user_id.include.iter().any(member);

@@ -61,6 +61,22 @@ impl IdFilter {
     }
 }
 
+impl IdFilter {
+    /// Whether an object related to several values (a user's
+    /// organizations) passes: one of them included, none excluded.
+    pub fn matches_any<'v>(&self, values: impl IntoIterator<Item = &'v str> + Clone) -> bool {
+        let included = self.include.is_empty()
+            || values
+                .clone()
+                .into_iter()
+                .any(|v| self.include.iter().any(|i| i == v));
+        let excluded = values
+            .into_iter()
+            .any(|v| self.exclude.iter().any(|e| e == v));
+        included && !excluded
+    }
+}
+
 impl QueryParams {
     pub fn parse(raw: Option<&str>) -> Self {
         let pairs = raw
@@ -71,6 +87,20 @@ impl QueryParams {
             })
             .unwrap_or_default();
         Self { pairs }
+    }
+
+    /// Only the parameters named in `names` (an endpoint that shares a
+    /// filter parser with another but documents fewer parameters ignores
+    /// the rest, as Clerk does).
+    pub fn only(&self, names: &[&str]) -> Self {
+        Self {
+            pairs: self
+                .pairs
+                .iter()
+                .filter(|(k, _)| names.contains(&k.as_str()))
+                .cloned()
+                .collect(),
+        }
     }
 
     /// The first value of `name` (Clerk keeps only the first of repeated

@@ -34,6 +34,14 @@ pub enum Stream {
     EmailId = 5,
     PhoneId = 6,
     Membership = 7,
+    /// Memberships beyond a user's first organization.
+    ExtraMembership = 8,
+    MembershipData = 9,
+    MembershipId = 10,
+    OrgInvitation = 11,
+    OrgInvitationId = 12,
+    Invitation = 13,
+    InvitationId = 14,
 }
 
 /// SplitMix64 finaliser: a fast, well-mixed 64-bit hash step.

@@ -99,6 +99,9 @@ pub struct Users {
     deleted: HashSet<u32>,
     /// Set once a write chose a `created_at` out of index order.
     natural_broken: bool,
+    /// Bumped on every write, so tables sorted by user fields (memberships)
+    /// know when their cached orders went stale.
+    version: u64,
 }
 
 /// The cheap scalar facts of one user, from which every field is derived.
@@ -138,7 +141,18 @@ impl Users {
             created: 0,
             deleted: HashSet::new(),
             natural_broken: false,
+            version: 1,
         }
+    }
+
+    fn invalidate_orders(&mut self) {
+        self.sort_cache = SortCache::new(UserField::FIELDS.len());
+        self.version += 1;
+    }
+
+    /// Changes on every write (see `listing::VersionedCache`).
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     /// The number of seeded users.
@@ -162,7 +176,7 @@ impl Users {
     /// User `index` for writing: copied into the overlay on first write.
     /// Every write invalidates the cached orders.
     pub fn edit(&mut self, index: u32) -> &mut User {
-        self.sort_cache = SortCache::new(UserField::FIELDS.len());
+        self.invalidate_orders();
         let user = match self.overlay.remove(&index) {
             Some(user) => user,
             None => self.seeded_user(index),
@@ -174,7 +188,7 @@ impl Users {
     pub fn insert_created(&mut self, user: User) -> u32 {
         let index = self.count + self.created;
         self.created += 1;
-        self.sort_cache = SortCache::new(UserField::FIELDS.len());
+        self.invalidate_orders();
         self.overlay.insert(index, user);
         index
     }
@@ -213,11 +227,11 @@ impl Users {
     /// A write set a `created_at` of its choosing.
     pub fn break_natural_order(&mut self) {
         self.natural_broken = true;
-        self.sort_cache = SortCache::new(UserField::FIELDS.len());
+        self.invalidate_orders();
     }
 
     pub fn delete(&mut self, index: u32) {
-        self.sort_cache = SortCache::new(UserField::FIELDS.len());
+        self.invalidate_orders();
         self.overlay.remove(&index);
         self.deleted.insert(index);
     }
@@ -578,6 +592,16 @@ pub fn holder_of(store: &Store, kind: Identifier, value: &str) -> Option<u32> {
         .copied()
 }
 
+/// The ids of the organizations user `index` belongs to.
+fn organization_ids(store: &Store, index: u32) -> Vec<String> {
+    store
+        .memberships
+        .organizations_of(index)
+        .into_iter()
+        .map(|o| store.organizations.id_of(o))
+        .collect()
+}
+
 /// The filters `GET /users` and `GET /users/count` share.
 #[derive(Debug, Default)]
 pub struct UserFilter {
@@ -638,7 +662,7 @@ impl UserFilter {
         })
     }
 
-    fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         !self.user_id.is_active()
             && self.email_address.is_empty()
             && self.phone_number.is_empty()
@@ -731,11 +755,11 @@ impl UserFilter {
             return false;
         }
         if self.organization_id.is_active() {
-            let org_id = store
-                .memberships
-                .organization_of(index)
-                .map(|o| store.organizations.id_of(o));
-            if !self.organization_id.matches(org_id.as_deref()) {
+            let org_ids = organization_ids(store, index);
+            if !self
+                .organization_id
+                .matches_any(org_ids.iter().map(String::as_str))
+            {
                 return false;
             }
         }
@@ -863,10 +887,7 @@ impl UserFilter {
             (Some(f), Some(l)) => Some(format!("{f} {l}")),
             (f, l) => f.clone().or_else(|| l.clone()),
         };
-        let org_id = store
-            .memberships
-            .organization_of(index)
-            .map(|o| store.organizations.id_of(o));
+        let org_ids = organization_ids(store, index);
         let conditions = [
             self.banned.is_none_or(|b| b == user.banned),
             before(Some(user.created_at), self.created_at_before),
@@ -876,7 +897,10 @@ impl UserFilter {
             before(user.last_sign_in_at, self.last_sign_in_at_before),
             after(user.last_sign_in_at, self.last_sign_in_at_after),
             self.web3_wallet.is_empty() && self.provider_user_id.is_empty(),
-            !self.organization_id.is_active() || self.organization_id.matches(org_id.as_deref()),
+            !self.organization_id.is_active()
+                || self
+                    .organization_id
+                    .matches_any(org_ids.iter().map(String::as_str)),
             !self.external_id.is_active() || self.external_id.matches(user.external_id.as_deref()),
             !self.user_id.is_active() || self.user_id.matches(Some(&user.id)),
             self.username.is_empty()

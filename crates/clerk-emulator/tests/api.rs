@@ -523,7 +523,8 @@ async fn organization_filters_and_memberships_agree() {
         .iter()
         .map(|o| o["members_count"].as_u64().unwrap())
         .sum();
-    assert!(total_members > 0 && total_members <= 200);
+    // A user may belong to up to three organizations.
+    assert!(total_members > 0 && total_members <= 600);
 
     for org in &orgs {
         let org_id = org["id"].as_str().unwrap();
@@ -539,8 +540,12 @@ async fn organization_filters_and_memberships_agree() {
                 "creator is a member"
             );
             let by_member = get_ok(&app, &format!("/v1/organizations?user_id={creator}")).await;
-            assert_eq!(by_member["total_count"], 1);
-            assert_eq!(by_member["data"][0]["id"], org_id);
+            assert!(by_member["total_count"].as_u64().unwrap() >= 1);
+            assert!(by_member["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|o| o["id"] == org_id));
         }
         let by_id = get_ok(
             &app,
