@@ -36,6 +36,40 @@ impl JsonBody {
         Ok(Self { map })
     }
 
+    /// Parse a bulk body: a JSON array of 1 to `max` objects, each checked
+    /// like `parse`.
+    pub fn parse_array(bytes: &[u8], allowed: &[&str], max: usize) -> ApiResult<Vec<Self>> {
+        let value: Value = serde_json::from_slice(bytes).map_err(|e| ApiError::BodyInvalid {
+            reason: format!("not valid JSON ({e})"),
+        })?;
+        let Value::Array(items) = value else {
+            return Err(ApiError::BodyInvalid {
+                reason: "the body must be a JSON array".into(),
+            });
+        };
+        if items.is_empty() || items.len() > max {
+            return Err(ApiError::BodyInvalid {
+                reason: format!("the array must hold 1 to {max} items"),
+            });
+        }
+        items
+            .into_iter()
+            .map(|item| {
+                let Value::Object(map) = item else {
+                    return Err(ApiError::BodyInvalid {
+                        reason: "every item must be a JSON object".into(),
+                    });
+                };
+                if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
+                    return Err(ApiError::ParamUnknown {
+                        param: unknown.clone(),
+                    });
+                }
+                Ok(Self { map })
+            })
+            .collect()
+    }
+
     pub fn has(&self, name: &str) -> bool {
         self.map.contains_key(name)
     }

@@ -48,7 +48,7 @@ pub const OPERATIONS: &[Operation] = &[
     op("PATCH", "/users/{user_id}/metadata", Served),
     op("PUT", "/users/{user_id}/metadata", Served),
     op("GET", "/users/{user_id}/organization_memberships", Served),
-    op("GET", "/users/{user_id}/organization_invitations", Pending),
+    op("GET", "/users/{user_id}/organization_invitations", Served),
     op("GET", "/users/{user_id}/billing/subscription", Pending),
     // Organizations
     op("GET", "/organizations", Served),
@@ -94,34 +94,34 @@ pub const OPERATIONS: &[Operation] = &[
     op(
         "GET",
         "/organizations/{organization_id}/invitations",
-        Pending,
+        Served,
     ),
     op(
         "POST",
         "/organizations/{organization_id}/invitations",
-        Pending,
+        Served,
     ),
     op(
         "POST",
         "/organizations/{organization_id}/invitations/bulk",
-        Pending,
+        Served,
     ),
     op(
         "GET",
         "/organizations/{organization_id}/invitations/pending",
-        Pending,
+        Served,
     ),
     op(
         "GET",
         "/organizations/{organization_id}/invitations/{invitation_id}",
-        Pending,
+        Served,
     ),
     op(
         "POST",
         "/organizations/{organization_id}/invitations/{invitation_id}/revoke",
-        Pending,
+        Served,
     ),
-    op("GET", "/organization_invitations", Pending),
+    op("GET", "/organization_invitations", Served),
     // Organization domains
     op("GET", "/organizations/{organization_id}/domains", Pending),
     op("POST", "/organizations/{organization_id}/domains", Pending),
@@ -137,10 +137,10 @@ pub const OPERATIONS: &[Operation] = &[
     ),
     op("GET", "/organization_domains", Pending),
     // Invitations
-    op("GET", "/invitations", Pending),
-    op("POST", "/invitations", Pending),
-    op("POST", "/invitations/bulk", Pending),
-    op("POST", "/invitations/{invitation_id}/revoke", Pending),
+    op("GET", "/invitations", Served),
+    op("POST", "/invitations", Served),
+    op("POST", "/invitations/bulk", Served),
+    op("POST", "/invitations/{invitation_id}/revoke", Served),
     // Allow-list / block-list
     op("GET", "/allowlist_identifiers", Pending),
     op("POST", "/allowlist_identifiers", Pending),

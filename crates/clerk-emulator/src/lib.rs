@@ -7,10 +7,11 @@
 //! documented filters, over deterministic seeded data of any size.
 //!
 //! Layout: one module per Clerk resource (`users`, `organizations`,
-//! `memberships`), each exposing `routes()`; the shared pieces are `params`
-//! (query parsing and validation), `listing` (ordering and paging),
-//! `envelope`, `error`, `auth`, `admin` (request counters) and `seed`
-//! (deterministic generation).
+//! `memberships`, `organization_invitations`, `invitations`), each exposing
+//! `routes()`, with writes in a `*_writes` sibling where they are many; the
+//! shared pieces are `params` (query parsing and validation), `body` (JSON
+//! bodies), `listing` (ordering and paging), `envelope`, `error`, `auth`,
+//! `admin` (request counters), `knobs` and `seed` (deterministic generation).
 
 #![forbid(unsafe_code)]
 
@@ -20,11 +21,13 @@ pub mod body;
 pub mod coverage;
 pub mod envelope;
 pub mod error;
+pub mod invitations;
 pub mod knobs;
 pub mod listing;
 pub mod logging;
 pub mod membership_writes;
 pub mod memberships;
+pub mod organization_invitations;
 pub mod organization_writes;
 pub mod organizations;
 pub mod params;
@@ -55,6 +58,8 @@ pub fn router(state: AppState) -> Router {
         .merge(users::routes())
         .merge(organizations::routes())
         .merge(memberships::routes())
+        .merge(organization_invitations::routes())
+        .merge(invitations::routes())
         .method_not_allowed_fallback(method_not_allowed)
         // Layers run outside-in in reverse order: count, authenticate, then
         // the knobs (rate limit, latency, faults).

@@ -318,6 +318,21 @@ impl Memberships {
             .map(move |(i, _)| base + i as u32)
     }
 
+    /// The users of `org`'s seeded memberships, in user order (the seeded
+    /// invitations' accepted invitees are drawn from them).
+    pub fn seeded_members(&self, org: u32) -> Vec<u32> {
+        match (
+            self.org_start.get(org as usize),
+            self.org_start.get(org as usize + 1),
+        ) {
+            (Some(&a), Some(&b)) => self.by_org[a as usize..b as usize]
+                .iter()
+                .map(|&m| self.pair(m).0)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The organizations user `user` belongs to.
     pub fn organizations_of(&self, user: u32) -> Vec<u32> {
         self.of_user(user)

@@ -7,9 +7,11 @@ use std::fmt;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::admin::{Counters, RequestLog};
+use crate::invitations::Invitations;
 use crate::knobs::{KnobState, Knobs};
 use crate::logging::LogLevel;
 use crate::memberships::Memberships;
+use crate::organization_invitations::OrgInvitations;
 use crate::organizations::Organizations;
 use crate::users::Users;
 
@@ -70,6 +72,8 @@ pub struct Store {
     pub users: Users,
     pub organizations: Organizations,
     pub memberships: Memberships,
+    pub org_invitations: OrgInvitations,
+    pub invitations: Invitations,
     /// The write clock: writes are stamped after every seeded time, one
     /// second apart, so output stays reproducible (the wall clock is never
     /// read) and created objects sort after seeded ones.
@@ -79,7 +83,12 @@ pub struct Store {
 impl Store {
     pub fn seeded(seed: u64, users: u32, organizations: u32) -> Self {
         let memberships = Memberships::seeded(seed, users, organizations);
+        let org_invitations = OrgInvitations::seeded(seed, users, organizations, |org| {
+            memberships.seeded_members(org)
+        });
         Self {
+            org_invitations,
+            invitations: Invitations::seeded(seed, users),
             users: Users::seeded(seed, users),
             organizations: Organizations::seeded(seed, organizations, &memberships),
             memberships,
