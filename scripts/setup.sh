@@ -44,7 +44,7 @@ if ! cargo pgrx --version 2>/dev/null | grep -q "$PGRX_VERSION"; then
   say "installing cargo-pgrx ${PGRX_VERSION} (about 4 minutes)"
   cargo install cargo-pgrx --version "$PGRX_VERSION" --locked --quiet
 fi
-if ! grep -qs "pg15 = \"$PG_CONFIG\"" "$HOME/.pgrx/config.toml"; then
+if ! grep -qs "pg15 = \"$PG_CONFIG\"" "${PGRX_HOME:-$HOME/.pgrx}/config.toml"; then
   say "pointing cargo-pgrx at Debian's Postgres 15"
   cargo pgrx init --pg15 "$PG_CONFIG" >/dev/null
 fi
