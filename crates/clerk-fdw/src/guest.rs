@@ -122,7 +122,11 @@ fn scan_input(ctx: &Context, object: String) -> ScanInput {
                 operator: q.operator(),
                 value: convert::qual_value_from_wit(q.value())?,
                 use_or: q.use_or(),
-                is_param: q.param().is_some(),
+                // `$n` parameters of prepared statements (id >= 1) are
+                // evaluated before begin-scan on every host, so they push
+                // down like literals; executor parameters (id 0, e.g. from
+                // a subquery) may still hold a placeholder on some hosts.
+                is_param: q.param().is_some_and(|p| p.id == 0),
             })
         })
         .collect();

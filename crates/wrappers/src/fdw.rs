@@ -88,6 +88,15 @@ fn to_model_quals(quals: &[Qual]) -> (Vec<model::Qual>, bool) {
     let mut out = Vec::with_capacity(quals.len());
     let mut dropped = false;
     for q in quals {
+        // A parameter the executor could not evaluate still holds the
+        // planner's placeholder value: never hand that to the guest.
+        if let Some(p) = &q.param {
+            let evaluated = p.eval_value.lock().map(|v| v.is_some()).unwrap_or(false);
+            if !evaluated {
+                dropped = true;
+                continue;
+            }
+        }
         let value = match &q.value {
             Value::Cell(c) => convert::to_guest(c).map(model::Value::Cell),
             Value::Array(cells) => cells
