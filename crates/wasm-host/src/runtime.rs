@@ -298,19 +298,7 @@ impl GuestInstance {
     /// Checks the guest's `host-version-requirement` against [`HOST_VERSION`].
     pub fn check_host_version(&mut self) -> HostResult<()> {
         let requirement = self.host_version_requirement()?;
-        let req = semver::VersionReq::parse(&requirement).map_err(|e| HostError::VersionMismatch {
-            host: HOST_VERSION.into(),
-            requirement: format!("{requirement} (unparsable: {e})"),
-        })?;
-        let host = semver::Version::parse(HOST_VERSION).map_err(|e| HostError::Trap(e.to_string()))?;
-        if req.matches(&host) {
-            Ok(())
-        } else {
-            Err(HostError::VersionMismatch {
-                host: HOST_VERSION.into(),
-                requirement,
-            })
-        }
+        check_requirement(&requirement)
     }
 
     pub fn init(&mut self) -> HostResult<()> {
@@ -395,6 +383,42 @@ impl GuestInstance {
             ),
         };
         self.finish(r)
+    }
+}
+
+/// Whether this host satisfies a guest's semver requirement (`^0.1.0`).
+pub fn check_requirement(requirement: &str) -> HostResult<()> {
+    let req = semver::VersionReq::parse(requirement).map_err(|e| HostError::VersionMismatch {
+        host: HOST_VERSION.into(),
+        requirement: format!("{requirement} (unparsable: {e})"),
+    })?;
+    let host = semver::Version::parse(HOST_VERSION).map_err(|e| HostError::Trap(e.to_string()))?;
+    if req.matches(&host) {
+        Ok(())
+    } else {
+        Err(HostError::VersionMismatch {
+            host: HOST_VERSION.into(),
+            requirement: requirement.to_owned(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn published_guests_requirements_are_met() {
+        for req in ["^0.1.0", ">=0.1.0", "0.1", "*"] {
+            assert!(check_requirement(req).is_ok(), "{req}");
+        }
+    }
+
+    #[test]
+    fn a_guest_asking_for_a_newer_host_is_refused_with_both_versions() {
+        let err = check_requirement("^0.2.0").unwrap_err().to_string();
+        assert!(err.contains("0.1.5") && err.contains("^0.2.0"), "{err}");
+        assert!(check_requirement("not a version").is_err());
     }
 }
 
