@@ -403,6 +403,21 @@ pub fn check_requirement(requirement: &str) -> HostResult<()> {
     }
 }
 
+/// Shared HTTP clients, one per distinct configuration (i.e. per server
+/// settings) per backend, so keep-alive connections survive across queries.
+pub fn http_client(config: crate::host::http::HttpConfig) -> Arc<crate::host::http::HttpClient> {
+    thread_local! {
+        static CLIENTS: RefCell<HashMap<crate::host::http::HttpConfig, Arc<crate::host::http::HttpClient>>> =
+            RefCell::new(HashMap::new());
+    }
+    CLIENTS.with(|c| {
+        c.borrow_mut()
+            .entry(config.clone())
+            .or_insert_with(|| Arc::new(crate::host::http::HttpClient::new(config)))
+            .clone()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -420,19 +435,4 @@ mod tests {
         assert!(err.contains("0.1.5") && err.contains("^0.2.0"), "{err}");
         assert!(check_requirement("not a version").is_err());
     }
-}
-
-/// Shared HTTP clients, one per distinct configuration (i.e. per server
-/// settings) per backend, so keep-alive connections survive across queries.
-pub fn http_client(config: crate::host::http::HttpConfig) -> Arc<crate::host::http::HttpClient> {
-    thread_local! {
-        static CLIENTS: RefCell<HashMap<crate::host::http::HttpConfig, Arc<crate::host::http::HttpClient>>> =
-            RefCell::new(HashMap::new());
-    }
-    CLIENTS.with(|c| {
-        c.borrow_mut()
-            .entry(config.clone())
-            .or_insert_with(|| Arc::new(crate::host::http::HttpClient::new(config)))
-            .clone()
-    })
 }
