@@ -18,6 +18,7 @@
 pub mod admin;
 pub mod auth;
 pub mod body;
+pub mod collection;
 pub mod coverage;
 pub mod envelope;
 pub mod error;
@@ -31,6 +32,7 @@ pub mod organization_invitations;
 pub mod organization_writes;
 pub mod organizations;
 pub mod params;
+pub mod rbac;
 pub mod seed;
 pub mod state;
 pub mod user_writes;
@@ -60,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .merge(memberships::routes())
         .merge(organization_invitations::routes())
         .merge(invitations::routes())
+        .merge(rbac::routes())
         .method_not_allowed_fallback(method_not_allowed)
         // Layers run outside-in in reverse order: count, authenticate, then
         // the knobs (rate limit, latency, faults).

@@ -55,10 +55,11 @@ pub async fn create(
 ) -> ApiResult<Json<Membership>> {
     let body = JsonBody::parse(&body, CREATE_FIELDS)?;
     let user_id = body.required_string("user_id")?;
-    let role = existing_role(body.required_string("role")?)?;
+    let role = body.required_string("role")?;
     let public_metadata = Value::Object(body.object("public_metadata")?.unwrap_or_default());
     let private_metadata = Value::Object(body.object("private_metadata")?.unwrap_or_default());
     let mut store = state.store_mut();
+    let role = existing_role(&store, role)?;
     let (org, user) = resolve(&store, organization_id, user_id)?;
     add_member(
         &mut store,
@@ -137,7 +138,7 @@ pub async fn update(
     body: Bytes,
 ) -> ApiResult<Json<Membership>> {
     let body = JsonBody::parse(&body, UPDATE_FIELDS)?;
-    let role = existing_role(body.required_string("role")?)?;
+    let role = existing_role(&state.store(), body.required_string("role")?)?;
     modify(&state, organization_id, user_id, |m| m.role = role)
 }
 

@@ -36,65 +36,18 @@ use crate::users::{UserField, UserFilter};
 
 pub const ID_PREFIX: &str = "orgmem_";
 
-/// One organization role as memberships and invitations name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RoleDef {
-    pub key: &'static str,
-    pub name: &'static str,
-    pub permissions: &'static [&'static str],
-}
-
-/// The instance's organization roles: Clerk's two defaults and one custom
-/// role (the RBAC endpoints will make these editable).
-pub const ROLES: &[RoleDef] = &[
-    RoleDef {
-        key: "org:admin",
-        name: "Admin",
-        permissions: &[
-            "org:sys_profile:manage",
-            "org:sys_profile:delete",
-            "org:sys_memberships:read",
-            "org:sys_memberships:manage",
-            "org:sys_domains:read",
-            "org:sys_domains:manage",
-            "org:sys_billing:read",
-            "org:sys_billing:manage",
-        ],
-    },
-    RoleDef {
-        key: "org:member",
-        name: "Member",
-        permissions: &["org:sys_memberships:read"],
-    },
-    RoleDef {
-        key: "org:billing_manager",
-        name: "Billing manager",
-        permissions: &[
-            "org:sys_memberships:read",
-            "org:sys_billing:read",
-            "org:sys_billing:manage",
-        ],
-    },
-];
-
 pub const ADMIN_ROLE: &str = "org:admin";
 const DEPARTMENTS: &[&str] = &["engineering", "sales", "support", "finance"];
 
-pub fn role(key: &str) -> Option<&'static RoleDef> {
-    ROLES.iter().find(|r| r.key == key)
-}
-
-/// A role key from a request body, which must name an existing role.
-pub fn existing_role(key: String) -> ApiResult<String> {
-    if role(&key).is_some() {
+/// A role key from a request body, which must name a role of the
+/// instance (`/v1/organization_roles`).
+pub fn existing_role(store: &Store, key: String) -> ApiResult<String> {
+    if store.rbac.role_info(&key).is_some() {
         Ok(key)
     } else {
         Err(ApiError::ParamValue {
             param: "role",
-            reason: format!(
-                "must be one of {}",
-                ROLES.iter().map(|r| r.key).collect::<Vec<_>>().join(", ")
-            ),
+            reason: format!("must be one of {}", store.rbac.role_keys().join(", ")),
         })
     }
 }
@@ -479,7 +432,7 @@ impl Memberships {
     pub fn membership(&self, store: &Store, m: u32) -> Membership {
         let (user, org) = self.pair(m);
         let state = self.state(store, m);
-        let role = role(&state.role);
+        let role = store.rbac.role_info(&state.role);
         let u = store.users.user(user);
         let identifier = u
             .primary_email()
@@ -489,10 +442,11 @@ impl Memberships {
         Membership {
             object: "organization_membership",
             id: self.id(m, state.created_at),
-            role_name: role.map_or_else(|| state.role.clone(), |r| r.name.to_owned()),
             permissions: role
-                .map(|r| r.permissions.iter().map(|p| (*p).to_owned()).collect())
+                .as_ref()
+                .map(|r| r.permission_keys.clone())
                 .unwrap_or_default(),
+            role_name: role.map_or_else(|| state.role.clone(), |r| r.name),
             role: state.role,
             public_metadata: state.public_metadata,
             private_metadata: state.private_metadata,

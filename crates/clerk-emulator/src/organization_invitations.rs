@@ -27,7 +27,7 @@ use crate::body::JsonBody;
 use crate::envelope;
 use crate::error::{ApiError, ApiResult};
 use crate::listing::{self, KeyValue, Selection, SortCache, SortKey, Table, VersionedCache};
-use crate::memberships::{existing_role, organization_not_found, role, ADMIN_ROLE};
+use crate::memberships::{existing_role, organization_not_found, ADMIN_ROLE};
 use crate::params::{OrderBy, OrderField, Paging, QueryParams};
 use crate::seed::{self, between, ksuid, mix, pick, Stream, DAY_MS, NOW_MS};
 use crate::state::{AppState, Store};
@@ -268,7 +268,7 @@ impl OrgInvitations {
             url: (status == "pending").then(|| accept_url(&id)),
             email_address: email,
             role: role_key.to_owned(),
-            role_name: role_name(role_key),
+            role_name: role_name(store, role_key),
             organization_id: store.organizations.id_of(org),
             inviter_id: inviter.map(|u| store.users.id_of(u)),
             public_inviter_data: inviter.map(|u| InviterData::of(store, u)),
@@ -333,8 +333,11 @@ fn accept_url(id: &str) -> String {
     )
 }
 
-fn role_name(key: &str) -> String {
-    role(key).map_or_else(|| key.to_owned(), |r| r.name.to_owned())
+fn role_name(store: &Store, key: &str) -> String {
+    store
+        .rbac
+        .role_info(key)
+        .map_or_else(|| key.to_owned(), |r| r.name)
 }
 
 struct InvitationTable<'s> {
@@ -617,7 +620,7 @@ fn parse_new(store: &Store, org: u32, body: &JsonBody) -> ApiResult<NewInvitatio
             expected: "a valid email address",
         });
     }
-    let role = existing_role(body.required_string("role")?)?;
+    let role = existing_role(store, body.required_string("role")?)?;
     body.string("redirect_url")?;
     body.bool("notify")?;
     let expires_in_days = expires_in_days(body)?;
@@ -709,7 +712,7 @@ fn insert(store: &mut Store, org: u32, new: NewInvitation) -> u32 {
         url: Some(accept_url(&id)),
         id,
         email_address: new.email_address,
-        role_name: role_name(&new.role),
+        role_name: role_name(store, &new.role),
         role: new.role,
         organization_id: store.organizations.id_of(org),
         inviter_id: new.inviter.map(|u| store.users.id_of(u)),

@@ -42,6 +42,20 @@ pub enum Stream {
     OrgInvitationId = 12,
     Invitation = 13,
     InvitationId = 14,
+    PermissionId = 15,
+    RoleId = 16,
+    RoleSetId = 17,
+    AllowlistId = 18,
+    BlocklistId = 19,
+    DomainId = 20,
+    JwtTemplateId = 21,
+    RedirectUrlId = 22,
+    OAuthAppId = 23,
+    SamlId = 24,
+    EnterpriseId = 25,
+    OrgDomain = 26,
+    OrgDomainId = 27,
+    Instance = 28,
 }
 
 /// SplitMix64 finaliser: a fast, well-mixed 64-bit hash step.

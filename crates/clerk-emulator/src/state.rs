@@ -13,6 +13,7 @@ use crate::logging::LogLevel;
 use crate::memberships::Memberships;
 use crate::organization_invitations::OrgInvitations;
 use crate::organizations::Organizations;
+use crate::rbac::Rbac;
 use crate::users::Users;
 
 /// Everything `clerk-emulator`'s flags set.
@@ -74,6 +75,7 @@ pub struct Store {
     pub memberships: Memberships,
     pub org_invitations: OrgInvitations,
     pub invitations: Invitations,
+    pub rbac: Rbac,
     /// The write clock: writes are stamped after every seeded time, one
     /// second apart, so output stays reproducible (the wall clock is never
     /// read) and created objects sort after seeded ones.
@@ -92,6 +94,7 @@ impl Store {
             users: Users::seeded(seed, users),
             organizations: Organizations::seeded(seed, organizations, &memberships),
             memberships,
+            rbac: Rbac::seeded(seed),
             clock: crate::seed::NOW_MS,
         }
     }

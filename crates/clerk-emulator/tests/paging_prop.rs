@@ -120,6 +120,24 @@ const ENDPOINTS: &[Endpoint] = &[
         fields: &["created_at", "email_address", "expires_at"],
         user_fields: false,
     },
+    Endpoint {
+        path: "/v1/organization_permissions?x=1",
+        data_total: true,
+        fields: &["created_at", "name", "key"],
+        user_fields: false,
+    },
+    Endpoint {
+        path: "/v1/organization_roles?x=1",
+        data_total: true,
+        fields: &["created_at", "name", "key"],
+        user_fields: false,
+    },
+    Endpoint {
+        path: "/v1/role_sets?x=1",
+        data_total: true,
+        fields: &["created_at", "name", "key"],
+        user_fields: false,
+    },
 ];
 
 /// Walk any list endpoint by offset; checks `total_count` when there is one.

@@ -1,0 +1,432 @@
+//! The list engine of the resources added after users and organizations:
+//! a `Collection` of JSON objects addressed by a dense index, whose seeded
+//! part is generated on demand by the owning module (a pure function of the
+//! seed and the index, so a large seeded part costs no memory until read)
+//! and whose writes live in an overlay (edited or deleted seeded objects)
+//! and a vector of created objects appended after the seeded ones.
+//!
+//! Index order is creation order (seeded `created_at` grows with the index
+//! and writes are stamped after every seeded time), so the default
+//! `created_at` orders page in O(offset + limit); any other order sorts the
+//! whole collection once by (field value, id), nulls last, and caches that
+//! permutation until the next write.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+
+use crate::error::{ApiError, ApiResult};
+use crate::listing::KeyValue;
+use crate::params::{Paging, QueryParams};
+
+/// A parsed `order_by` over a JSON field name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Order {
+    pub field: &'static str,
+    pub descending: bool,
+}
+
+impl Order {
+    pub const NEWEST_FIRST: Order = Order {
+        field: "created_at",
+        descending: true,
+    };
+    pub const OLDEST_FIRST: Order = Order {
+        field: "created_at",
+        descending: false,
+    };
+}
+
+/// `order_by` with `+`/`-`/no prefix among `allowed`; `default` when
+/// absent. Same rules and 422 as `QueryParams::order_by`.
+pub fn order(q: &QueryParams, allowed: &[&'static str], default: Order) -> ApiResult<Order> {
+    let Some(raw) = q.first("order_by") else {
+        return Ok(default);
+    };
+    let (descending, name) = match raw.as_bytes().first() {
+        Some(b'-') => (true, &raw[1..]),
+        Some(b'+' | b' ') => (false, &raw[1..]),
+        _ => (false, raw),
+    };
+    allowed
+        .iter()
+        .find(|n| **n == name)
+        .map(|&field| Order { field, descending })
+        .ok_or_else(|| ApiError::ParamValue {
+            param: "order_by",
+            reason: format!(
+                "must be one of {}, optionally prefixed with + or -",
+                allowed.join(", ")
+            ),
+        })
+}
+
+/// A string boolean filter (`verified`, `include_invalid`): the spec types
+/// these as strings, so only `"true"` and `"false"` are accepted.
+pub fn string_bool(q: &QueryParams, param: &'static str) -> ApiResult<Option<bool>> {
+    match q.first(param) {
+        None | Some("") => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(_) => Err(ApiError::ParamValue {
+            param,
+            reason: "must be \"true\" or \"false\"".into(),
+        }),
+    }
+}
+
+/// Case-insensitive substring match of `needle` in any of `fields`.
+pub fn contains_any(object: &Value, fields: &[&str], needle: &str) -> bool {
+    let needle = needle.to_lowercase();
+    fields.iter().any(|f| {
+        object[*f]
+            .as_str()
+            .is_some_and(|s| s.to_lowercase().contains(&needle))
+    })
+}
+
+fn key_of(object: &Value, field: &str) -> KeyValue {
+    match &object[field] {
+        Value::Number(n) => n.as_i64().map_or(KeyValue::Null, KeyValue::Int),
+        Value::String(s) => KeyValue::Str(s.clone()),
+        Value::Bool(b) => KeyValue::Int(i64::from(*b)),
+        _ => KeyValue::Null,
+    }
+}
+
+fn id_of(object: &Value) -> &str {
+    object["id"].as_str().unwrap_or_default()
+}
+
+/// The generator of a materialized collection (never called).
+pub const MATERIALIZED: &dyn Fn(u32) -> Value = &|_| Value::Null;
+
+/// A page of objects and how many objects matched in all.
+#[derive(Debug, Clone, Default)]
+pub struct Listed {
+    pub items: Vec<Value>,
+    pub total: usize,
+}
+
+/// A condition on an object.
+pub type Filter<'a> = Box<dyn Fn(&Value) -> bool + 'a>;
+
+/// What a list request selects, besides its order and window.
+#[derive(Default)]
+pub struct Select<'a> {
+    /// Only these indexes (a parent's children), when known up front.
+    pub candidates: Option<Vec<u32>>,
+    /// Every other condition.
+    pub filter: Option<Filter<'a>>,
+}
+
+/// Seeded objects generated on demand plus written ones.
+#[derive(Debug, Default)]
+pub struct Collection {
+    seeded: u32,
+    /// Seeded objects as last written; `None` once deleted.
+    overlay: HashMap<u32, Option<Value>>,
+    /// Created objects (index `seeded + k`); `None` once deleted.
+    created: Vec<Option<Value>>,
+    /// Ascending permutations per order field, dropped on every write.
+    orders: Mutex<HashMap<&'static str, Arc<Vec<u32>>>>,
+}
+
+impl Collection {
+    pub fn new(seeded: u32) -> Self {
+        Self {
+            seeded,
+            ..Self::default()
+        }
+    }
+
+    /// A small collection held whole: `objects` are its first indexes and
+    /// nothing is generated (read it with `MATERIALIZED` as generator).
+    pub fn materialized(objects: Vec<Value>) -> Self {
+        Self {
+            created: objects.into_iter().map(Some).collect(),
+            ..Self::default()
+        }
+    }
+
+    /// Every index ever used, deleted ones included.
+    pub fn len(&self) -> u32 {
+        self.seeded + self.created.len() as u32
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn seeded_len(&self) -> u32 {
+        self.seeded
+    }
+
+    /// Object `i` as last written, `None` if deleted or out of range.
+    pub fn get(&self, i: u32, seeded: &dyn Fn(u32) -> Value) -> Option<Value> {
+        if i < self.seeded {
+            match self.overlay.get(&i) {
+                Some(written) => written.clone(),
+                None => Some(seeded(i)),
+            }
+        } else {
+            self.created
+                .get((i - self.seeded) as usize)
+                .cloned()
+                .flatten()
+        }
+    }
+
+    /// The live object `i` whose id is `id` (the caller derived `i` from the
+    /// id; comparing rejects forged and stale ids).
+    pub fn get_by_id(
+        &self,
+        i: Option<u32>,
+        id: &str,
+        seeded: &dyn Fn(u32) -> Value,
+    ) -> Option<(u32, Value)> {
+        let i = i?;
+        self.get(i, seeded)
+            .filter(|o| id_of(o) == id)
+            .map(|o| (i, o))
+    }
+
+    /// The first live object `pred` accepts (linear: for small collections
+    /// and lookups by key).
+    pub fn find(
+        &self,
+        seeded: &dyn Fn(u32) -> Value,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Option<(u32, Value)> {
+        (0..self.len()).find_map(|i| self.get(i, seeded).filter(|o| pred(o)).map(|o| (i, o)))
+    }
+
+    /// Every live object, in index order (for small collections).
+    pub fn all(&self, seeded: &dyn Fn(u32) -> Value) -> Vec<Value> {
+        (0..self.len())
+            .filter_map(|i| self.get(i, seeded))
+            .collect()
+    }
+
+    fn written(&mut self) {
+        self.orders
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    pub fn set(&mut self, i: u32, object: Value) {
+        self.written();
+        if i < self.seeded {
+            self.overlay.insert(i, Some(object));
+        } else if let Some(slot) = self.created.get_mut((i - self.seeded) as usize) {
+            *slot = Some(object);
+        }
+    }
+
+    pub fn delete(&mut self, i: u32) {
+        self.written();
+        if i < self.seeded {
+            self.overlay.insert(i, None);
+        } else if let Some(slot) = self.created.get_mut((i - self.seeded) as usize) {
+            *slot = None;
+        }
+    }
+
+    /// The index the next created object will get.
+    pub fn next_index(&self) -> u32 {
+        self.len()
+    }
+
+    pub fn push(&mut self, object: Value) -> u32 {
+        self.written();
+        self.created.push(Some(object));
+        self.len() - 1
+    }
+
+    fn is_live(&self, i: u32) -> bool {
+        if i < self.seeded {
+            !matches!(self.overlay.get(&i), Some(None))
+        } else {
+            self.created
+                .get((i - self.seeded) as usize)
+                .is_some_and(Option::is_some)
+        }
+    }
+
+    /// Ascending (value, id) order of every index for `field`.
+    fn permutation(&self, field: &'static str, seeded: &dyn Fn(u32) -> Value) -> Arc<Vec<u32>> {
+        let mut orders = self.orders.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(p) = orders.get(field) {
+            return p.clone();
+        }
+        let mut keyed: Vec<(KeyValue, String, u32)> = (0..self.len())
+            .filter_map(|i| {
+                self.get(i, seeded)
+                    .map(|o| (key_of(&o, field), id_of(&o).to_owned(), i))
+            })
+            .collect();
+        keyed.sort_unstable();
+        let p = Arc::new(keyed.into_iter().map(|(_, _, i)| i).collect::<Vec<_>>());
+        orders.insert(field, p.clone());
+        p
+    }
+
+    /// One page of the live objects `select` accepts, in `order`.
+    pub fn list(
+        &self,
+        seeded: &dyn Fn(u32) -> Value,
+        order: Order,
+        select: Select<'_>,
+        paging: Paging,
+    ) -> Listed {
+        let accept = |o: &Value| select.filter.as_ref().is_none_or(|f| f(o));
+        if let Some(mut candidates) = select.candidates {
+            candidates.sort_unstable();
+            candidates.dedup();
+            let mut objects: Vec<Value> = candidates
+                .into_iter()
+                .filter_map(|i| self.get(i, seeded))
+                .filter(|o| accept(o))
+                .collect();
+            objects.sort_by(|a, b| {
+                let ordering = key_of(a, order.field)
+                    .cmp(&key_of(b, order.field))
+                    .then_with(|| id_of(a).cmp(id_of(b)));
+                if order.descending {
+                    ordering.reverse()
+                } else {
+                    ordering
+                }
+            });
+            let total = objects.len();
+            let items = objects
+                .into_iter()
+                .skip(paging.offset)
+                .take(paging.limit)
+                .collect();
+            return Listed { items, total };
+        }
+        let len = self.len();
+        let permutation =
+            (order.field != "created_at").then(|| self.permutation(order.field, seeded));
+        // Permutations leave deleted objects out, so their length counts.
+        let positions = permutation.as_ref().map_or(len, |p| p.len() as u32);
+        let at_position = |pos: u32| -> u32 {
+            let pos = if order.descending {
+                positions - 1 - pos
+            } else {
+                pos
+            };
+            match &permutation {
+                Some(p) => p.get(pos as usize).copied().unwrap_or(u32::MAX),
+                None => pos,
+            }
+        };
+        let mut total = 0usize;
+        let mut items = Vec::with_capacity(paging.limit.min(64));
+        let unfiltered =
+            select.filter.is_none() && self.overlay.is_empty() && permutation.is_none();
+        if unfiltered && self.created.iter().all(Option::is_some) {
+            // Every index is live: jump straight to the window.
+            let total = len as usize;
+            let first = paging.offset.min(total);
+            let items = (first..total.min(first.saturating_add(paging.limit)))
+                .filter_map(|pos| self.get(at_position(pos as u32), seeded))
+                .collect();
+            return Listed { items, total };
+        }
+        for pos in 0..positions {
+            let i = at_position(pos);
+            if !self.is_live(i) {
+                continue;
+            }
+            if select.filter.is_none() {
+                if total >= paging.offset && items.len() < paging.limit {
+                    if let Some(o) = self.get(i, seeded) {
+                        items.push(o);
+                    }
+                }
+                total += 1;
+                continue;
+            }
+            let Some(o) = self.get(i, seeded) else {
+                continue;
+            };
+            if accept(&o) {
+                if total >= paging.offset && items.len() < paging.limit {
+                    items.push(o);
+                }
+                total += 1;
+            }
+        }
+        Listed { items, total }
+    }
+}
+
+/// Compare two objects by `field` then id (for callers sorting by hand).
+pub fn compare(a: &Value, b: &Value, order: Order) -> Ordering {
+    let ordering = key_of(a, order.field)
+        .cmp(&key_of(b, order.field))
+        .then_with(|| id_of(a).cmp(id_of(b)));
+    if order.descending {
+        ordering.reverse()
+    } else {
+        ordering
+    }
+}
+
+#[cfg(test)]
+mod collection_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn seeded(i: u32) -> Value {
+        json!({ "id": format!("x_{i:03}"), "created_at": i64::from(i) * 10, "name": format!("n{}", 9 - i % 10) })
+    }
+
+    fn ids(listed: &Listed) -> Vec<String> {
+        listed.items.iter().map(|o| id_of(o).to_owned()).collect()
+    }
+
+    #[test]
+    fn natural_and_sorted_orders_skip_deleted_objects() {
+        let mut c = Collection::new(5);
+        let paging = Paging {
+            limit: 10,
+            offset: 0,
+        };
+        let newest = c.list(&seeded, Order::NEWEST_FIRST, Select::default(), paging);
+        assert_eq!(ids(&newest), ["x_004", "x_003", "x_002", "x_001", "x_000"]);
+        c.delete(2);
+        let pushed = c.push(json!({ "id": "x_900", "created_at": 1000, "name": "a" }));
+        assert_eq!(pushed, 5);
+        let by_name = c.list(
+            &seeded,
+            Order {
+                field: "name",
+                descending: false,
+            },
+            Select::default(),
+            paging,
+        );
+        assert_eq!(ids(&by_name), ["x_900", "x_004", "x_003", "x_001", "x_000"]);
+        assert_eq!(by_name.total, 5);
+        let window = c.list(
+            &seeded,
+            Order::NEWEST_FIRST,
+            Select::default(),
+            Paging {
+                limit: 2,
+                offset: 1,
+            },
+        );
+        assert_eq!(ids(&window), ["x_004", "x_003"]);
+        assert_eq!(window.total, 5);
+        assert!(c.get(2, &seeded).is_none());
+        assert!(c.get_by_id(Some(3), "x_003", &seeded).is_some());
+        assert!(c.get_by_id(Some(3), "x_004", &seeded).is_none());
+    }
+}
