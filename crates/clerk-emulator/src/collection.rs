@@ -17,9 +17,62 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
+use axum::response::{IntoResponse, Response};
+
+use crate::envelope;
 use crate::error::{ApiError, ApiResult};
 use crate::listing::KeyValue;
 use crate::params::{Paging, QueryParams};
+use crate::seed::{ksuid, ksuid_index, Stream};
+
+/// How one resource's ids are made: Clerk's prefix, then a KSUID whose
+/// payload is the object's index under the resource's own stream, so an id
+/// leads back to its index without a lookup table.
+#[derive(Debug, Clone, Copy)]
+pub struct Ids {
+    pub prefix: &'static str,
+    pub stream: Stream,
+    pub seed: u64,
+}
+
+impl Ids {
+    pub fn new(prefix: &'static str, stream: Stream, seed: u64) -> Self {
+        Self {
+            prefix,
+            stream,
+            seed,
+        }
+    }
+
+    pub fn id(&self, i: u32, created_at: i64) -> String {
+        ksuid(
+            self.prefix,
+            self.seed,
+            self.stream,
+            u64::from(i),
+            created_at,
+        )
+    }
+
+    /// The index `id` was made from (to be confirmed by comparing ids).
+    pub fn index(&self, id: &str) -> Option<u32> {
+        ksuid_index(self.prefix, self.seed, self.stream, id).and_then(|i| u32::try_from(i).ok())
+    }
+}
+
+/// A list answer: `{data,total_count}` when `data_total`, else a bare array.
+pub fn respond(listed: Listed, data_total: bool) -> Response {
+    if data_total {
+        envelope::data_total(listed.items, listed.total).into_response()
+    } else {
+        envelope::bare_array(listed.items).into_response()
+    }
+}
+
+/// `{"object": object, "id": id, "deleted": true}` (schema `DeletedObject`).
+pub fn deleted(object: &str, id: &str) -> Value {
+    serde_json::json!({ "object": object, "id": id, "deleted": true })
+}
 
 /// A parsed `order_by` over a JSON field name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -20,9 +20,12 @@ pub mod auth;
 pub mod body;
 pub mod collection;
 pub mod coverage;
+pub mod domains;
 pub mod envelope;
 pub mod error;
+pub mod identifiers;
 pub mod invitations;
+pub mod jwt_templates;
 pub mod knobs;
 pub mod listing;
 pub mod logging;
@@ -33,6 +36,7 @@ pub mod organization_writes;
 pub mod organizations;
 pub mod params;
 pub mod rbac;
+pub mod redirect_urls;
 pub mod seed;
 pub mod state;
 pub mod user_writes;
@@ -63,6 +67,10 @@ pub fn router(state: AppState) -> Router {
         .merge(organization_invitations::routes())
         .merge(invitations::routes())
         .merge(rbac::routes())
+        .merge(identifiers::routes())
+        .merge(domains::routes())
+        .merge(jwt_templates::routes())
+        .merge(redirect_urls::routes())
         .method_not_allowed_fallback(method_not_allowed)
         // Layers run outside-in in reverse order: count, authenticate, then
         // the knobs (rate limit, latency, faults).

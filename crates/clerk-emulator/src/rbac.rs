@@ -23,7 +23,7 @@ use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
 use crate::body::JsonBody;
-use crate::collection::{self, Collection, Order, Select, MATERIALIZED};
+use crate::collection::{self, deleted, Collection, Order, Select, MATERIALIZED};
 use crate::envelope;
 use crate::error::{ApiError, ApiResult};
 use crate::params::QueryParams;
@@ -545,10 +545,6 @@ async fn delete_permission(
         }
     }
     Ok(Json(deleted("permission", &id)))
-}
-
-pub fn deleted(object: &str, id: &str) -> Value {
-    json!({ "object": object, "id": id, "deleted": true })
 }
 
 // ---- roles -------------------------------------------------------------

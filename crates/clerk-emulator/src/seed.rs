@@ -339,6 +339,11 @@ pub const ORG_SUFFIXES: &[&str] = &[
     "Labs", "Inc", "Studio", "Systems", "Group", "Works", "Co", "Partners",
 ];
 
+/// The emulated instance's id (`ins_...`), fixed by the seed.
+pub fn instance_id(seed: u64) -> String {
+    ksuid("ins_", seed, Stream::Instance, 0, START_MS - 30 * DAY_MS)
+}
+
 #[cfg(test)]
 mod seed_tests {
     use super::*;

@@ -7,13 +7,17 @@ use std::fmt;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::admin::{Counters, RequestLog};
+use crate::domains::Domains;
+use crate::identifiers::Identifiers;
 use crate::invitations::Invitations;
+use crate::jwt_templates::JwtTemplates;
 use crate::knobs::{KnobState, Knobs};
 use crate::logging::LogLevel;
 use crate::memberships::Memberships;
 use crate::organization_invitations::OrgInvitations;
 use crate::organizations::Organizations;
 use crate::rbac::Rbac;
+use crate::redirect_urls::RedirectUrls;
 use crate::users::Users;
 
 /// Everything `clerk-emulator`'s flags set.
@@ -76,6 +80,11 @@ pub struct Store {
     pub org_invitations: OrgInvitations,
     pub invitations: Invitations,
     pub rbac: Rbac,
+    pub identifiers: Identifiers,
+    pub domains: Domains,
+    pub jwt_templates: JwtTemplates,
+    pub redirect_urls: RedirectUrls,
+    seed: u64,
     /// The write clock: writes are stamped after every seeded time, one
     /// second apart, so output stays reproducible (the wall clock is never
     /// read) and created objects sort after seeded ones.
@@ -95,8 +104,18 @@ impl Store {
             organizations: Organizations::seeded(seed, organizations, &memberships),
             memberships,
             rbac: Rbac::seeded(seed),
+            identifiers: Identifiers::seeded(seed),
+            domains: Domains::seeded(seed),
+            jwt_templates: JwtTemplates::seeded(seed),
+            redirect_urls: RedirectUrls::seeded(seed),
+            seed,
             clock: crate::seed::NOW_MS,
         }
+    }
+
+    /// The seed everything was generated from.
+    pub fn seed(&self) -> u64 {
+        self.seed
     }
 
     /// The next write time (Unix ms).

@@ -83,6 +83,8 @@ struct Endpoint {
     path: &'static str,
     /// `{data,total_count}` (else a bare array).
     data_total: bool,
+    /// `order_by` fields; none means the list has one fixed order,
+    /// newest first.
     fields: &'static [&'static str],
     /// Fields read from the membership's user rather than the object.
     user_fields: bool,
@@ -118,6 +120,30 @@ const ENDPOINTS: &[Endpoint] = &[
         path: "/v1/invitations?paginated=true",
         data_total: true,
         fields: &["created_at", "email_address", "expires_at"],
+        user_fields: false,
+    },
+    Endpoint {
+        path: "/v1/allowlist_identifiers?x=1",
+        data_total: false,
+        fields: &[],
+        user_fields: false,
+    },
+    Endpoint {
+        path: "/v1/allowlist_identifiers?paginated=true",
+        data_total: true,
+        fields: &[],
+        user_fields: false,
+    },
+    Endpoint {
+        path: "/v1/jwt_templates?paginated=true",
+        data_total: true,
+        fields: &[],
+        user_fields: false,
+    },
+    Endpoint {
+        path: "/v1/redirect_urls?x=1",
+        data_total: false,
+        fields: &[],
         user_fields: false,
     },
     Endpoint {
@@ -245,8 +271,13 @@ proptest! {
         runtime().block_on(async {
             let app = common::app(users, organizations, seed);
             let endpoint = &ENDPOINTS[endpoint];
-            let field = endpoint.fields[field % endpoint.fields.len()];
-            let order = format!("&order_by={}{field}", if descending { "-" } else { "%2B" });
+            let (field, descending, order) = if endpoint.fields.is_empty() {
+                ("created_at", true, String::new())
+            } else {
+                let field = endpoint.fields[field % endpoint.fields.len()];
+                let order = format!("&order_by={}{field}", if descending { "-" } else { "%2B" });
+                (field, descending, order)
+            };
             let rows = walk(&app, endpoint, limit, &order).await;
             let everything = walk(&app, endpoint, 500, "").await;
             assert_each_once(&everything, everything.len());
