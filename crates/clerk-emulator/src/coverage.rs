@@ -123,19 +123,19 @@ pub const OPERATIONS: &[Operation] = &[
     ),
     op("GET", "/organization_invitations", Served),
     // Organization domains
-    op("GET", "/organizations/{organization_id}/domains", Pending),
-    op("POST", "/organizations/{organization_id}/domains", Pending),
+    op("GET", "/organizations/{organization_id}/domains", Served),
+    op("POST", "/organizations/{organization_id}/domains", Served),
     op(
         "PATCH",
         "/organizations/{organization_id}/domains/{domain_id}",
-        Pending,
+        Served,
     ),
     op(
         "DELETE",
         "/organizations/{organization_id}/domains/{domain_id}",
-        Pending,
+        Served,
     ),
-    op("GET", "/organization_domains", Pending),
+    op("GET", "/organization_domains", Served),
     // Invitations
     op("GET", "/invitations", Served),
     op("POST", "/invitations", Served),
@@ -160,23 +160,23 @@ pub const OPERATIONS: &[Operation] = &[
     op("PATCH", "/jwt_templates/{template_id}", Served),
     op("DELETE", "/jwt_templates/{template_id}", Served),
     // OAuth applications
-    op("GET", "/oauth_applications", Pending),
-    op("POST", "/oauth_applications", Pending),
-    op("GET", "/oauth_applications/{oauth_application_id}", Pending),
+    op("GET", "/oauth_applications", Served),
+    op("POST", "/oauth_applications", Served),
+    op("GET", "/oauth_applications/{oauth_application_id}", Served),
     op(
         "PATCH",
         "/oauth_applications/{oauth_application_id}",
-        Pending,
+        Served,
     ),
     op(
         "DELETE",
         "/oauth_applications/{oauth_application_id}",
-        Pending,
+        Served,
     ),
     op(
         "POST",
         "/oauth_applications/{oauth_application_id}/rotate_secret",
-        Pending,
+        Served,
     ),
     // Redirect URLs
     op("GET", "/redirect_urls", Served),
@@ -184,28 +184,28 @@ pub const OPERATIONS: &[Operation] = &[
     op("GET", "/redirect_urls/{id}", Served),
     op("DELETE", "/redirect_urls/{id}", Served),
     // SAML connections
-    op("GET", "/saml_connections", Pending),
-    op("POST", "/saml_connections", Pending),
-    op("GET", "/saml_connections/{saml_connection_id}", Pending),
-    op("PATCH", "/saml_connections/{saml_connection_id}", Pending),
-    op("DELETE", "/saml_connections/{saml_connection_id}", Pending),
+    op("GET", "/saml_connections", Served),
+    op("POST", "/saml_connections", Served),
+    op("GET", "/saml_connections/{saml_connection_id}", Served),
+    op("PATCH", "/saml_connections/{saml_connection_id}", Served),
+    op("DELETE", "/saml_connections/{saml_connection_id}", Served),
     // Enterprise connections
-    op("GET", "/enterprise_connections", Pending),
-    op("POST", "/enterprise_connections", Pending),
+    op("GET", "/enterprise_connections", Served),
+    op("POST", "/enterprise_connections", Served),
     op(
         "GET",
         "/enterprise_connections/{enterprise_connection_id}",
-        Pending,
+        Served,
     ),
     op(
         "PATCH",
         "/enterprise_connections/{enterprise_connection_id}",
-        Pending,
+        Served,
     ),
     op(
         "DELETE",
         "/enterprise_connections/{enterprise_connection_id}",
-        Pending,
+        Served,
     ),
     // Sessions
     op("GET", "/sessions", Pending),

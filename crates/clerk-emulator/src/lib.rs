@@ -31,6 +31,8 @@ pub mod listing;
 pub mod logging;
 pub mod membership_writes;
 pub mod memberships;
+pub mod oauth_applications;
+pub mod organization_domains;
 pub mod organization_invitations;
 pub mod organization_writes;
 pub mod organizations;
@@ -38,6 +40,7 @@ pub mod params;
 pub mod rbac;
 pub mod redirect_urls;
 pub mod seed;
+pub mod sso_connections;
 pub mod state;
 pub mod user_writes;
 pub mod users;
@@ -71,6 +74,9 @@ pub fn router(state: AppState) -> Router {
         .merge(domains::routes())
         .merge(jwt_templates::routes())
         .merge(redirect_urls::routes())
+        .merge(oauth_applications::routes())
+        .merge(sso_connections::routes())
+        .merge(organization_domains::routes())
         .method_not_allowed_fallback(method_not_allowed)
         // Layers run outside-in in reverse order: count, authenticate, then
         // the knobs (rate limit, latency, faults).

@@ -239,6 +239,8 @@ pub async fn delete(
         .find(&id)
         .ok_or_else(|| not_found(id.clone()))?;
     let slug = store.organizations.slug_of(index);
+    crate::organization_domains::remove_organization(&mut store, index);
+    crate::sso_connections::remove_organization(&mut store, index, &id);
     store.memberships.remove_organization(index);
     store.organizations.set_members_count(index, 0);
     store.organizations.delete(index);

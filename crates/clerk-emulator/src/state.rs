@@ -14,10 +14,13 @@ use crate::jwt_templates::JwtTemplates;
 use crate::knobs::{KnobState, Knobs};
 use crate::logging::LogLevel;
 use crate::memberships::Memberships;
+use crate::oauth_applications::OAuthApplications;
+use crate::organization_domains::OrganizationDomains;
 use crate::organization_invitations::OrgInvitations;
 use crate::organizations::Organizations;
 use crate::rbac::Rbac;
 use crate::redirect_urls::RedirectUrls;
+use crate::sso_connections::SsoConnections;
 use crate::users::Users;
 
 /// Everything `clerk-emulator`'s flags set.
@@ -84,6 +87,9 @@ pub struct Store {
     pub domains: Domains,
     pub jwt_templates: JwtTemplates,
     pub redirect_urls: RedirectUrls,
+    pub oauth_applications: OAuthApplications,
+    pub sso: SsoConnections,
+    pub org_domains: OrganizationDomains,
     seed: u64,
     /// The write clock: writes are stamped after every seeded time, one
     /// second apart, so output stays reproducible (the wall clock is never
@@ -108,6 +114,9 @@ impl Store {
             domains: Domains::seeded(seed),
             jwt_templates: JwtTemplates::seeded(seed),
             redirect_urls: RedirectUrls::seeded(seed),
+            oauth_applications: OAuthApplications::seeded(seed),
+            sso: SsoConnections::seeded(seed, organizations),
+            org_domains: OrganizationDomains::seeded(seed, organizations),
             seed,
             clock: crate::seed::NOW_MS,
         }

@@ -147,6 +147,30 @@ const ENDPOINTS: &[Endpoint] = &[
         user_fields: false,
     },
     Endpoint {
+        path: "/v1/oauth_applications?x=1",
+        data_total: true,
+        fields: &["created_at", "name"],
+        user_fields: false,
+    },
+    Endpoint {
+        path: "/v1/saml_connections?x=1",
+        data_total: true,
+        fields: &["created_at", "name"],
+        user_fields: false,
+    },
+    Endpoint {
+        path: "/v1/enterprise_connections?x=1",
+        data_total: true,
+        fields: &[],
+        user_fields: false,
+    },
+    Endpoint {
+        path: "/v1/organization_domains?x=1",
+        data_total: true,
+        fields: &["name", "created_at"],
+        user_fields: false,
+    },
+    Endpoint {
         path: "/v1/organization_permissions?x=1",
         data_total: true,
         fields: &["created_at", "name", "key"],
