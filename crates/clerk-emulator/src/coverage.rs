@@ -216,15 +216,15 @@ pub const OPERATIONS: &[Operation] = &[
     op("GET", "/clients", Pending),
     op("GET", "/clients/{client_id}", Pending),
     // Email addresses
-    op("POST", "/email_addresses", Pending),
-    op("GET", "/email_addresses/{email_address_id}", Pending),
-    op("PATCH", "/email_addresses/{email_address_id}", Pending),
-    op("DELETE", "/email_addresses/{email_address_id}", Pending),
+    op("POST", "/email_addresses", Served),
+    op("GET", "/email_addresses/{email_address_id}", Served),
+    op("PATCH", "/email_addresses/{email_address_id}", Served),
+    op("DELETE", "/email_addresses/{email_address_id}", Served),
     // Phone numbers
-    op("POST", "/phone_numbers", Pending),
-    op("GET", "/phone_numbers/{phone_number_id}", Pending),
-    op("PATCH", "/phone_numbers/{phone_number_id}", Pending),
-    op("DELETE", "/phone_numbers/{phone_number_id}", Pending),
+    op("POST", "/phone_numbers", Served),
+    op("GET", "/phone_numbers/{phone_number_id}", Served),
+    op("PATCH", "/phone_numbers/{phone_number_id}", Served),
+    op("DELETE", "/phone_numbers/{phone_number_id}", Served),
     // Waitlist entries
     op("GET", "/waitlist_entries", Pending),
     op("POST", "/waitlist_entries", Pending),

@@ -23,6 +23,7 @@ pub mod coverage;
 pub mod domains;
 pub mod envelope;
 pub mod error;
+pub mod identifications;
 pub mod identifiers;
 pub mod invitations;
 pub mod jwt_templates;
@@ -77,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .merge(oauth_applications::routes())
         .merge(sso_connections::routes())
         .merge(organization_domains::routes())
+        .merge(identifications::routes())
         .method_not_allowed_fallback(method_not_allowed)
         // Layers run outside-in in reverse order: count, authenticate, then
         // the knobs (rate limit, latency, faults).

@@ -56,6 +56,13 @@ pub enum Stream {
     OrgDomain = 26,
     OrgDomainId = 27,
     Instance = 28,
+    /// Email addresses and phone numbers added after a user was created.
+    IdentificationId = 29,
+    Session = 30,
+    SessionId = 31,
+    ClientId = 32,
+    Waitlist = 33,
+    WaitlistId = 34,
 }
 
 /// SplitMix64 finaliser: a fast, well-mixed 64-bit hash step.

@@ -8,6 +8,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::admin::{Counters, RequestLog};
 use crate::domains::Domains;
+use crate::identifications::Identifications;
 use crate::identifiers::Identifiers;
 use crate::invitations::Invitations;
 use crate::jwt_templates::JwtTemplates;
@@ -90,6 +91,7 @@ pub struct Store {
     pub oauth_applications: OAuthApplications,
     pub sso: SsoConnections,
     pub org_domains: OrganizationDomains,
+    pub identifications: Identifications,
     seed: u64,
     /// The write clock: writes are stamped after every seeded time, one
     /// second apart, so output stays reproducible (the wall clock is never
@@ -117,6 +119,7 @@ impl Store {
             oauth_applications: OAuthApplications::seeded(seed),
             sso: SsoConnections::seeded(seed, organizations),
             org_domains: OrganizationDomains::seeded(seed, organizations),
+            identifications: Identifications::default(),
             seed,
             clock: crate::seed::NOW_MS,
         }
