@@ -140,8 +140,14 @@ pub fn contains_any(object: &Value, fields: &[&str], needle: &str) -> bool {
     })
 }
 
+/// The sort value of `field`; a dotted field reads a nested one
+/// (`invitation.created_at`).
 fn key_of(object: &Value, field: &str) -> KeyValue {
-    match &object[field] {
+    let value = field
+        .split('.')
+        .try_fold(object, |v, part| v.get(part))
+        .unwrap_or(&Value::Null);
+    match value {
         Value::Number(n) => n.as_i64().map_or(KeyValue::Null, KeyValue::Int),
         Value::String(s) => KeyValue::Str(s.clone()),
         Value::Bool(b) => KeyValue::Int(i64::from(*b)),

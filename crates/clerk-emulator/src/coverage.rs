@@ -208,13 +208,13 @@ pub const OPERATIONS: &[Operation] = &[
         Served,
     ),
     // Sessions
-    op("GET", "/sessions", Pending),
-    op("POST", "/sessions", Pending),
-    op("GET", "/sessions/{session_id}", Pending),
-    op("POST", "/sessions/{session_id}/revoke", Pending),
+    op("GET", "/sessions", Served),
+    op("POST", "/sessions", Served),
+    op("GET", "/sessions/{session_id}", Served),
+    op("POST", "/sessions/{session_id}/revoke", Served),
     // Clients
-    op("GET", "/clients", Pending),
-    op("GET", "/clients/{client_id}", Pending),
+    op("GET", "/clients", Served),
+    op("GET", "/clients/{client_id}", Served),
     // Email addresses
     op("POST", "/email_addresses", Served),
     op("GET", "/email_addresses/{email_address_id}", Served),
@@ -226,19 +226,19 @@ pub const OPERATIONS: &[Operation] = &[
     op("PATCH", "/phone_numbers/{phone_number_id}", Served),
     op("DELETE", "/phone_numbers/{phone_number_id}", Served),
     // Waitlist entries
-    op("GET", "/waitlist_entries", Pending),
-    op("POST", "/waitlist_entries", Pending),
-    op("POST", "/waitlist_entries/bulk", Pending),
-    op("DELETE", "/waitlist_entries/{waitlist_entry_id}", Pending),
+    op("GET", "/waitlist_entries", Served),
+    op("POST", "/waitlist_entries", Served),
+    op("POST", "/waitlist_entries/bulk", Served),
+    op("DELETE", "/waitlist_entries/{waitlist_entry_id}", Served),
     op(
         "POST",
         "/waitlist_entries/{waitlist_entry_id}/invite",
-        Pending,
+        Served,
     ),
     op(
         "POST",
         "/waitlist_entries/{waitlist_entry_id}/reject",
-        Pending,
+        Served,
     ),
     // Organization roles and permissions (RBAC)
     op("GET", "/organization_roles", Served),

@@ -59,6 +59,11 @@ pub enum ApiError {
         code: &'static str,
         long_message: String,
     },
+    /// A request that conflicts with the resource's current state (409).
+    Conflict {
+        code: &'static str,
+        long_message: String,
+    },
     /// A request the caller or the instance is not allowed to make (403,
     /// e.g. `organization_membership_quota_exceeded`).
     Forbidden {
@@ -87,6 +92,7 @@ impl ApiError {
             Self::BodyInvalid { .. } | Self::Rejected { .. } => StatusCode::BAD_REQUEST,
             Self::Exists { status, .. } => *status,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
         }
     }
 
@@ -107,7 +113,8 @@ impl ApiError {
             Self::BodyInvalid { .. } => "request_body_invalid",
             Self::Exists { code, .. }
             | Self::Rejected { code, .. }
-            | Self::Forbidden { code, .. } => code,
+            | Self::Forbidden { code, .. }
+            | Self::Conflict { code, .. } => code,
         }
     }
 
@@ -147,6 +154,7 @@ impl ApiError {
             Self::Exists { param, .. } => ("That identifier is taken".into(), format!("{param} is already taken. Please try another one.")),
             Self::Rejected { long_message, .. } => ("Request rejected".into(), long_message.clone()),
             Self::Forbidden { long_message, .. } => ("Forbidden".into(), long_message.clone()),
+            Self::Conflict { long_message, .. } => ("Conflict".into(), long_message.clone()),
             Self::ParamUnknown { param } => ("is unknown".into(), format!("{param} is not a valid parameter for this request.")),
             Self::ApiVersion { reason } => ("Invalid API version".into(), reason.clone()),
         }

@@ -384,6 +384,25 @@ fn insert(store: &mut Store, new: NewInvitation) -> Invitation {
     inv
 }
 
+/// Invite `email_address` on behalf of another resource (a waitlist
+/// entry): the same checks as `POST /invitations`, default expiry.
+pub(crate) fn invite(
+    store: &mut Store,
+    email_address: &str,
+    ignore_existing: bool,
+) -> ApiResult<Invitation> {
+    let body = JsonBody::parse(
+        &serde_json::to_vec(&json!({
+            "email_address": email_address,
+            "ignore_existing": ignore_existing,
+        }))
+        .map_err(|_| ApiError::Internal)?,
+        CREATE_FIELDS,
+    )?;
+    let new = parse_new(store, &body, &[])?;
+    Ok(insert(store, new))
+}
+
 async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Invitation>> {
     let body = JsonBody::parse(&body, CREATE_FIELDS)?;
     let mut store = state.store_mut();

@@ -41,10 +41,12 @@ pub mod params;
 pub mod rbac;
 pub mod redirect_urls;
 pub mod seed;
+pub mod sessions;
 pub mod sso_connections;
 pub mod state;
 pub mod user_writes;
 pub mod users;
+pub mod waitlist;
 
 use axum::extract::{Request, State};
 use axum::http::Method;
@@ -79,6 +81,8 @@ pub fn router(state: AppState) -> Router {
         .merge(sso_connections::routes())
         .merge(organization_domains::routes())
         .merge(identifications::routes())
+        .merge(sessions::routes())
+        .merge(waitlist::routes())
         .method_not_allowed_fallback(method_not_allowed)
         // Layers run outside-in in reverse order: count, authenticate, then
         // the knobs (rate limit, latency, faults).

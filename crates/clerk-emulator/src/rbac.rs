@@ -737,10 +737,11 @@ async fn attach_permission(
     }
     let ids = role["permissions"].as_array().cloned().unwrap_or_default();
     if ids.iter().any(|v| *v == permission_id.as_str()) {
-        return Err(ApiError::Exists {
+        return Err(ApiError::Conflict {
             code: "duplicate_record",
-            param: "permission_id",
-            status: StatusCode::CONFLICT,
+            long_message: format!(
+                "The permission {permission_id} is already assigned to the role."
+            ),
         });
     }
     let mut ids = ids;

@@ -21,8 +21,10 @@ use crate::organization_invitations::OrgInvitations;
 use crate::organizations::Organizations;
 use crate::rbac::Rbac;
 use crate::redirect_urls::RedirectUrls;
+use crate::sessions::Sessions;
 use crate::sso_connections::SsoConnections;
 use crate::users::Users;
+use crate::waitlist::Waitlist;
 
 /// Everything `clerk-emulator`'s flags set.
 #[derive(Clone)]
@@ -92,6 +94,8 @@ pub struct Store {
     pub sso: SsoConnections,
     pub org_domains: OrganizationDomains,
     pub identifications: Identifications,
+    pub sessions: Sessions,
+    pub waitlist: Waitlist,
     seed: u64,
     /// The write clock: writes are stamped after every seeded time, one
     /// second apart, so output stays reproducible (the wall clock is never
@@ -120,6 +124,8 @@ impl Store {
             sso: SsoConnections::seeded(seed, organizations),
             org_domains: OrganizationDomains::seeded(seed, organizations),
             identifications: Identifications::default(),
+            sessions: Sessions::seeded(seed, users),
+            waitlist: Waitlist::seeded(seed, users),
             seed,
             clock: crate::seed::NOW_MS,
         }

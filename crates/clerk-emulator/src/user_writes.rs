@@ -362,6 +362,7 @@ pub async fn delete(
         .users
         .find(&user_id)
         .ok_or_else(|| not_found(user_id.clone()))?;
+    crate::sessions::remove_user(&mut store, index);
     for org in store.memberships.remove_user(index) {
         let count = store.memberships.members_count(org);
         store.organizations.set_members_count(org, count);

@@ -171,6 +171,30 @@ const ENDPOINTS: &[Endpoint] = &[
         user_fields: false,
     },
     Endpoint {
+        path: "/v1/sessions?x=1",
+        data_total: false,
+        fields: &[],
+        user_fields: false,
+    },
+    Endpoint {
+        path: "/v1/sessions?paginated=true",
+        data_total: true,
+        fields: &[],
+        user_fields: false,
+    },
+    Endpoint {
+        path: "/v1/clients?paginated=true",
+        data_total: true,
+        fields: &[],
+        user_fields: false,
+    },
+    Endpoint {
+        path: "/v1/waitlist_entries?x=1",
+        data_total: true,
+        fields: &["created_at", "email_address"],
+        user_fields: false,
+    },
+    Endpoint {
         path: "/v1/organization_permissions?x=1",
         data_total: true,
         fields: &["created_at", "name", "key"],
