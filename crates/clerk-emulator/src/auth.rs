@@ -101,8 +101,24 @@ pub async fn require_secret_key(
 ) -> Response {
     match authenticate(req.headers(), state.secret_key()) {
         Ok(()) => next.run(req).await,
+        // `/m2m_tokens` also takes a machine's secret key (ENDPOINTS.md 1.1).
+        Err(ApiError::InvalidSecretKey)
+            if req.uri().path() == "/v1/m2m_tokens" && presents_machine_key(&state, &req) =>
+        {
+            next.run(req).await
+        }
         Err(error) => error.into_response(),
     }
+}
+
+fn presents_machine_key(state: &AppState, req: &Request) -> bool {
+    let key = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .map(|(_, k)| k.trim());
+    key.is_some_and(|k| crate::machines::is_machine_key(&state.store(), k))
 }
 
 #[cfg(test)]

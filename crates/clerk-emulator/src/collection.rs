@@ -262,6 +262,13 @@ impl Collection {
         (0..self.len()).find_map(|i| self.get(i, seeded).filter(|o| pred(o)).map(|o| (i, o)))
     }
 
+    /// Every live object with its index, in index order (small collections).
+    pub fn all_indexed(&self, seeded: &dyn Fn(u32) -> Value) -> Vec<(u32, Value)> {
+        (0..self.len())
+            .filter_map(|i| self.get(i, seeded).map(|o| (i, o)))
+            .collect()
+    }
+
     /// Every live object, in index order (for small collections).
     pub fn all(&self, seeded: &dyn Fn(u32) -> Value) -> Vec<Value> {
         (0..self.len())

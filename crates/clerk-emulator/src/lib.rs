@@ -16,6 +16,7 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
+pub mod api_keys;
 pub mod auth;
 pub mod body;
 pub mod collection;
@@ -30,6 +31,7 @@ pub mod jwt_templates;
 pub mod knobs;
 pub mod listing;
 pub mod logging;
+pub mod machines;
 pub mod membership_writes;
 pub mod memberships;
 pub mod oauth_applications;
@@ -83,6 +85,8 @@ pub fn router(state: AppState) -> Router {
         .merge(identifications::routes())
         .merge(sessions::routes())
         .merge(waitlist::routes())
+        .merge(machines::routes())
+        .merge(api_keys::routes())
         .method_not_allowed_fallback(method_not_allowed)
         // Layers run outside-in in reverse order: count, authenticate, then
         // the knobs (rate limit, latency, faults).

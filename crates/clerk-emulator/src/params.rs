@@ -120,8 +120,14 @@ impl QueryParams {
     }
 
     pub fn paging(&self) -> ApiResult<Paging> {
+        self.paging_up_to(MAX_LIMIT)
+    }
+
+    /// `limit` (1 to `max`, default 10) and `offset`, for the endpoints with
+    /// a smaller ceiling than Clerk's shared 500 (`/api_keys`, `/m2m_tokens`).
+    pub fn paging_up_to(&self, max: usize) -> ApiResult<Paging> {
         Ok(Paging {
-            limit: self.bounded_int("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)?,
+            limit: self.bounded_int("limit", DEFAULT_LIMIT, 1, max)?,
             offset: self.bounded_int("offset", 0, 0, usize::MAX)?,
         })
     }

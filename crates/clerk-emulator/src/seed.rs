@@ -63,6 +63,11 @@ pub enum Stream {
     ClientId = 32,
     Waitlist = 33,
     WaitlistId = 34,
+    MachineId = 35,
+    Machine = 36,
+    M2mTokenId = 37,
+    ApiKeyId = 38,
+    ApiKey = 39,
 }
 
 /// SplitMix64 finaliser: a fast, well-mixed 64-bit hash step.
@@ -346,6 +351,29 @@ pub const ORG_SUFFIXES: &[&str] = &[
     "Labs", "Inc", "Studio", "Systems", "Group", "Works", "Co", "Partners",
 ];
 
+/// `prefix` + 32 lowercase hex digits (Clerk's `ak_`/`mt_` ids): the
+/// permuted index and check word of the object's KSUID, without its time.
+pub fn hex_id(prefix: &str, seed: u64, stream: Stream, index: u64) -> String {
+    let bytes = ksuid_bytes(seed, stream, index, 0);
+    let mut s = String::with_capacity(prefix.len() + 32);
+    s.push_str(prefix);
+    for b in &bytes[4..] {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// The index a `hex_id` was made from (confirm by regenerating the id).
+pub fn hex_index(prefix: &str, seed: u64, stream: Stream, id: &str) -> Option<u64> {
+    let hex = id.strip_prefix(prefix)?;
+    if hex.len() != 32 || !hex.is_ascii() {
+        return None;
+    }
+    let word = u64::from_str_radix(&hex[..16], 16).ok()?;
+    let index = feistel_inverse(seed, stream, word);
+    (hex_id(prefix, seed, stream, index).eq_ignore_ascii_case(id)).then_some(index)
+}
+
 /// The emulated instance's id (`ins_...`), fixed by the seed.
 pub fn instance_id(seed: u64) -> String {
     ksuid("ins_", seed, Stream::Instance, 0, START_MS - 30 * DAY_MS)
@@ -354,6 +382,17 @@ pub fn instance_id(seed: u64) -> String {
 #[cfg(test)]
 mod seed_tests {
     use super::*;
+
+    #[test]
+    fn hex_ids_round_trip_to_their_index() {
+        for i in [0u64, 1, 77, 1_000_000] {
+            let id = hex_id("ak_", 9, Stream::ApiKeyId, i);
+            assert_eq!(id.len(), 35);
+            assert_eq!(hex_index("ak_", 9, Stream::ApiKeyId, &id), Some(i));
+            assert_eq!(hex_index("ak_", 10, Stream::ApiKeyId, &id), None);
+        }
+        assert_eq!(hex_index("ak_", 9, Stream::ApiKeyId, "ak_zz"), None);
+    }
 
     #[test]
     fn feistel_round_trips() {

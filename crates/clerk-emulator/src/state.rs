@@ -7,6 +7,7 @@ use std::fmt;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::admin::{Counters, RequestLog};
+use crate::api_keys::ApiKeys;
 use crate::domains::Domains;
 use crate::identifications::Identifications;
 use crate::identifiers::Identifiers;
@@ -14,6 +15,7 @@ use crate::invitations::Invitations;
 use crate::jwt_templates::JwtTemplates;
 use crate::knobs::{KnobState, Knobs};
 use crate::logging::LogLevel;
+use crate::machines::Machines;
 use crate::memberships::Memberships;
 use crate::oauth_applications::OAuthApplications;
 use crate::organization_domains::OrganizationDomains;
@@ -96,6 +98,8 @@ pub struct Store {
     pub identifications: Identifications,
     pub sessions: Sessions,
     pub waitlist: Waitlist,
+    pub machines: Machines,
+    pub api_keys: ApiKeys,
     seed: u64,
     /// The write clock: writes are stamped after every seeded time, one
     /// second apart, so output stays reproducible (the wall clock is never
@@ -126,6 +130,8 @@ impl Store {
             identifications: Identifications::default(),
             sessions: Sessions::seeded(seed, users),
             waitlist: Waitlist::seeded(seed, users),
+            machines: Machines::seeded(seed),
+            api_keys: ApiKeys::seeded(seed, users, organizations),
             seed,
             clock: crate::seed::NOW_MS,
         }

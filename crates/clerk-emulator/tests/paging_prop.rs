@@ -195,6 +195,12 @@ const ENDPOINTS: &[Endpoint] = &[
         user_fields: false,
     },
     Endpoint {
+        path: "/v1/machines?x=1",
+        data_total: true,
+        fields: &["name", "created_at"],
+        user_fields: false,
+    },
+    Endpoint {
         path: "/v1/organization_permissions?x=1",
         data_total: true,
         fields: &["created_at", "name", "key"],
