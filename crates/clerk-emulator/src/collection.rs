@@ -191,12 +191,25 @@ pub struct Collection {
     created: Vec<Option<Value>>,
     /// Ascending permutations per order field, dropped on every write.
     orders: Mutex<HashMap<&'static str, Arc<Vec<u32>>>>,
+    /// Set when index order is not `created_at` order (objects of several
+    /// parents interleaved): then every order is sorted.
+    unordered: bool,
 }
 
 impl Collection {
     pub fn new(seeded: u32) -> Self {
         Self {
             seeded,
+            ..Self::default()
+        }
+    }
+
+    /// Like `new`, for seeded objects whose index order is not their
+    /// creation order.
+    pub fn unordered(seeded: u32) -> Self {
+        Self {
+            seeded,
+            unordered: true,
             ..Self::default()
         }
     }
@@ -376,8 +389,8 @@ impl Collection {
             return Listed { items, total };
         }
         let len = self.len();
-        let permutation =
-            (order.field != "created_at").then(|| self.permutation(order.field, seeded));
+        let permutation = (order.field != "created_at" || self.unordered)
+            .then(|| self.permutation(order.field, seeded));
         // Permutations leave deleted objects out, so their length counts.
         let positions = permutation.as_ref().map_or(len, |p| p.len() as u32);
         let at_position = |pos: u32| -> u32 {

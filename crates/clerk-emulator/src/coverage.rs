@@ -31,7 +31,7 @@ const fn op(method: &'static str, path: &'static str, status: Status) -> Operati
     }
 }
 
-use Status::{Pending, Served};
+use Status::Served;
 
 pub const OPERATIONS: &[Operation] = &[
     // Users
@@ -49,7 +49,7 @@ pub const OPERATIONS: &[Operation] = &[
     op("PUT", "/users/{user_id}/metadata", Served),
     op("GET", "/users/{user_id}/organization_memberships", Served),
     op("GET", "/users/{user_id}/organization_invitations", Served),
-    op("GET", "/users/{user_id}/billing/subscription", Pending),
+    op("GET", "/users/{user_id}/billing/subscription", Served),
     // Organizations
     op("GET", "/organizations", Served),
     op("POST", "/organizations", Served),
@@ -61,7 +61,7 @@ pub const OPERATIONS: &[Operation] = &[
     op(
         "GET",
         "/organizations/{organization_id}/billing/subscription",
-        Pending,
+        Served,
     ),
     // Organization memberships
     op(
@@ -311,23 +311,23 @@ pub const OPERATIONS: &[Operation] = &[
     op("POST", "/m2m_tokens", Served),
     op("POST", "/m2m_tokens/{m2m_token_id}/revoke", Served),
     // Billing
-    op("GET", "/billing/plans", Pending),
-    op("GET", "/billing/subscription_items", Pending),
+    op("GET", "/billing/plans", Served),
+    op("GET", "/billing/subscription_items", Served),
     op(
         "DELETE",
         "/billing/subscription_items/{subscription_item_id}",
-        Pending,
+        Served,
     ),
     op(
         "POST",
         "/billing/subscription_items/{subscription_item_id}/extend_free_trial",
-        Pending,
+        Served,
     ),
-    op("GET", "/billing/statements", Pending),
-    op("GET", "/billing/statements/{statementID}", Pending),
+    op("GET", "/billing/statements", Served),
+    op("GET", "/billing/statements/{statementID}", Served),
     op(
         "GET",
         "/billing/statements/{statementID}/payment_attempts",
-        Pending,
+        Served,
     ),
 ];

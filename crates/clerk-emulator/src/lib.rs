@@ -18,6 +18,7 @@
 pub mod admin;
 pub mod api_keys;
 pub mod auth;
+pub mod billing;
 pub mod body;
 pub mod collection;
 pub mod coverage;
@@ -87,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .merge(waitlist::routes())
         .merge(machines::routes())
         .merge(api_keys::routes())
+        .merge(billing::routes())
         .method_not_allowed_fallback(method_not_allowed)
         // Layers run outside-in in reverse order: count, authenticate, then
         // the knobs (rate limit, latency, faults).

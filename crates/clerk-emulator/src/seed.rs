@@ -68,6 +68,13 @@ pub enum Stream {
     M2mTokenId = 37,
     ApiKeyId = 38,
     ApiKey = 39,
+    Billing = 40,
+    PayerId = 41,
+    SubscriptionItemId = 42,
+    SubscriptionId = 43,
+    StatementId = 44,
+    PaymentId = 45,
+    PlanId = 46,
 }
 
 /// SplitMix64 finaliser: a fast, well-mixed 64-bit hash step.

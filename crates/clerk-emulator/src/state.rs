@@ -8,6 +8,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::admin::{Counters, RequestLog};
 use crate::api_keys::ApiKeys;
+use crate::billing::Billing;
 use crate::domains::Domains;
 use crate::identifications::Identifications;
 use crate::identifiers::Identifiers;
@@ -100,6 +101,7 @@ pub struct Store {
     pub waitlist: Waitlist,
     pub machines: Machines,
     pub api_keys: ApiKeys,
+    pub billing: Billing,
     seed: u64,
     /// The write clock: writes are stamped after every seeded time, one
     /// second apart, so output stays reproducible (the wall clock is never
@@ -113,12 +115,22 @@ impl Store {
         let org_invitations = OrgInvitations::seeded(seed, users, organizations, |org| {
             memberships.seeded_members(org)
         });
+        let user_table = Users::seeded(seed, users);
+        let org_table = Organizations::seeded(seed, organizations, &memberships);
+        let billing = Billing::seeded(seed, users, organizations, &|k| {
+            if k < users {
+                user_table.core(k).created_at
+            } else {
+                org_table.core(k - users).created_at
+            }
+        });
         Self {
             org_invitations,
             invitations: Invitations::seeded(seed, users),
-            users: Users::seeded(seed, users),
-            organizations: Organizations::seeded(seed, organizations, &memberships),
+            users: user_table,
+            organizations: org_table,
             memberships,
+            billing,
             rbac: Rbac::seeded(seed),
             identifiers: Identifiers::seeded(seed),
             domains: Domains::seeded(seed),

@@ -201,6 +201,12 @@ const ENDPOINTS: &[Endpoint] = &[
         user_fields: false,
     },
     Endpoint {
+        path: "/v1/billing/subscription_items?include_free=true",
+        data_total: true,
+        fields: &[],
+        user_fields: false,
+    },
+    Endpoint {
         path: "/v1/organization_permissions?x=1",
         data_total: true,
         fields: &["created_at", "name", "key"],
