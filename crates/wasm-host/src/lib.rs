@@ -14,5 +14,6 @@ pub mod host;
 pub mod model;
 pub mod package;
 pub mod runtime;
+pub mod threads;
 
 pub use error::{ErrorKind, HostError, HostResult};

@@ -77,30 +77,14 @@ fn new_runtime() -> HostResult<Runtime> {
 const EPOCH_TICK: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// Advances the engine's epoch every [`EPOCH_TICK`] for the life of the
-/// backend. The thread never calls into Postgres, and blocks every signal so
-/// that the kernel delivers the backend's signals (cancel, terminate,
-/// timeouts) to the backend's own thread, where Postgres' handlers expect
-/// them.
+/// backend, on a thread that blocks signals (see [`crate::threads`]).
 fn start_epoch_ticker(engine: &Engine) {
     let engine = engine.clone();
-    // SAFETY: sigfillset/pthread_sigmask only touch the local sets and this
-    // thread's mask; the old mask is restored right after the spawn, and the
-    // new thread inherits the blocked one.
-    unsafe {
-        let mut all: libc::sigset_t = std::mem::zeroed();
-        let mut old: libc::sigset_t = std::mem::zeroed();
-        libc::sigfillset(&mut all);
-        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
-        let spawned = std::thread::Builder::new()
-            .name("wasm-epoch".into())
-            .spawn(move || loop {
-                std::thread::sleep(EPOCH_TICK);
-                engine.increment_epoch();
-            });
-        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
-        // without the ticker guests still run, they just cannot be cancelled
-        drop(spawned);
-    }
+    // without the ticker guests still run, they just cannot be cancelled
+    let _ = crate::threads::spawn_quiet("wasm-epoch", move || loop {
+        std::thread::sleep(EPOCH_TICK);
+        engine.increment_epoch();
+    });
 }
 
 /// Which WIT version a component exports `routines` from.
@@ -266,7 +250,7 @@ impl GuestInstance {
     /// the guest's own `err(...)`; every message is masked.
     fn finish<T>(&mut self, r: wasmtime::Result<Result<T, String>>) -> HostResult<T> {
         let host = &mut self.store.data_mut().host;
-        if r.is_err() && host.services.cancel_pending() {
+        if !matches!(r, Ok(Ok(_))) && host.services.cancel_pending() {
             // the guest was stopped because the query was cancelled: let
             // the database raise its own cancel error
             host.services.check_for_interrupts();

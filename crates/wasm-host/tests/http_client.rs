@@ -5,6 +5,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use wasm_host::host::http::{HttpClient, HttpConfig, Method, Request};
@@ -61,11 +62,9 @@ fn get(url: &str) -> Request {
 fn a_get_is_retried_on_503_and_answers_the_final_status() {
     let (base, seen) = serve(vec![response("503 Service Unavailable", "{}"), response("200 OK", "[1]")]);
     let client = HttpClient::new(HttpConfig::default());
-    let mut waits = Vec::new();
-    let resp = client.send(&get(&format!("{base}/v1/users")), |ms| waits.push(ms)).unwrap();
+    let resp = client.send(&get(&format!("{base}/v1/users")), &|| false).unwrap();
     assert_eq!(resp.status_code, 200);
     assert_eq!(resp.body, "[1]");
-    assert_eq!(waits.len(), 1);
     assert_eq!(seen.lock().unwrap().len(), 2);
 }
 
@@ -76,7 +75,7 @@ fn a_post_is_never_retried() {
     let mut req = get(&format!("{base}/v1/users"));
     req.method = Method::Post;
     req.body = "{}".into();
-    let resp = client.send(&req, |_| panic!("a POST must not be retried")).unwrap();
+    let resp = client.send(&req, &|| false).unwrap();
     assert_eq!(resp.status_code, 503);
     assert_eq!(seen.lock().unwrap().len(), 1);
 }
@@ -86,11 +85,11 @@ fn an_invalid_header_is_an_error_not_a_panic() {
     let client = HttpClient::new(HttpConfig::default());
     let mut req = get("http://127.0.0.1:9/x");
     req.headers.push(("Bad Header".into(), "v".into()));
-    let err = client.send(&req, |_| {}).unwrap_err();
+    let err = client.send(&req, &|| false).unwrap_err();
     assert!(err.contains("invalid http header name"), "{err}");
     let mut req = get("http://127.0.0.1:9/x");
     req.headers.push(("x-ok".into(), "line\nbreak".into()));
-    assert!(client.send(&req, |_| {}).is_err());
+    assert!(client.send(&req, &|| false).is_err());
 }
 
 #[test]
@@ -101,7 +100,7 @@ fn a_response_over_the_size_cap_is_refused() {
         max_response_bytes: 1024,
         ..HttpConfig::default()
     });
-    let err = client.send(&get(&format!("{base}/big")), |_| {}).unwrap_err();
+    let err = client.send(&get(&format!("{base}/big")), &|| false).unwrap_err();
     assert!(err.contains("1024"), "{err}");
 }
 
@@ -113,8 +112,31 @@ fn transport_errors_do_not_repeat_the_query_string() {
         ..HttpConfig::default()
     });
     let err = client
-        .send(&get("http://127.0.0.1:9/v1/users?api_key=sk_test_secret123"), |_| {})
+        .send(&get("http://127.0.0.1:9/v1/users?api_key=sk_test_secret123"), &|| false)
         .unwrap_err();
     assert!(!err.contains("sk_test_secret123"), "{err}");
     assert!(err.contains("127.0.0.1:9/v1/users"), "{err}");
+}
+
+#[test]
+fn a_cancel_ends_the_wait_for_a_server_that_never_answers() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        // accept and hold the connection without answering
+        let held: Vec<_> = listener.incoming().take(3).collect();
+        std::thread::sleep(std::time::Duration::from_secs(30));
+        drop(held);
+    });
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = cancel.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        flag.store(true, Ordering::SeqCst);
+    });
+    let client = HttpClient::new(HttpConfig::default());
+    let err = client
+        .send(&get(&format!("http://{addr}/v1/users")), &|| cancel.load(Ordering::SeqCst))
+        .unwrap_err();
+    assert!(err.contains("canceled"), "{err}");
 }

@@ -1,7 +1,8 @@
 -- Pins what a query does when Clerk misbehaves (the emulator's knobs): a
 -- rate limit is waited out (Retry-After) and the scan still returns every
 -- row; a 5xx, a malformed or truncated body and a dropped connection are
--- each an ERROR that says what happened, and the next query works again.
+-- each an ERROR that says what happened, and the next query works again; a
+-- slow API does not hold a cancelled query.
 \getenv emulator_url EMULATOR_URL
 \set knobs :emulator_url '/__emulator/knobs'
 \setenv KNOBS :knobs
@@ -21,5 +22,10 @@ select regexp_replace(split_part(e, ', starting with', 1), 'line \d+ column \d+'
 select show_error('select count(*) from clerk.organizations');
 \! curl -sf -X PATCH -H 'content-type: application/json' -d '{"faults":["reset"]}' "$KNOBS" -o /dev/null
 select show_error('select count(*) from clerk.organizations');
+-- a slow API: statement_timeout (or a cancel) ends the query while it waits
+\! curl -sf -X PATCH -H 'content-type: application/json' -d '{"fault_rate":0.0,"latency_ms":3000}' "$KNOBS" -o /dev/null
+set statement_timeout = '500ms';
+select count(*) from clerk.organizations;
+reset statement_timeout;
 \! curl -sf -X POST "$EMULATOR_URL/__emulator/reset" -o /dev/null
 select count(*) from clerk.organizations;

@@ -286,10 +286,8 @@ macro_rules! impl_hosts {
                 body: req.body,
             };
             let http = state.http.clone();
-            let services = &mut state.services;
-            match http.send(&request, |ms| {
-                host::time::sleep(ms, || services.check_for_interrupts())
-            }) {
+            let services = &state.services;
+            match http.send(&request, &|| services.cancel_pending()) {
                 Ok(r) => Ok(wit::http::Response {
                     url: r.url,
                     status_code: r.status_code,
@@ -341,8 +339,10 @@ macro_rules! impl_hosts {
                 Ok(host::time::epoch_ms_to_rfc3339(msecs))
             }
             fn sleep(&mut self, millis: u64) -> WResult<()> {
-                let services = &mut self.services;
-                host::time::sleep(millis, || services.check_for_interrupts());
+                // a cancel cuts the sleep short; the guest is then stopped
+                // at its next epoch check and the cancel raised by the host
+                let services = &self.services;
+                host::time::sleep(millis, &|| services.cancel_pending());
                 Ok(())
             }
         }

@@ -5,9 +5,12 @@
 //! options, a cap on response size. Unlike Supabase's host it never panics on
 //! a bad header and only retries what is safe to retry: idempotent GETs on
 //! transport failures and 502/503/504, never writes, never 429 (guests
-//! honour `Retry-After` themselves).
+//! honour `Retry-After` themselves). A request runs on a helper thread while
+//! the backend's thread watches for query cancel, so a slow API never holds
+//! a cancelled query for the rest of its timeout.
 
 use std::io::Read;
+use std::sync::mpsc;
 use std::time::Duration;
 
 use ureq::http;
@@ -62,6 +65,8 @@ pub struct HttpClient {
 }
 
 const RETRY_BACKOFF_MS: [u64; 2] = [200, 1000];
+/// How often a waiting request looks at the cancel flags.
+const CANCEL_POLL: Duration = Duration::from_millis(50);
 
 impl HttpClient {
     pub fn new(config: HttpConfig) -> Self {
@@ -77,11 +82,12 @@ impl HttpClient {
     }
 
 
-    /// Sends `req`; `wait` is called between retries with the delay in ms.
-    pub fn send(&self, req: &Request, mut wait: impl FnMut(u64)) -> Result<Response, String> {
+    /// Sends `req`, retrying what is safe to retry; gives up as soon as
+    /// `cancelled` says so (the caller then raises the cancel).
+    pub fn send(&self, req: &Request, cancelled: &dyn Fn() -> bool) -> Result<Response, String> {
         let mut attempt = 0;
         loop {
-            let result = self.send_once(req);
+            let result = self.send_watched(req, cancelled);
             let retryable = req.method == Method::Get
                 && match &result {
                     Err(SendError::Transport(_)) => true,
@@ -89,13 +95,51 @@ impl HttpClient {
                     Err(SendError::Invalid(_)) => false,
                 };
             if let (true, Some(delay)) = (retryable, RETRY_BACKOFF_MS.get(attempt)) {
-                wait(*delay);
-                attempt += 1;
-                continue;
+                crate::host::time::sleep(*delay, cancelled);
+                if !cancelled() {
+                    attempt += 1;
+                    continue;
+                }
             }
             return result.map_err(|e| match e {
                 SendError::Invalid(m) | SendError::Transport(m) => m,
             });
+        }
+    }
+
+    /// One attempt on a helper thread, polled every [`CANCEL_POLL`]; if the
+    /// thread cannot be started the request runs on this one.
+    fn send_watched(&self, req: &Request, cancelled: &dyn Fn() -> bool) -> Result<Response, SendError> {
+        let (tx, rx) = mpsc::channel();
+        let client = HttpClient {
+            agent: self.agent.clone(),
+            config: self.config.clone(),
+        };
+        let request = req.clone();
+        let spawned = crate::threads::spawn_quiet("wasm-http", move || {
+            let _ = tx.send(client.send_once(&request));
+        });
+        if spawned.is_err() {
+            return self.send_once(req);
+        }
+        loop {
+            match rx.recv_timeout(CANCEL_POLL) {
+                Ok(result) => return result,
+                Err(mpsc::RecvTimeoutError::Timeout) if cancelled() => {
+                    // the helper finishes (or times out) on its own
+                    return Err(SendError::Invalid(format!(
+                        "request to {} canceled",
+                        strip_query(&req.url)
+                    )));
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(SendError::Transport(format!(
+                        "request to {} failed: the http worker stopped",
+                        strip_query(&req.url)
+                    )))
+                }
+            }
         }
     }
 

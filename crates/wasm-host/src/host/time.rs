@@ -32,14 +32,14 @@ pub fn epoch_ms_to_rfc3339(micros: i64) -> Result<String, String> {
         .ok_or_else(|| "invalid microseconds since Unix Epoch".to_owned())
 }
 
-/// Sleeps in slices so that `check` (query cancel) runs at least every 100 ms.
-pub fn sleep(millis: u64, mut check: impl FnMut()) {
+/// Sleeps in slices of at most 100 ms and stops early when `cancelled`
+/// says so (the caller then raises the cancel).
+pub fn sleep(millis: u64, cancelled: &dyn Fn() -> bool) {
     let mut left = millis;
-    while left > 0 {
+    while left > 0 && !cancelled() {
         let slice = left.min(100);
         std::thread::sleep(std::time::Duration::from_millis(slice));
         left -= slice;
-        check();
     }
 }
 
