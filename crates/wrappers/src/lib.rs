@@ -15,6 +15,9 @@ mod services;
 
 pgrx::pg_module_magic!(name, version);
 
+// Owner-only, as upstream: guests may keep state in `metadata`, which other
+// roles must not read or forge. Roles without rights get one WARNING per
+// backend and no stats (see services.rs).
 pgrx::extension_sql!(
     r#"
 create table if not exists wrappers_fdw_stats (
@@ -29,7 +32,6 @@ create table if not exists wrappers_fdw_stats (
   updated_at timestamptz not null default timezone('utc'::text, now())
 );
 comment on table wrappers_fdw_stats is 'Wrappers Foreign Data Wrapper statistics';
-grant select, insert, update on wrappers_fdw_stats to public;
 "#,
     name = "wrappers_fdw_stats",
     bootstrap

@@ -36,12 +36,16 @@ impl PgServices {
             return None;
         }
         if self.stats_table.is_none() {
+            // catalog lookups only: to_regclass on a schema the role may not
+            // use is itself a permission error
             let found = Spi::get_one::<String>(
-                "select format('%I.wrappers_fdw_stats', n.nspname)
-                   from pg_extension e join pg_namespace n on n.oid = e.extnamespace
+                "select format('%I.%I', n.nspname, c.relname)
+                   from pg_extension e
+                   join pg_namespace n on n.oid = e.extnamespace
+                   join pg_class c on c.relnamespace = n.oid and c.relname = 'wrappers_fdw_stats'
                   where e.extname = 'wrappers'
-                    and to_regclass(format('%I.wrappers_fdw_stats', n.nspname)) is not null
-                    and has_table_privilege(format('%I.wrappers_fdw_stats', n.nspname), 'insert, update, select')",
+                    and has_schema_privilege(n.oid, 'usage')
+                    and has_table_privilege(c.oid, 'insert, update, select')",
             )
             .ok()
             .flatten();
@@ -83,11 +87,38 @@ fn with_snapshot<T>(f: impl FnOnce() -> T) -> T {
     }
 }
 
+/// Whether Vault is installed (`Some`) and readable by the current role.
+fn vault_readable() -> Option<bool> {
+    Spi::get_one::<bool>(
+        "select has_schema_privilege(n.oid, 'usage') and has_table_privilege(c.oid, 'select')
+           from pg_class c join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = 'vault' and c.relname = 'decrypted_secrets'",
+    )
+    .ok()
+    .flatten()
+}
+
+/// `None` when there is no Vault (the guest reports the secret as missing);
+/// a role that may not read it gets an ERROR saying so, with the grants.
 fn vault_installed() -> bool {
-    Spi::get_one::<bool>("select to_regclass('vault.decrypted_secrets') is not null")
-        .ok()
-        .flatten()
-        .unwrap_or(false)
+    match vault_readable() {
+        None => false,
+        Some(true) => true,
+        Some(false) => {
+            ErrorReport::new(
+                PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+                "permission denied to read the API key from Vault",
+                "wasm_fdw",
+            )
+            .set_hint(
+                "grant the role usage on schema vault and select on vault.decrypted_secrets \
+                 (and execute on the view's decrypt function; see the Vault extension's README), \
+                 or give the server an api_key option",
+            )
+            .report(PgLogLevel::ERROR);
+            false
+        }
+    }
 }
 
 impl Services for PgServices {
