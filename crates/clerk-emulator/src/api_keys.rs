@@ -196,6 +196,7 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResu
         Select {
             candidates: Some(candidates),
             filter: Some(filter),
+            ..Select::default()
         },
         paging,
     );

@@ -26,6 +26,7 @@ use crate::body::{rfc3339_ms, JsonBody};
 use crate::collection::{self, Collection, Ids, Order, Select};
 use crate::envelope;
 use crate::error::{ApiError, ApiResult};
+use crate::listing::KeyValue;
 use crate::params::QueryParams;
 use crate::seed::{instance_id, ksuid, mix, Stream, DAY_MS, NOW_MS, START_MS};
 use crate::state::{AppState, Store};
@@ -73,8 +74,21 @@ pub struct Billing {
     item_ids: Ids,
     /// Seeded items on a paid plan and out of trial: the ones with statements.
     paid: Vec<u32>,
+    /// Seeded items on a paid plan, trials included: what the items list
+    /// shows without `include_free`.
+    priced: Vec<u32>,
     statements: Collection,
     statement_ids: Ids,
+}
+
+/// A seeded item's dates.
+struct Schedule {
+    plan: Plan,
+    start: i64,
+    end: Option<i64>,
+    canceled_at: Option<i64>,
+    ended_at: Option<i64>,
+    past_due_at: Option<i64>,
 }
 
 /// What a seeded item is, before it is rendered.
@@ -133,17 +147,23 @@ impl Billing {
             items: Collection::unordered(store_users.saturating_add(organizations)),
             item_ids: Ids::new("csubi_", Stream::SubscriptionItemId, seed),
             paid: Vec::new(),
+            priced: Vec::new(),
             statements: Collection::default(),
             statement_ids: Ids::new("stmt_", Stream::StatementId, seed),
         };
         // Only payers whose roll picks a paid plan need their creation time.
-        billing.paid = (0..billing.items.seeded_len())
-            .filter(|&k| billing.rolls_paid(k))
-            .filter(|&k| {
-                let p = billing.plan_of(k, payer_created(k));
-                PLANS[p.plan].3 > 0 && !p.trial
-            })
-            .collect();
+        let (mut priced, mut paid) = (Vec::new(), Vec::new());
+        for k in (0..billing.items.seeded_len()).filter(|&k| billing.rolls_paid(k)) {
+            let p = billing.plan_of(k, payer_created(k));
+            if PLANS[p.plan].3 > 0 {
+                priced.push(k);
+                if !p.trial {
+                    paid.push(k);
+                }
+            }
+        }
+        billing.priced = priced;
+        billing.paid = paid;
         billing.statements = Collection::unordered(billing.paid.len() as u32 * STATEMENTS_PER_ITEM);
         billing
     }
@@ -288,13 +308,10 @@ impl Billing {
         (start, start + MONTH_MS)
     }
 
-    /// Seeded item `k`.
-    fn seeded_item(&self, store: &Store, k: u32) -> Value {
-        let created = Self::payer_created(store, self.users, k);
-        let p = self.plan_of(k, created);
+    /// When seeded item `k` started, and its current period and end dates.
+    fn schedule(&self, k: u32, payer_created: i64) -> Schedule {
+        let p = self.plan_of(k, payer_created);
         let monthly = PLANS[p.plan].3;
-        let payer = self.payer(store, k);
-        let payer_id = payer["id"].as_str().unwrap_or_default().to_owned();
         let w = |s: u64| mix(self.seed, Stream::Billing, u64::from(k), 20 + s);
         let (mut start, mut end) = if monthly == 0 {
             (p.created_at, None)
@@ -315,6 +332,55 @@ impl Billing {
         if p.status == "past_due" {
             past_due_at = Some(start + DAY_MS);
         }
+        Schedule {
+            plan: p,
+            start,
+            end,
+            canceled_at,
+            ended_at,
+            past_due_at,
+        }
+    }
+
+    /// The (created_at, id) sort key of seeded item `k`, without building it.
+    fn item_key(&self, store: &Store, k: u32) -> (KeyValue, String) {
+        let created = self
+            .schedule(k, Self::payer_created(store, self.users, k))
+            .plan
+            .created_at;
+        (KeyValue::Int(created), self.item_ids.id(k, created))
+    }
+
+    /// The (timestamp, id) sort key of seeded statement `s`.
+    fn statement_key(&self, store: &Store, s: u32) -> (KeyValue, String) {
+        let Some(&k) = self.paid.get((s / STATEMENTS_PER_ITEM) as usize) else {
+            return (KeyValue::Null, String::new());
+        };
+        let start = self
+            .schedule(k, Self::payer_created(store, self.users, k))
+            .start;
+        let timestamp =
+            start - i64::from(STATEMENTS_PER_ITEM - 1 - s % STATEMENTS_PER_ITEM) * MONTH_MS;
+        (
+            KeyValue::Int(timestamp),
+            self.statement_ids.id(s, timestamp),
+        )
+    }
+
+    /// Seeded item `k`.
+    fn seeded_item(&self, store: &Store, k: u32) -> Value {
+        let created = Self::payer_created(store, self.users, k);
+        let Schedule {
+            plan: p,
+            start,
+            end,
+            canceled_at,
+            ended_at,
+            past_due_at,
+        } = self.schedule(k, created);
+        let monthly = PLANS[p.plan].3;
+        let payer = self.payer(store, k);
+        let payer_id = payer["id"].as_str().unwrap_or_default().to_owned();
         let months = (ended_at.unwrap_or(NOW_MS) - p.created_at).max(0) / MONTH_MS + 1;
         let paid_months = if p.trial || monthly == 0 {
             0
@@ -591,6 +657,7 @@ async fn list_items(
     let plan_id = q.string("plan_id").map(str::to_owned);
     let include_free = q.bool("include_free")?.unwrap_or(false);
     let query = q.string("query").map(str::to_owned);
+    let needs_filter = status.is_some() || payer.is_some() || plan_id.is_some() || query.is_some();
     let filter = Box::new(move |i: &Value| {
         let free = i["plan"]["fee"]["amount"] == 0;
         (include_free || !free)
@@ -621,12 +688,20 @@ async fn list_items(
     }) as collection::Filter;
     let store = state.store();
     let billing = &store.billing;
+    let key = |k: u32| billing.item_key(&store, k);
+    // Without include_free only priced items (and any created ones) qualify.
+    let candidates = (!include_free).then(|| {
+        let mut c = billing.priced.clone();
+        c.extend(billing.items.seeded_len()..billing.items.len());
+        c
+    });
     let listed = billing.items.list(
         &|k| billing.seeded_item(&store, k),
         Order::NEWEST_FIRST,
         Select {
-            filter: Some(filter),
-            ..Select::default()
+            candidates,
+            filter: needs_filter.then_some(filter),
+            seeded_key: Some(&key),
         },
         paging,
     );
@@ -755,13 +830,17 @@ async fn list_statements(
     q.bool("paginated")?;
     let store = state.store();
     let billing = &store.billing;
+    let key = |s: u32| billing.statement_key(&store, s);
     let listed = billing.statements.list(
         &|s| billing.seeded_statement(&store, s),
         Order {
             field: "timestamp",
             descending: true,
         },
-        Select::default(),
+        Select {
+            seeded_key: Some(&key),
+            ..Select::default()
+        },
         paging,
     );
     Ok(envelope::data_total(listed.items, listed.total))

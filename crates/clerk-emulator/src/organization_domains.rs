@@ -217,6 +217,7 @@ async fn list_all(
         filter: filter
             .is_active()
             .then(|| Box::new(move |d: &Value| filter.matches(d)) as collection::Filter),
+        ..Select::default()
     };
     let listed = domains
         .items
@@ -251,6 +252,7 @@ async fn list_for_organization(
     let select = Select {
         candidates: Some(domains.candidates(org)),
         filter: Some(Box::new(move |d: &Value| filter.matches(d))),
+        ..Select::default()
     };
     let listed = domains.items.list(
         &|k| domains.seeded_domain(&store, k),

@@ -235,7 +235,11 @@ async fn list_sessions(
     let listed = sessions.sessions.list(
         &|k| sessions.seeded_session(&store, k),
         Order::NEWEST_FIRST,
-        Select { candidates, filter },
+        Select {
+            candidates,
+            filter,
+            ..Select::default()
+        },
         paging,
     );
     Ok(collection::respond(listed, paginated))
