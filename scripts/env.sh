@@ -23,6 +23,10 @@ as_pg() { runuser -u postgres -- "$@"; }
 
 start_cluster() {
   stop_all
+  case "$RUN_DIR" in
+    /tmp/?*) ;;
+    *) echo "RUN_DIR must be a directory under /tmp (it is wiped): $RUN_DIR" >&2; return 1 ;;
+  esac
   rm -rf "$RUN_DIR"
   mkdir -p "$RUN_DIR/sock"
   cp target/clerk_fdw.wasm "$RUN_DIR/clerk_fdw.wasm"
