@@ -75,6 +75,12 @@ pub enum Stream {
     StatementId = 44,
     PaymentId = 45,
     PlanId = 46,
+    /// Users' phone numbers beyond the first and their external accounts
+    /// (added after the original streams, so older fields keep their values).
+    UserAccounts = 47,
+    ExternalAccountId = 48,
+    /// The identifications behind external accounts.
+    ExternalIdentificationId = 49,
 }
 
 /// SplitMix64 finaliser: a fast, well-mixed 64-bit hash step.

@@ -2,10 +2,17 @@
 //! and the seeded `User` objects behind them (schema `User` in the spec).
 //!
 //! Every user is a pure function of `(seed, index)`. Usernames, email local
-//! parts, phone numbers and external ids end with the user's index, so the
-//! exact-match filters find their candidates without an index structure;
-//! each candidate is then regenerated and compared, so the digits are only a
-//! hint, never trusted.
+//! parts, phone numbers, external ids and external accounts' provider user
+//! ids end with the user's index, so the exact-match filters find their
+//! candidates without an index structure; each candidate is then
+//! regenerated and compared, so the digits are only a hint, never trusted.
+//!
+//! A seeded user has 1-3 email addresses, 0-3 phone numbers (the first one
+//! primary) and 0-2 external accounts (Google, GitHub or Microsoft), each
+//! sharing an email address with the user, which lists it in `linked_to`.
+//! Extra phones and external accounts come from their own random stream
+//! (`Stream::UserAccounts`), so the fields older seeds produced keep their
+//! values.
 
 use axum::extract::{Path, RawQuery, State};
 use std::collections::{HashMap, HashSet};
@@ -27,6 +34,62 @@ use crate::state::{AppState, Store};
 pub const ID_PREFIX: &str = "user_";
 const EMAIL_DOMAINS: &[&str] = &["example.com", "example.org", "example.net"];
 const LOCALES: &[Option<&str>] = &[Some("en-US"), Some("fr-FR"), Some("de-DE"), None];
+/// Area codes of a user's second and third phone numbers (the first is
+/// always `555`).
+const EXTRA_PHONE_AREAS: [&[&str]; 2] = [&["212", "310", "415"], &["503", "617", "646"]];
+
+/// An OAuth provider seeded users sign in with.
+struct Provider {
+    name: &'static str,
+    approved_scopes: &'static str,
+    /// The provider's user id for `(word, user index)`, ending with the
+    /// index in ten digits.
+    user_id: fn(u64, u32) -> String,
+    /// Whether the provider vouches for the email (`None`: unknown).
+    email_verified: Option<bool>,
+}
+
+const PROVIDERS: &[Provider] = &[
+    Provider {
+        name: "oauth_google",
+        approved_scopes: "email https://www.googleapis.com/auth/userinfo.email \
+             https://www.googleapis.com/auth/userinfo.profile openid profile",
+        // Google subjects are 21 decimal digits.
+        user_id: |w, i| format!("1{:010}{i:010}", w % 10_000_000_000),
+        email_verified: Some(true),
+    },
+    Provider {
+        name: "oauth_github",
+        approved_scopes: "read:user user:email",
+        user_id: |w, i| format!("{}{i:010}", 1 + w % 9),
+        email_verified: Some(true),
+    },
+    Provider {
+        name: "oauth_microsoft",
+        approved_scopes: "email offline_access openid profile User.Read",
+        // An object id (a GUID) whose last group is the index.
+        user_id: |w, i| {
+            format!(
+                "{:08x}-{:04x}-4{:03x}-a{:03x}-{i:012}",
+                w as u32,
+                (w >> 32) as u16,
+                (w >> 48) as u16 & 0xFFF,
+                (w >> 36) as u16 & 0xFFF
+            )
+        },
+        email_verified: None,
+    },
+];
+
+/// The user index at the end of a seeded provider user id.
+fn provider_user_index(id: &str) -> Option<u32> {
+    let tail = id.get(id.len().checked_sub(10)?..)?;
+    if tail.bytes().all(|b| b.is_ascii_digit()) {
+        tail.parse().ok()
+    } else {
+        None
+    }
+}
 
 pub fn routes() -> Router<AppState> {
     use crate::user_writes as w;
@@ -117,7 +180,10 @@ pub struct UserCore {
     pub has_username: bool,
     pub email_count: u8,
     pub email_domain: &'static str,
-    pub has_phone: bool,
+    /// 0 to 3; the first (the primary) is the one older seeds had.
+    pub phone_count: u8,
+    /// 0 to 2 external (OAuth) accounts.
+    pub external_count: u8,
     pub has_external_id: bool,
     pub banned: bool,
     pub locked: bool,
@@ -128,6 +194,9 @@ pub struct UserCore {
     pub locale: Option<&'static str>,
     pub legal_accepted: bool,
     words: [u64; 4],
+    /// Words of the `UserAccounts` stream: extra phones, external accounts
+    /// and their provider user ids.
+    accounts: [u64; 3],
 }
 
 impl Users {
@@ -238,6 +307,7 @@ impl Users {
 
     pub fn core(&self, index: u32) -> UserCore {
         let w = |k: u64| mix(self.seed, Stream::User, u64::from(index), k);
+        let x = |k: u64| mix(self.seed, Stream::UserAccounts, u64::from(index), k);
         let created_at = self.timeline.at(u64::from(index), w(0));
         let last_sign_in_at = (w(10) % 100 >= 15).then(|| between(created_at, NOW_MS, w(11)));
         let last_active_at = last_sign_in_at.map(|s| {
@@ -264,7 +334,22 @@ impl Users {
                 _ => 3,
             },
             email_domain: EMAIL_DOMAINS[pick(w(7), EMAIL_DOMAINS.len())],
-            has_phone: w(8) % 100 < 40,
+            // Whether there is a phone at all still comes from the
+            // original stream; how many more, from the newer one.
+            phone_count: if w(8) % 100 < 40 {
+                match x(0) % 100 {
+                    0..60 => 1,
+                    60..90 => 2,
+                    _ => 3,
+                }
+            } else {
+                0
+            },
+            external_count: match x(1) % 100 {
+                0..45 => 0,
+                45..85 => 1,
+                _ => 2,
+            },
             has_external_id: w(9) % 100 < 70,
             banned: w(14) % 100 < 2,
             locked: w(15) % 100 < 1,
@@ -275,6 +360,7 @@ impl Users {
             locale: LOCALES[pick(w(18), LOCALES.len())],
             legal_accepted: w(21) % 2 == 0,
             words: [w(19), w(20), w(23), w(24)],
+            accounts: [x(0), x(1), x(2)],
         }
     }
 
@@ -332,8 +418,46 @@ impl Users {
             .collect()
     }
 
+    /// The primary phone number (the first of `phones`).
     pub fn phone(core: &UserCore) -> Option<String> {
-        core.has_phone.then(|| format!("+1555{:07}", core.index))
+        (core.phone_count > 0).then(|| format!("+1555{:07}", core.index))
+    }
+
+    /// Phone numbers, primary first. Every number is `+1`, an area code
+    /// and the index in seven digits, and each slot draws its area code
+    /// from its own list, so numbers are unique.
+    pub fn phones(core: &UserCore) -> Vec<String> {
+        let mut out: Vec<String> = Self::phone(core).into_iter().collect();
+        for (slot, areas) in EXTRA_PHONE_AREAS
+            .iter()
+            .enumerate()
+            .take(usize::from(core.phone_count).saturating_sub(1))
+        {
+            let area = areas[pick(seed::splitmix(core.accounts[0] ^ slot as u64), areas.len())];
+            out.push(format!("+1{area}{:07}", core.index));
+        }
+        out
+    }
+
+    /// `(provider, provider_user_id)` of each external account, in
+    /// creation order. Provider user ids end with the index in ten digits.
+    pub fn external_identities(core: &UserCore) -> Vec<(&'static str, String)> {
+        let word = core.accounts[1] >> 32;
+        let first = match word % 100 {
+            0..55 => 0,
+            55..85 => 1,
+            _ => 2,
+        };
+        let second =
+            (first + 1 + pick(seed::splitmix(word), PROVIDERS.len() - 1)) % PROVIDERS.len();
+        [first, second]
+            .into_iter()
+            .take(usize::from(core.external_count))
+            .map(|p| {
+                let w = seed::splitmix(core.accounts[2] ^ p as u64);
+                (PROVIDERS[p].name, (PROVIDERS[p].user_id)(w, core.index))
+            })
+            .collect()
     }
 
     pub fn external_id(core: &UserCore) -> Option<String> {
@@ -354,7 +478,7 @@ impl Users {
         let core = self.core(index);
         let id = self.id(&core);
         let i = u64::from(index);
-        let email_addresses: Vec<EmailAddress> = Self::emails(&core)
+        let mut email_addresses: Vec<EmailAddress> = Self::emails(&core)
             .into_iter()
             .enumerate()
             .map(|(slot, address)| {
@@ -387,27 +511,8 @@ impl Users {
                 }
             })
             .collect();
-        let phone_numbers: Vec<PhoneNumber> = Self::phone(&core)
-            .into_iter()
-            .map(|number| PhoneNumber {
-                id: ksuid("idn_", self.seed, Stream::PhoneId, i * 4, core.created_at),
-                object: "phone_number",
-                phone_number: number,
-                reserved_for_second_factor: false,
-                default_second_factor: false,
-                reserved: false,
-                verification: Some(Verification::otp(
-                    "verified",
-                    "phone_code",
-                    Some(1),
-                    core.created_at,
-                )),
-                linked_to: Vec::new(),
-                backup_codes: None,
-                created_at: core.created_at,
-                updated_at: core.created_at,
-            })
-            .collect();
+        let phone_numbers = self.seeded_phones(&core);
+        let external_accounts = self.seeded_external_accounts(&core, &mut email_addresses);
         let image_kind = if core.has_image {
             "uploaded"
         } else {
@@ -445,7 +550,7 @@ impl Users {
             mfa_enabled_at,
             mfa_disabled_at: None,
             password_last_updated_at: core.password_enabled.then_some(core.created_at),
-            external_accounts: Vec::new(),
+            external_accounts,
             saml_accounts: Vec::new(),
             enterprise_accounts: Vec::new(),
             last_sign_in_at: core.last_sign_in_at,
@@ -464,6 +569,151 @@ impl Users {
             bypass_client_trust: false,
             id,
         }
+    }
+}
+
+impl Users {
+    /// A word of the `UserAccounts` stream (salts 0-2 are in `UserCore`).
+    fn accounts_word(&self, core: &UserCore, salt: u64) -> u64 {
+        mix(self.seed, Stream::UserAccounts, u64::from(core.index), salt)
+    }
+
+    /// The seeded phone numbers, primary first. The first is as old as the
+    /// user and verified; later ones were added before the user's last
+    /// update and may still be unverified.
+    fn seeded_phones(&self, core: &UserCore) -> Vec<PhoneNumber> {
+        let i = u64::from(core.index);
+        let mut added_at = core.created_at;
+        Self::phones(core)
+            .into_iter()
+            .enumerate()
+            .map(|(slot, number)| {
+                let slot_u = slot as u64;
+                let verified = slot == 0 || self.accounts_word(core, 10 + slot_u) % 100 < 70;
+                if slot > 0 {
+                    added_at = between(
+                        added_at,
+                        core.updated_at,
+                        self.accounts_word(core, 20 + slot_u),
+                    );
+                }
+                let verification = if verified {
+                    Verification::otp("verified", "phone_code", Some(1), added_at)
+                } else {
+                    Verification::otp("unverified", "phone_code", Some(0), added_at)
+                };
+                PhoneNumber {
+                    id: ksuid("idn_", self.seed, Stream::PhoneId, i * 4 + slot_u, added_at),
+                    object: "phone_number",
+                    phone_number: number,
+                    reserved_for_second_factor: false,
+                    default_second_factor: false,
+                    reserved: false,
+                    verification: Some(verification),
+                    linked_to: Vec::new(),
+                    backup_codes: None,
+                    created_at: added_at,
+                    updated_at: added_at,
+                }
+            })
+            .collect()
+    }
+
+    /// The seeded external accounts. Each one shares an email address with
+    /// the user, and that address lists it in `linked_to`, as in Clerk.
+    fn seeded_external_accounts(
+        &self,
+        core: &UserCore,
+        emails: &mut [EmailAddress],
+    ) -> Vec<ExternalAccount> {
+        let i = u64::from(core.index);
+        // Half of the users with an external account signed up with it.
+        let mut connected_at = if self.accounts_word(core, 30).is_multiple_of(2) {
+            core.created_at
+        } else {
+            between(
+                core.created_at,
+                core.updated_at,
+                self.accounts_word(core, 31),
+            )
+        };
+        Self::external_identities(core)
+            .into_iter()
+            .enumerate()
+            .filter_map(|(slot, (provider_name, provider_user_id))| {
+                let provider = PROVIDERS.iter().find(|p| p.name == provider_name)?;
+                let slot_u = slot as u64;
+                let w = |k: u64| self.accounts_word(core, 40 + 10 * slot_u + k);
+                if slot > 0 {
+                    connected_at = between(connected_at, core.updated_at, w(0));
+                }
+                let created_at = connected_at;
+                let updated_at = between(created_at, core.updated_at, w(1));
+                let index = i * 2 + slot_u;
+                let identification_id = ksuid(
+                    "idn_",
+                    self.seed,
+                    Stream::ExternalIdentificationId,
+                    index,
+                    created_at,
+                );
+                // Google accounts use the primary address; others any.
+                let email_slot = if provider.name == "oauth_google" {
+                    0
+                } else {
+                    pick(w(2), emails.len().max(1))
+                };
+                let email = emails.get_mut(email_slot)?;
+                email
+                    .linked_to
+                    .push(json!({ "type": provider.name, "id": identification_id }));
+                let image_url = match provider.name {
+                    "oauth_google" => Some(format!(
+                        "https://lh3.googleusercontent.com/a/ACg8oc{:016x}=s96-c",
+                        w(3)
+                    )),
+                    "oauth_github" => Some(format!(
+                        "https://avatars.githubusercontent.com/u/{provider_user_id}?v=4"
+                    )),
+                    _ => None,
+                };
+                Some(ExternalAccount {
+                    object: "external_account",
+                    id: ksuid(
+                        "eac_",
+                        self.seed,
+                        Stream::ExternalAccountId,
+                        index,
+                        created_at,
+                    ),
+                    provider: provider.name.to_owned(),
+                    identification_id,
+                    provider_user_id,
+                    approved_scopes: provider.approved_scopes.to_owned(),
+                    email_address: email.email_address.clone(),
+                    email_address_verified: provider.email_verified,
+                    first_name: core.first_name.unwrap_or_default().to_owned(),
+                    last_name: core.last_name.unwrap_or_default().to_owned(),
+                    avatar_url: image_url.clone().unwrap_or_default(),
+                    image_url,
+                    username: (provider.name == "oauth_github")
+                        .then(|| Self::username(core))
+                        .flatten(),
+                    phone_number: None,
+                    public_metadata: json!({}),
+                    label: None,
+                    created_at,
+                    updated_at,
+                    verification: Some(OAuthVerification {
+                        object: "verification_oauth",
+                        status: "verified",
+                        strategy: provider.name,
+                        attempts: None,
+                        expire_at: created_at + 600_000,
+                    }),
+                })
+            })
+            .collect()
     }
 }
 
@@ -612,6 +862,7 @@ pub struct UserFilter {
     username: Vec<String>,
     web3_wallet: Vec<String>,
     organization_id: IdFilter,
+    provider: Option<String>,
     provider_user_id: Vec<String>,
     query: Option<String>,
     email_address_query: Option<String>,
@@ -642,6 +893,7 @@ impl UserFilter {
             username: lower(q.strings("username")?),
             web3_wallet: q.strings("web3_wallet")?,
             organization_id: q.id_filter("organization_id")?,
+            provider: q.string("provider").map(str::to_owned),
             provider_user_id: q.strings("provider_user_id")?,
             query: text("query"),
             email_address_query: text("email_address_query"),
@@ -670,6 +922,7 @@ impl UserFilter {
             && self.username.is_empty()
             && self.web3_wallet.is_empty()
             && !self.organization_id.is_active()
+            && self.provider.is_none()
             && self.provider_user_id.is_empty()
             && self.query.is_none()
             && self.email_address_query.is_none()
@@ -708,17 +961,24 @@ impl UserFilter {
             (!self.email_address.is_empty()).then(|| from_digits(&self.email_address)),
             (!self.username.is_empty()).then(|| from_digits(&self.username)),
             (!self.phone_number.is_empty()).then(|| {
+                // `+1`, a three-digit area code, then the index.
                 let numbers = self
                     .phone_number
                     .iter()
-                    .filter_map(|p| p.strip_prefix("+1555"));
+                    .filter_map(|p| p.strip_prefix("+1")?.get(3..));
                 numbers
                     .filter_map(|n| u32::try_from(seed::trailing_index(n)?).ok())
                     .collect()
             }),
             (!self.external_id.include.is_empty()).then(|| from_digits(&self.external_id.include)),
-            // No seeded user has a web3 wallet or an external account.
-            (!self.web3_wallet.is_empty() || !self.provider_user_id.is_empty()).then(Vec::new),
+            (!self.provider_user_id.is_empty()).then(|| {
+                self.provider_user_id
+                    .iter()
+                    .filter_map(|id| provider_user_index(id))
+                    .collect()
+            }),
+            // No seeded user has a web3 wallet.
+            (!self.web3_wallet.is_empty()).then(Vec::new),
         ];
         // Written users may no longer carry their index in their
         // identifiers: they are always candidates (the filter decides).
@@ -750,7 +1010,13 @@ impl UserFilter {
             || !before(core.last_sign_in_at, self.last_sign_in_at_before)
             || !after(core.last_sign_in_at, self.last_sign_in_at_after)
             || !self.web3_wallet.is_empty()
-            || !self.provider_user_id.is_empty()
+        {
+            return false;
+        }
+        if (self.provider.is_some() || !self.provider_user_id.is_empty())
+            && !Users::external_identities(&core)
+                .iter()
+                .any(|(provider, id)| self.external_account_matches(provider, id))
         {
             return false;
         }
@@ -790,16 +1056,12 @@ impl UserFilter {
         {
             return false;
         }
-        let phone = if needs_phone {
-            Users::phone(&core)
+        let phones = if needs_phone {
+            Users::phones(&core)
         } else {
-            None
+            Vec::new()
         };
-        if !self.phone_number.is_empty()
-            && !phone
-                .as_ref()
-                .is_some_and(|p| self.phone_number.contains(p))
-        {
+        if !self.phone_number.is_empty() && !phones.iter().any(|p| self.phone_number.contains(p)) {
             return false;
         }
         let emails = if needs_emails {
@@ -820,7 +1082,7 @@ impl UserFilter {
             }
         }
         if let Some(q) = &self.phone_number_query {
-            if !contains(phone.as_deref(), q) {
+            if !phones.iter().any(|p| contains(Some(p), q)) {
                 return false;
             }
         }
@@ -850,7 +1112,7 @@ impl UserFilter {
             // The spec: emails, phones, usernames, web3 wallets, user ids,
             // first and last names, partial matches allowed.
             let hit = emails.iter().any(|e| contains(Some(e), q))
-                || contains(phone.as_deref(), q)
+                || phones.iter().any(|p| contains(Some(p), q))
                 || contains(username.as_deref(), q)
                 || contains(id.as_deref(), q)
                 || contains(core.first_name, q)
@@ -861,6 +1123,17 @@ impl UserFilter {
             }
         }
         true
+    }
+
+    /// Whether an external account passes `provider` and
+    /// `provider_user_id` (each when given).
+    fn external_account_matches(&self, provider: &str, provider_user_id: &str) -> bool {
+        self.provider.as_deref().is_none_or(|p| p == provider)
+            && (self.provider_user_id.is_empty()
+                || self
+                    .provider_user_id
+                    .iter()
+                    .any(|id| id == provider_user_id))
     }
 
     /// `matches` for a written user, read from its object.
@@ -896,7 +1169,12 @@ impl UserFilter {
             after(user.last_active_at, self.last_active_at_after),
             before(user.last_sign_in_at, self.last_sign_in_at_before),
             after(user.last_sign_in_at, self.last_sign_in_at_after),
-            self.web3_wallet.is_empty() && self.provider_user_id.is_empty(),
+            self.web3_wallet.is_empty(),
+            (self.provider.is_none() && self.provider_user_id.is_empty())
+                || user
+                    .external_accounts
+                    .iter()
+                    .any(|a| self.external_account_matches(&a.provider, &a.provider_user_id)),
             !self.organization_id.is_active()
                 || self
                     .organization_id
@@ -1054,7 +1332,7 @@ pub struct User {
     pub mfa_enabled_at: Option<i64>,
     pub mfa_disabled_at: Option<i64>,
     pub password_last_updated_at: Option<i64>,
-    pub external_accounts: Vec<Value>,
+    pub external_accounts: Vec<ExternalAccount>,
     pub saml_accounts: Vec<Value>,
     pub enterprise_accounts: Vec<Value>,
     pub last_sign_in_at: Option<i64>,
@@ -1103,6 +1381,41 @@ pub struct EmailAddress {
     pub matches_sso_connection: bool,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// Schema `ExternalAccountWithVerification`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExternalAccount {
+    pub object: &'static str,
+    pub id: String,
+    pub provider: String,
+    pub identification_id: String,
+    pub provider_user_id: String,
+    pub approved_scopes: String,
+    pub email_address: String,
+    pub email_address_verified: Option<bool>,
+    pub first_name: String,
+    pub last_name: String,
+    /// Deprecated in the spec in favour of `image_url`, still sent.
+    pub avatar_url: String,
+    pub image_url: Option<String>,
+    pub username: Option<String>,
+    pub phone_number: Option<String>,
+    pub public_metadata: Value,
+    pub label: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub verification: Option<OAuthVerification>,
+}
+
+/// Schema `verification_oauth`.
+#[derive(Debug, Clone, Serialize)]
+pub struct OAuthVerification {
+    pub object: &'static str,
+    pub status: &'static str,
+    pub strategy: &'static str,
+    pub attempts: Option<i64>,
+    pub expire_at: i64,
 }
 
 /// Schema `PhoneNumber`.
