@@ -3,7 +3,10 @@
 //! spec's order (field value with nulls last, then id), with or without a
 //! filter. Pins the total, stable ordering offset paging relies on. Users
 //! and organizations have their own properties (filters, cursor); every
-//! other list endpoint goes through the generic one (`ENDPOINTS`).
+//! other list endpoint goes through the generic one (`ENDPOINTS`), lists
+//! scoped to a `subject` (API keys, M2M tokens) with a subject the property
+//! picks and objects it adds to it, fixed orders by their own field
+//! (billing statements by `timestamp`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,10 +14,11 @@ mod common;
 
 use std::collections::{HashMap, HashSet};
 
+use axum::http::{Method, StatusCode};
 use axum::Router;
-use common::{get_ok_unchecked as get_ok, ids, spec_order, user_field};
+use common::{get_ok_unchecked as get_ok, ids, send_unchecked, spec_order, user_field};
 use proptest::prelude::*;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 const USER_FIELDS: &[&str] = &[
     "created_at",
@@ -81,14 +85,52 @@ async fn walk_orgs(app: &Router, limit: usize, query: &str, expected_total: usiz
 /// A list endpoint for the generic paging property.
 struct Endpoint {
     path: &'static str,
-    /// `{data,total_count}` (else a bare array).
+    /// `{<items>,total_count}` (else a bare array).
     data_total: bool,
+    /// The key of the items in a `{…,total_count}` envelope.
+    items: &'static str,
     /// `order_by` fields; none means the list has one fixed order,
-    /// newest first.
+    /// newest first by `natural`.
     fields: &'static [&'static str],
+    natural: &'static str,
     /// Fields read from the membership's user rather than the object.
     user_fields: bool,
+    /// The largest `limit` the endpoint accepts.
+    max_limit: usize,
+    /// Lists scoped to one owner, named by a `subject` parameter.
+    subject: Option<Subject>,
 }
+
+/// What a scoped list's `subject` names. The property picks one, adds
+/// objects for it (some of them revoked) and walks one of `variants`.
+#[derive(Clone, Copy)]
+enum Subject {
+    /// API keys: a user or an organization.
+    UserOrOrganization,
+    /// M2M tokens: a machine.
+    Machine,
+}
+
+impl Subject {
+    /// Query suffixes selecting which of a subject's objects are listed.
+    fn variants(self) -> &'static [&'static str] {
+        match self {
+            Subject::UserOrOrganization => &["", "&include_invalid=true"],
+            Subject::Machine => &["", "&revoked=true", "&expired=true"],
+        }
+    }
+}
+
+const GENERIC: Endpoint = Endpoint {
+    path: "",
+    data_total: true,
+    items: "data",
+    fields: &[],
+    natural: "created_at",
+    user_fields: false,
+    max_limit: 500,
+    subject: None,
+};
 
 const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
@@ -103,144 +145,186 @@ const ENDPOINTS: &[Endpoint] = &[
             "username",
         ],
         user_fields: true,
+        ..GENERIC
     },
     Endpoint {
         path: "/v1/organization_invitations?x=1",
         data_total: true,
         fields: &["created_at", "email_address"],
         user_fields: false,
+        ..GENERIC
     },
     Endpoint {
         path: "/v1/invitations?x=1",
         data_total: false,
         fields: &["created_at", "email_address", "expires_at"],
         user_fields: false,
+        ..GENERIC
     },
     Endpoint {
         path: "/v1/invitations?paginated=true",
         data_total: true,
         fields: &["created_at", "email_address", "expires_at"],
         user_fields: false,
+        ..GENERIC
     },
     Endpoint {
         path: "/v1/allowlist_identifiers?x=1",
         data_total: false,
         fields: &[],
         user_fields: false,
+        ..GENERIC
     },
     Endpoint {
         path: "/v1/allowlist_identifiers?paginated=true",
         data_total: true,
         fields: &[],
         user_fields: false,
+        ..GENERIC
     },
     Endpoint {
         path: "/v1/jwt_templates?paginated=true",
         data_total: true,
         fields: &[],
         user_fields: false,
+        ..GENERIC
     },
     Endpoint {
         path: "/v1/redirect_urls?x=1",
         data_total: false,
         fields: &[],
         user_fields: false,
+        ..GENERIC
     },
     Endpoint {
         path: "/v1/oauth_applications?x=1",
         data_total: true,
         fields: &["created_at", "name"],
         user_fields: false,
+        ..GENERIC
     },
     Endpoint {
         path: "/v1/saml_connections?x=1",
         data_total: true,
         fields: &["created_at", "name"],
         user_fields: false,
+        ..GENERIC
     },
     Endpoint {
         path: "/v1/enterprise_connections?x=1",
         data_total: true,
         fields: &[],
         user_fields: false,
+        ..GENERIC
     },
     Endpoint {
         path: "/v1/organization_domains?x=1",
         data_total: true,
         fields: &["name", "created_at"],
         user_fields: false,
+        ..GENERIC
     },
     Endpoint {
         path: "/v1/sessions?x=1",
         data_total: false,
         fields: &[],
         user_fields: false,
+        ..GENERIC
     },
     Endpoint {
         path: "/v1/sessions?paginated=true",
         data_total: true,
         fields: &[],
         user_fields: false,
+        ..GENERIC
     },
     Endpoint {
         path: "/v1/clients?paginated=true",
         data_total: true,
         fields: &[],
         user_fields: false,
+        ..GENERIC
     },
     Endpoint {
         path: "/v1/waitlist_entries?x=1",
         data_total: true,
         fields: &["created_at", "email_address"],
         user_fields: false,
+        ..GENERIC
     },
     Endpoint {
         path: "/v1/machines?x=1",
         data_total: true,
         fields: &["name", "created_at"],
         user_fields: false,
+        ..GENERIC
     },
     Endpoint {
         path: "/v1/billing/subscription_items?include_free=true",
         data_total: true,
         fields: &[],
         user_fields: false,
+        ..GENERIC
     },
     Endpoint {
         path: "/v1/organization_permissions?x=1",
         data_total: true,
         fields: &["created_at", "name", "key"],
         user_fields: false,
+        ..GENERIC
     },
     Endpoint {
         path: "/v1/organization_roles?x=1",
         data_total: true,
         fields: &["created_at", "name", "key"],
         user_fields: false,
+        ..GENERIC
     },
     Endpoint {
         path: "/v1/role_sets?x=1",
         data_total: true,
         fields: &["created_at", "name", "key"],
         user_fields: false,
+        ..GENERIC
+    },
+    Endpoint {
+        path: "/v1/billing/statements?x=1",
+        natural: "timestamp",
+        ..GENERIC
+    },
+    Endpoint {
+        path: "/v1/api_keys?x=1",
+        max_limit: 100,
+        subject: Some(Subject::UserOrOrganization),
+        ..GENERIC
+    },
+    Endpoint {
+        path: "/v1/m2m_tokens?x=1",
+        items: "m2m_tokens",
+        max_limit: 100,
+        subject: Some(Subject::Machine),
+        ..GENERIC
     },
 ];
 
-/// Walk any list endpoint by offset; checks `total_count` when there is one.
-async fn walk(app: &Router, endpoint: &Endpoint, limit: usize, query: &str) -> Vec<Value> {
+/// Walk any list endpoint by offset (at `path`, its path with any scoping
+/// parameters); checks `total_count` when there is one.
+async fn walk(
+    app: &Router,
+    endpoint: &Endpoint,
+    path: &str,
+    limit: usize,
+    query: &str,
+) -> Vec<Value> {
     let mut rows: Vec<Value> = Vec::new();
     loop {
         let body = get_ok(
             app,
-            &format!(
-                "{}&limit={limit}&offset={}{query}",
-                endpoint.path,
-                rows.len()
-            ),
+            &format!("{path}&limit={limit}&offset={}{query}", rows.len()),
         )
         .await;
         let page = if endpoint.data_total {
-            body["data"].as_array().unwrap().clone()
+            body[endpoint.items].as_array().unwrap().clone()
         } else {
             body.as_array().unwrap().clone()
         };
@@ -258,6 +342,71 @@ async fn walk(app: &Router, endpoint: &Endpoint, limit: usize, query: &str) -> V
             return rows;
         }
     }
+}
+
+/// The `id`s of every object a `GET` list returns (one page is enough).
+async fn list_ids(app: &Router, uri: &str, items: Option<&str>) -> Vec<String> {
+    let body = get_ok(app, uri).await;
+    let list = items.map_or(&body, |key| &body[key]);
+    ids(list.as_array().unwrap())
+}
+
+/// Pick a subject for a scoped list, give it `extra` more objects (every
+/// third one revoked) and return the list's path with `subject=…` and the
+/// created ids, each with whether it was revoked.
+async fn scoped_path(
+    app: &Router,
+    endpoint: &Endpoint,
+    subject: Subject,
+    pick: usize,
+    extra: usize,
+) -> (String, Vec<(String, bool)>) {
+    let mut created = Vec::new();
+    let bearer = common::bearer();
+    let (subject_id, machine_key) = match subject {
+        Subject::UserOrOrganization => {
+            let (users, _) = walk_users(app, 500, "").await;
+            let mut candidates = ids(&users);
+            candidates.extend(list_ids(app, "/v1/organizations?limit=500", Some("data")).await);
+            (candidates[pick % candidates.len()].clone(), None)
+        }
+        Subject::Machine => {
+            let machines = list_ids(app, "/v1/machines?limit=100", Some("data")).await;
+            let id = machines[pick % machines.len()].clone();
+            let key = get_ok(app, &format!("/v1/machines/{id}/secret_key")).await;
+            (
+                id,
+                Some(format!("Bearer {}", key["secret"].as_str().unwrap())),
+            )
+        }
+    };
+    for n in 0..extra {
+        let (uri, auth, body, revoke) = match &machine_key {
+            None => (
+                "/v1/api_keys",
+                bearer.as_str(),
+                json!({ "name": format!("paging-key-{n}"), "subject": subject_id }),
+                "/v1/api_keys",
+            ),
+            Some(key) => ("/v1/m2m_tokens", key.as_str(), json!({}), "/v1/m2m_tokens"),
+        };
+        let reply = send_unchecked(app, Method::POST, uri, Some(auth), Some(&body)).await;
+        assert!(reply.status.is_success(), "POST {uri}: {}", reply.text);
+        let id = reply.json()["id"].as_str().unwrap().to_owned();
+        created.push((id.clone(), n % 3 == 2));
+        if n % 3 == 2 {
+            let revoked = send_unchecked(
+                app,
+                Method::POST,
+                &format!("{revoke}/{id}/revoke"),
+                Some(&bearer),
+                None,
+            )
+            .await;
+            assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.text);
+        }
+    }
+    (format!("{}&subject={subject_id}", endpoint.path), created)
 }
 
 fn assert_each_once(rows: &[Value], expected: usize) {
@@ -327,21 +476,52 @@ proptest! {
         endpoint in 0..ENDPOINTS.len(),
         field in 0usize..6,
         descending in any::<bool>(),
+        subject in any::<usize>(),
+        extra in 0usize..=12,
+        variant in 0usize..3,
+        small_limit in 1usize..=6,
     ) {
         runtime().block_on(async {
             let app = common::app(users, organizations, seed);
             let endpoint = &ENDPOINTS[endpoint];
+            // A scoped list holds a few dozen objects at most: small pages.
+            let limit = if endpoint.subject.is_some() {
+                small_limit
+            } else {
+                limit.min(endpoint.max_limit)
+            };
+            let (path, created, variant) = match endpoint.subject {
+                Some(kind) => {
+                    let variants = kind.variants();
+                    let (path, created) = scoped_path(&app, endpoint, kind, subject, extra).await;
+                    (path, created, variants[variant % variants.len()])
+                }
+                None => (endpoint.path.to_owned(), Vec::new(), ""),
+            };
             let (field, descending, order) = if endpoint.fields.is_empty() {
-                ("created_at", true, String::new())
+                (endpoint.natural, true, variant.to_owned())
             } else {
                 let field = endpoint.fields[field % endpoint.fields.len()];
                 let order = format!("&order_by={}{field}", if descending { "-" } else { "%2B" });
-                (field, descending, order)
+                (field, descending, format!("{order}{variant}"))
             };
-            let rows = walk(&app, endpoint, limit, &order).await;
-            let everything = walk(&app, endpoint, 500, "").await;
+            let rows = walk(&app, endpoint, &path, limit, &order).await;
+            let everything = walk(&app, endpoint, &path, endpoint.max_limit, variant).await;
             assert_each_once(&everything, everything.len());
             assert_each_once(&rows, everything.len());
+            // What was added to a scoped list shows exactly when it should
+            // (created objects are neither expired nor, unless revoked here,
+            // revoked).
+            let listed: HashSet<String> = ids(&everything).into_iter().collect();
+            for (id, revoked) in &created {
+                let visible = match variant {
+                    "" => !revoked,
+                    "&include_invalid=true" => true,
+                    "&revoked=true" => *revoked,
+                    _ => false,
+                };
+                assert_eq!(listed.contains(id), visible, "{id} in {path}{variant}");
+            }
             let mut expected = everything;
             if endpoint.user_fields && field != "created_at" {
                 let (all_users, _) = walk_users(&app, 500, "").await;
@@ -358,7 +538,7 @@ proptest! {
             } else {
                 spec_order(&mut expected, |o| o[field].clone(), descending);
             }
-            assert_eq!(ids(&rows), ids(&expected), "{}{order} limit={limit}", endpoint.path);
+            assert_eq!(ids(&rows), ids(&expected), "{path}{order} limit={limit}");
         });
     }
 }
