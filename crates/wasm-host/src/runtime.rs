@@ -6,7 +6,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use wasmtime::component::{Component, HasSelf, Linker, Resource};
 use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
@@ -76,15 +77,46 @@ fn new_runtime() -> HostResult<Runtime> {
 /// How often running guest code looks at the cancel flags.
 const EPOCH_TICK: std::time::Duration = std::time::Duration::from_millis(10);
 
-/// Advances the engine's epoch every [`EPOCH_TICK`] for the life of the
-/// backend, on a thread that blocks signals (see [`crate::threads`]).
+/// Guest calls running in this backend; the ticker sleeps while it is 0.
+static ACTIVE_CALLS: AtomicUsize = AtomicUsize::new(0);
+static TICKER: OnceLock<std::thread::Thread> = OnceLock::new();
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] while a guest call is
+/// running, and parks otherwise (an idle connection costs no wakeups), on a
+/// thread that blocks signals (see [`crate::threads`]).
 fn start_epoch_ticker(engine: &Engine) {
     let engine = engine.clone();
     // without the ticker guests still run, they just cannot be cancelled
-    let _ = crate::threads::spawn_quiet("wasm-epoch", move || loop {
+    if let Ok(handle) = crate::threads::spawn_quiet("wasm-epoch", move || loop {
+        if ACTIVE_CALLS.load(Ordering::Acquire) == 0 {
+            std::thread::park();
+            continue;
+        }
         std::thread::sleep(EPOCH_TICK);
         engine.increment_epoch();
-    });
+    }) {
+        let _ = TICKER.set(handle.thread().clone());
+    }
+}
+
+/// Marks a guest call as running for as long as it lives.
+struct ActiveCall;
+
+impl ActiveCall {
+    fn enter() -> Self {
+        if ACTIVE_CALLS.fetch_add(1, Ordering::AcqRel) == 0 {
+            if let Some(t) = TICKER.get() {
+                t.unpark();
+            }
+        }
+        ActiveCall
+    }
+}
+
+impl Drop for ActiveCall {
+    fn drop(&mut self) {
+        ACTIVE_CALLS.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// Which WIT version a component exports `routines` from.
@@ -224,6 +256,7 @@ pub fn instantiate(
 /// Calls one `routines` export on whichever version the guest speaks.
 macro_rules! call {
     ($self:ident, $method:ident $(, $arg:expr)*) => {{
+        let _active = ActiveCall::enter();
         let GuestInstance { store, bindings } = &mut *$self;
         let r = match bindings {
             Bindings::V1(b) => b.supabase_wrappers_routines().$method(&mut *store $(, $arg)*),
@@ -268,6 +301,7 @@ impl GuestInstance {
     }
 
     pub fn host_version_requirement(&mut self) -> HostResult<String> {
+        let _active = ActiveCall::enter();
         let r = match &self.bindings {
             Bindings::V1(b) => b
                 .supabase_wrappers_routines()
@@ -317,6 +351,7 @@ impl GuestInstance {
 
     pub fn update(&mut self, rowid: &Cell) -> HostResult<()> {
         let conv = |e: crate::host::HostTrap| HostError::conversion(e.0);
+        let _active = ActiveCall::enter();
         let GuestInstance { store, bindings } = &mut *self;
         let r = match bindings {
             Bindings::V1(b) => {
@@ -333,6 +368,7 @@ impl GuestInstance {
 
     pub fn delete(&mut self, rowid: &Cell) -> HostResult<()> {
         let conv = |e: crate::host::HostTrap| HostError::conversion(e.0);
+        let _active = ActiveCall::enter();
         let GuestInstance { store, bindings } = &mut *self;
         let r = match bindings {
             Bindings::V1(b) => {
@@ -352,6 +388,7 @@ impl GuestInstance {
     }
 
     pub fn import_foreign_schema(&mut self, stmt: &ImportStmt) -> HostResult<Vec<String>> {
+        let _active = ActiveCall::enter();
         let GuestInstance { store, bindings } = &mut *self;
         let r = match bindings {
             Bindings::V1(_) => {
