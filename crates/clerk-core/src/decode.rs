@@ -29,6 +29,14 @@ pub fn decode_page(envelope: Envelope, body: &str) -> CoreResult<Page> {
     let value = parse_json(body)?;
     match (envelope, value) {
         (Envelope::BareArray, Value::Array(items)) => Ok(Page { items, total_count: None }),
+        (Envelope::Keyed(key), Value::Object(mut map)) if map.get(key).is_some_and(Value::is_array) => {
+            let total_count = map.get("total_count").and_then(Value::as_u64);
+            let items = match map.remove(key) {
+                Some(Value::Array(items)) => items,
+                _ => Vec::new(),
+            };
+            Ok(Page { items, total_count })
+        }
         // Tolerate `paginated=true` style answers on bare-array endpoints.
         (_, Value::Object(mut map)) if map.get("data").is_some_and(Value::is_array) => {
             let total_count = map.get("total_count").and_then(Value::as_u64);
@@ -44,6 +52,10 @@ pub fn decode_page(envelope: Envelope, body: &str) -> CoreResult<Page> {
         }),
         (Envelope::DataTotalCount, other) => Err(CoreError::UnexpectedShape {
             expected: "an object with a \"data\" array",
+            got: json_type(&other),
+        }),
+        (Envelope::Keyed(_), other) => Err(CoreError::UnexpectedShape {
+            expected: "an object with an array of rows",
             got: json_type(&other),
         }),
     }
@@ -73,6 +85,7 @@ pub fn json_type(v: &Value) -> &'static str {
 /// cells in target-column order.
 #[derive(Debug, Clone)]
 pub struct Projection {
+    /// The API object's name in messages.
     object: &'static str,
     columns: Vec<(String, SqlType, SourceRef)>,
 }
@@ -80,7 +93,7 @@ pub struct Projection {
 impl Projection {
     pub fn new(spec: &'static ObjectSpec, columns: &[TargetColumn]) -> Projection {
         Projection {
-            object: singular(spec.object),
+            object: spec.noun,
             columns: columns
                 .iter()
                 .map(|c| (c.name.clone(), c.ty.clone(), spec.source_of(&c.name)))
@@ -96,14 +109,27 @@ impl Projection {
         self.columns.is_empty()
     }
 
-    /// One row: a cell (or SQL NULL) per target column, in order.
-    pub fn row(&self, item: &Value) -> CoreResult<Vec<Option<Cell>>> {
+    /// One row: a cell (or SQL NULL) per target column, in order. `bound`:
+    /// the values the request was made for (see [`crate::plan::Fetch`]),
+    /// read by a column the object itself lacks.
+    pub fn row(&self, item: &Value, bound: &[(&'static str, String)]) -> CoreResult<Vec<Option<Cell>>> {
         self.columns
             .iter()
             .map(|(name, ty, source)| {
                 let value = match source {
                     SourceRef::Catalog(s) => extract(item, *s),
                     SourceRef::ExtraKey(k) => item.get(k.as_str()),
+                };
+                let from_request;
+                let value = match value {
+                    None | Some(Value::Null) => match bound.iter().find(|(c, _)| c == name) {
+                        Some((_, v)) => {
+                            from_request = Value::String(v.clone());
+                            Some(&from_request)
+                        }
+                        None => value,
+                    },
+                    some => some,
                 };
                 match value {
                     None | Some(Value::Null) => Ok(None),
@@ -121,10 +147,6 @@ impl Projection {
             })
             .collect()
     }
-}
-
-fn singular(object: &str) -> &str {
-    object.strip_suffix('s').unwrap_or(object)
 }
 
 /// The JSON value a catalog source points at, if present.

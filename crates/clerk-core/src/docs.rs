@@ -3,40 +3,96 @@
 
 use std::fmt::Write as _;
 
-use crate::catalog::{Envelope, FilterKind, CATALOG};
+use crate::catalog::{BindTo, Endpoint, Envelope, FilterKind, ObjectSpec, Shape, CATALOG};
 use crate::cell::SqlType;
 
-/// Markdown reference of every object: columns, pushdown, ordering.
+/// Markdown reference of every object: endpoints, columns, pushdown,
+/// ordering.
 pub fn markdown() -> String {
     let mut out = String::from(
         "# Clerk objects\n\nGenerated from `clerk_core::catalog` by `clerk_core::docs::markdown()`; \
-         regenerate with `UPDATE_DOCS=1 cargo test -p clerk-core docs`.\n",
+         regenerate with `UPDATE_DOCS=1 cargo test -p clerk-core docs`.\n\n\
+         Each table is served by the first of its endpoints whose conditions the query's `where` \
+         satisfies; a condition `col in (...)` on a column marked *one request per value* makes \
+         one request per value (at most 100). Every other `where` clause is evaluated by Postgres.\n\n\
+         | table | `object` | endpoints |\n|---|---|---|\n",
     );
     for o in CATALOG {
-        let _ = write!(out, "\n## `{}`\n\n{}\n\n", o.table, o.doc);
+        let paths: Vec<String> = o.endpoints.iter().map(|e| format!("`GET {}`", e.path)).collect();
+        let _ = writeln!(out, "| [`{}`](#{}) | `{}` | {} |", o.table, o.table, o.object, paths.join(", "));
+    }
+    for o in CATALOG {
+        object_section(&mut out, o);
+    }
+    out
+}
+
+fn object_section(out: &mut String, o: &ObjectSpec) {
+    let _ = write!(out, "\n## `{}`\n\n{}\n\n", o.table, o.doc);
+    if o.object == o.table {
         let _ = writeln!(out, "- table option: `object '{}'`", o.object);
-        let _ = writeln!(
-            out,
-            "- list: `GET {}` ({}, up to {} rows a page)",
-            o.list_path,
-            match o.envelope {
-                Envelope::BareArray => "bare array",
-                Envelope::DataTotalCount => "`{data, total_count}`",
-            },
-            o.page_size_max
-        );
-        if let Some(get) = o.get_path {
-            let cols: Vec<String> = o.lookup_columns.iter().map(|c| format!("`{c} = '...'`")).collect();
-            let _ = writeln!(out, "- get by id: `GET {get}`, used for {}", cols.join(", "));
+    } else {
+        let _ = writeln!(out, "- table option: `object '{}'` (or `'{}'`)", o.object, o.table);
+    }
+    if let Some(rowid) = o.rowid {
+        let _ = writeln!(out, "- row id: `{rowid}`");
+    }
+    if o.unbound_endpoint().is_none() {
+        let needs: Vec<String> = o.bound_columns().iter().map(|c| format!("`{c}`")).collect();
+        let _ = writeln!(out, "- **a query must give** {} (`=` or `in (...)`)", needs.join(" and "));
+    }
+    out.push('\n');
+    out.push_str("| column | type | description |\n|---|---|---|\n");
+    for c in o.columns {
+        let _ = writeln!(out, "| `{}` | {} | {} |", c.name, SqlType::from(c.ty).sql_name(), c.doc);
+    }
+    for e in o.endpoints {
+        endpoint_section(out, o, e);
+    }
+}
+
+fn endpoint_section(out: &mut String, o: &ObjectSpec, e: &Endpoint) {
+    let shape = match e.shape {
+        Shape::Paged { envelope, page_size_max } => {
+            format!("list, {}, up to {page_size_max} rows a page", envelope_name(envelope))
         }
-        let _ = writeln!(out, "- default order: `{}`\n", o.default_order);
-        out.push_str("| column | type | description |\n|---|---|---|\n");
-        for c in o.columns {
-            let _ = writeln!(out, "| `{}` | {} | {} |", c.name, SqlType::from(c.ty).sql_name(), c.doc);
-        }
+        Shape::Unpaged { envelope } => format!("list, {}, one request", envelope_name(envelope)),
+        Shape::One => "one object, 404 = no row".to_string(),
+    };
+    let _ = write!(out, "\n### `GET {}`\n\n{shape}", e.path);
+    if !e.fixed_query.is_empty() {
+        let fixed: Vec<String> = e.fixed_query.iter().map(|(k, v)| format!("`{k}={v}`")).collect();
+        let _ = write!(out, "; always sends {}", fixed.join(", "));
+    }
+    out.push_str(".\n\n");
+    if e.binds.is_empty() {
+        out.push_str("Used when no endpoint above applies.\n");
+    } else {
+        let conds: Vec<String> = e
+            .binds
+            .iter()
+            .map(|b| {
+                let target = match b.to {
+                    BindTo::Path(p) => format!("`{{{p}}}`"),
+                    BindTo::Query(q) => format!("`{q}=`"),
+                };
+                let mut s = format!("`{} = '...'` fills {target}", b.column);
+                if b.fan_out {
+                    s.push_str(" (`in (...)`: one request per value)");
+                }
+                if !b.exact {
+                    s.push_str(" (re-checked by Postgres)");
+                }
+                s
+            })
+            .collect();
+        let _ = writeln!(out, "Used for {}.", conds.join(" and "));
+    }
+    if !e.filters.is_empty() {
         out.push_str("\n| qual | query parameter | exact |\n|---|---|---|\n");
-        for f in o.filters {
+        for f in e.filters {
             let (quals, param) = match f.kind {
+                FilterKind::Equals { max_values: 1, .. } => (format!("`{} = v`", f.column), f.param.to_string()),
                 FilterKind::Equals { .. } => (format!("`{0} = v`, `{0} in (...)`", f.column), f.param.to_string()),
                 FilterKind::Search => (format!("`{} = v`", f.column), format!("{} (search)", f.param)),
                 FilterKind::Boolean => (format!("`{0}`, `not {0}`", f.column), f.param.to_string()),
@@ -46,17 +102,29 @@ pub fn markdown() -> String {
             };
             let _ = writeln!(out, "| {quals} | `{param}` | {} |", if f.exact { "yes" } else { "no" });
         }
-        // Mirrors the planner: nullable sort keys are never pushed (Clerk's
-        // NULL placement is unknown); only `total` ones also allow LIMIT.
-        let orders: Vec<String> = o
-            .order_by
-            .iter()
-            .filter(|s| o.column(s.column).is_some_and(|c| !c.nullable))
-            .map(|s| format!("`{}`{}", s.column, if s.total { " (with limit)" } else { "" }))
-            .collect();
+    }
+    // Mirrors the planner: nullable sort keys are never pushed (Clerk's
+    // NULL placement is unknown); only `total` ones also allow LIMIT.
+    let orders: Vec<String> = e
+        .order_by
+        .iter()
+        .filter(|s| o.column(s.column).is_some_and(|c| !c.nullable))
+        .map(|s| format!("`{}`{}", s.column, if s.total { " (with limit)" } else { "" }))
+        .collect();
+    if !orders.is_empty() {
         let _ = writeln!(out, "\n`order by` pushed for: {}.", orders.join(", "));
     }
-    out
+    if let Some(d) = e.default_order {
+        let _ = writeln!(out, "\nDefault order: `{d}`.");
+    }
+}
+
+fn envelope_name(e: Envelope) -> String {
+    match e {
+        Envelope::BareArray => "bare array".to_string(),
+        Envelope::DataTotalCount => "`{data, total_count}`".to_string(),
+        Envelope::Keyed(k) => format!("`{{{k}, total_count}}`"),
+    }
 }
 
 #[cfg(test)]

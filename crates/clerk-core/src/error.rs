@@ -3,7 +3,8 @@
 //!
 //! Convention (understood by our host, shown verbatim by Supabase's): the
 //! message, lower case with names in double quotes, optionally followed by a
-//! line break, `HINT: ` and a hint saying what to do. No error ever carries
+//! line break, `HINT: ` and a hint saying what to do, optionally followed by
+//! a line break, `SQLSTATE: ` and the five-character code. No error ever carries
 //! the API key or the `authorization` header: the key only travels in a
 //! header, never in a URL, and [`redact`] scrubs anything that looks like a
 //! Clerk secret from text that came from outside.
@@ -69,6 +70,11 @@ pub enum CoreError {
 
     #[error("column \"{column}\" has type {type_name}, which the clerk wrapper cannot fill")]
     UnsupportedColumnType { column: String, type_name: String },
+
+    /// Every endpoint of the table needs a value that the query's `where`
+    /// does not give.
+    #[error("a scan of \"{table}\" needs a condition on {}", quoted_list(columns))]
+    MissingQual { table: &'static str, columns: Vec<&'static str>, example: String },
 
     #[error("{operation} on \"{object}\" is not supported yet")]
     NotSupported { operation: &'static str, object: String },
@@ -141,12 +147,48 @@ impl CoreError {
                 "use boolean, smallint, integer, bigint, real, double precision, numeric, text, date, timestamp, timestamptz, jsonb or uuid"
                     .into(),
             ),
+            CoreError::MissingQual { table, example, .. } => Some(format!(
+                "add it to the query, e.g. select * from {table} where {example}; an in (...) list makes one request per value"
+            )),
             CoreError::NotSupported { .. } => {
                 Some("the clerk wrapper is read-only for now".into())
             }
             CoreError::Internal(_) => None,
         }
     }
+
+    /// The SQLSTATE our host raises for this error (`HV000`, the generic
+    /// FDW error, when `None`).
+    pub fn sqlstate(&self) -> Option<&'static str> {
+        match self {
+            // fdw_table_not_found
+            CoreError::UnsupportedObject { .. } => Some("HV00R"),
+            // fdw_option_name_not_found
+            CoreError::MissingOption { .. } | CoreError::MissingApiKey => Some("HV00J"),
+            // fdw_invalid_attribute_value
+            CoreError::EmptyApiKey { .. } | CoreError::InvalidApiUrl { .. } => Some("HV024"),
+            CoreError::SecretNotFound { .. } => Some("HV024"),
+            // fdw_dynamic_parameter_value_needed
+            CoreError::MissingQual { .. } => Some("HV002"),
+            // fdw_invalid_data_type
+            CoreError::Decode(_) | CoreError::UnsupportedColumnType { .. } => Some("HV004"),
+            // fdw_unable_to_establish_connection
+            CoreError::Transport(_) => Some("HV00N"),
+            CoreError::Api { status: 401, .. } | CoreError::HttpStatus { status: 401, .. } => {
+                Some("28000")
+            }
+            CoreError::Api { status: 403, .. } | CoreError::HttpStatus { status: 403, .. } => {
+                Some("42501")
+            }
+            CoreError::RateLimited { .. } => Some("53400"),
+            CoreError::NotSupported { .. } => Some("0A000"),
+            _ => None,
+        }
+    }
+}
+
+fn quoted_list(columns: &[&str]) -> String {
+    columns.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(" and ")
 }
 
 fn status_hint(status: u16, list_request: bool) -> Option<String> {
@@ -166,12 +208,22 @@ fn status_hint(status: u16, list_request: bool) -> Option<String> {
 /// Renders an error as the WIT `fdw-error` string: message, then optionally
 /// `\nHINT: ` and the hint. Text that came from outside is redacted.
 pub fn fdw_error(err: &CoreError) -> String {
-    let msg = redact(&err.to_string());
-    match err.hint() {
-        Some(h) => format!("{msg}\nHINT: {}", redact(&h)),
-        None => msg,
+    let mut text = redact(&err.to_string());
+    if let Some(h) = err.hint() {
+        text.push_str("\nHINT: ");
+        text.push_str(&redact(&h));
     }
+    if let Some(code) = err.sqlstate() {
+        text.push_str(SQLSTATE_LINE);
+        text.push_str(code);
+    }
+    text
 }
+
+/// Marks the SQLSTATE at the end of an `fdw-error` string (after the
+/// optional hint). Our host raises the ERROR with that code and strips the
+/// line; another host shows it as part of the message.
+pub const SQLSTATE_LINE: &str = "\nSQLSTATE: ";
 
 /// Like [`fdw_error`], also scrubbing every occurrence of `secret` (the API
 /// key in use), however it got there.

@@ -11,7 +11,22 @@ fn message_then_hint_on_its_own_line() {
     };
     assert_eq!(
         fdw_error(&e),
-        "clerk api returned 401 (authentication_invalid): Unauthorized request\nHINT: check the api_key or api_key_id server option"
+        "clerk api returned 401 (authentication_invalid): Unauthorized request\nHINT: check the api_key or api_key_id server option\nSQLSTATE: 28000"
+    );
+}
+
+#[test]
+fn missing_qual_names_the_column_shows_a_where_and_has_its_sqlstate() {
+    let e = CoreError::MissingQual {
+        table: "billing_statement",
+        columns: vec!["statement_id"],
+        example: "statement_id = 'stmt_...'".into(),
+    };
+    assert_eq!(
+        fdw_error(&e),
+        "a scan of \"billing_statement\" needs a condition on \"statement_id\"\n\
+         HINT: add it to the query, e.g. select * from billing_statement where statement_id = 'stmt_...'; \
+         an in (...) list makes one request per value\nSQLSTATE: HV002"
     );
 }
 

@@ -47,13 +47,16 @@ pub fn create_foreign_table(spec: &ObjectSpec, server_name: &str) -> String {
         .iter()
         .map(|c| format!("  {} {}", quote_ident(c.name), SqlType::from(c.ty).sql_name()))
         .collect();
+    let rowid = spec
+        .rowid
+        .map(|c| format!(", rowid_column {}", quote_literal(c)))
+        .unwrap_or_default();
     format!(
-        "create foreign table if not exists {} (\n{}\n)\n  server {}\n  options (object {}, rowid_column {})",
+        "create foreign table if not exists {} (\n{}\n)\n  server {}\n  options (object {}{rowid})",
         quote_ident(spec.table),
         columns.join(",\n"),
         quote_ident(server_name),
         quote_literal(spec.object),
-        quote_literal("id"),
     )
 }
 

@@ -6,7 +6,8 @@
 //! then tell it where the data ends: a short page, `total_count`, or the
 //! pushed LIMIT.
 
-use crate::plan::{Action, Plan};
+use crate::catalog::Shape;
+use crate::plan::Fetch;
 use crate::url::ApiUrl;
 
 /// One page to fetch.
@@ -23,6 +24,9 @@ pub struct Pager {
     path: String,
     query: Vec<(String, String)>,
     page_size_max: u32,
+    /// `false` for an endpoint without paging parameters: one request, no
+    /// `limit`/`offset`, and it holds every row.
+    paged: bool,
     /// Offset of the next page to issue.
     next_offset: u64,
     /// Exclusive end known so far: the pushed limit, then refined by short
@@ -31,16 +35,23 @@ pub struct Pager {
 }
 
 impl Pager {
-    /// A pager for a list plan; `None` for a get-by-id or empty plan.
-    pub fn for_plan(base: &ApiUrl, plan: &Plan) -> Option<Pager> {
-        let Action::List { query } = &plan.action else { return None };
-        Some(Pager::new(
-            base.clone(),
-            plan.spec.list_path,
-            query.clone(),
-            plan.spec.page_size_max,
-            plan.max_rows,
-        ))
+    /// A pager for one list request of a plan; `None` for a one-object
+    /// request. `max_rows`: the plan's pushed limit.
+    pub fn for_fetch(base: &ApiUrl, fetch: &Fetch, max_rows: Option<u64>) -> Option<Pager> {
+        match fetch.shape {
+            Shape::Paged { page_size_max, .. } => Some(Pager::new(
+                base.clone(),
+                &fetch.path,
+                fetch.query.clone(),
+                page_size_max,
+                max_rows,
+            )),
+            Shape::Unpaged { .. } => Some(Pager {
+                paged: false,
+                ..Pager::new(base.clone(), &fetch.path, fetch.query.clone(), u32::MAX, max_rows)
+            }),
+            Shape::One => None,
+        }
     }
 
     /// `max_rows`: stop after that many rows (a pushed LIMIT).
@@ -56,6 +67,7 @@ impl Pager {
             path: path.to_string(),
             query,
             page_size_max: page_size_max.max(1),
+            paged: true,
             next_offset: 0,
             end: max_rows,
         }
@@ -63,6 +75,17 @@ impl Pager {
 
     /// The request that [`Pager::issue`] would return, without issuing it.
     pub fn peek(&self) -> Option<PageRequest> {
+        if !self.paged {
+            // One request answers everything; `end` is set once it has.
+            if self.next_offset > 0 || self.end == Some(0) {
+                return None;
+            }
+            return Some(PageRequest {
+                url: self.base.url(&self.path, &self.query),
+                offset: 0,
+                limit: u32::MAX,
+            });
+        }
         let remaining = match self.end {
             Some(end) => end.checked_sub(self.next_offset).filter(|r| *r > 0)?,
             None => u64::MAX,
@@ -93,6 +116,11 @@ impl Pager {
     /// dropped).
     pub fn record(&mut self, page: &PageRequest, rows: usize, total_count: Option<u64>) -> usize {
         let rows_u64 = u64::try_from(rows).unwrap_or(u64::MAX);
+        if !self.paged {
+            // Everything came at once; a pushed limit still caps it.
+            self.shrink_end(rows_u64);
+            return usize::try_from(self.end.unwrap_or(rows_u64).min(rows_u64)).unwrap_or(rows);
+        }
         if rows_u64 < u64::from(page.limit) {
             self.shrink_end(page.offset.saturating_add(rows_u64));
         }

@@ -1,6 +1,7 @@
 //! The request planner: a scan's object, target columns, quals, sorts and
-//! limit become one request plan (a get-by-id, a filtered list, or nothing),
-//! plus which quals the API answers exactly.
+//! limit become one request plan (the endpoint the quals select, one
+//! request per bound value, or nothing), plus which quals the API answers
+//! exactly.
 //!
 //! Postgres re-checks every qual and re-applies ORDER BY and LIMIT/OFFSET
 //! above the foreign scan, so pushing a filter that returns a superset is
@@ -11,7 +12,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::catalog::{self, FilterKind, ObjectSpec};
+use crate::catalog::{self, Bind, BindTo, Endpoint, FilterKind, ObjectSpec, Shape, MAX_FAN_OUT};
 use crate::cell::{Cell, SqlType};
 use crate::error::{CoreError, CoreResult};
 use crate::url::encode_component;
@@ -104,21 +105,34 @@ pub struct ScanInput {
     pub push_params: bool,
 }
 
+/// One request (or, for a paged list, one series of page requests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetch {
+    /// Path relative to `api_url`, placeholders filled and encoded.
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub shape: Shape,
+    /// The bound columns' values for this request: a row that lacks such a
+    /// column (e.g. `user_id` of a user's billing subscription) reads it
+    /// from here.
+    pub bound: Vec<(&'static str, String)>,
+}
+
 /// What to ask the API.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// The quals cannot match any row: no request at all.
     Empty,
-    /// `GET <path>?<query>`; a 404 means no row.
-    Get { path: String, query: Vec<(String, String)> },
-    /// Paged `GET <list path>?<query>&limit=..&offset=..`.
-    List { query: Vec<(String, String)> },
+    /// These requests, in order; their rows are concatenated.
+    Fetch(Vec<Fetch>),
 }
 
 /// The planner's answer for one scan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     pub spec: &'static ObjectSpec,
+    /// The endpoint chosen (`None` for [`Action::Empty`]).
+    pub endpoint: Option<&'static Endpoint>,
     pub columns: Vec<TargetColumn>,
     pub action: Action,
     /// Per input qual: the API returns exactly the rows satisfying it.
@@ -137,10 +151,19 @@ impl Plan {
     pub fn all_quals_handled(&self) -> bool {
         self.handled.iter().all(|h| *h)
     }
+
+    /// The requests to make, in order (none for an empty plan).
+    pub fn fetches(&self) -> &[Fetch] {
+        match &self.action {
+            Action::Empty => &[],
+            Action::Fetch(f) => f,
+        }
+    }
 }
 
-/// Plans one scan. Fails only on an unknown object or a column type no
-/// cell can carry.
+/// Plans one scan. Fails on an unknown object, a column type no cell can
+/// carry, or quals that satisfy no endpoint of an object whose every
+/// endpoint needs a value (`billing_statement` without `statement_id`).
 pub fn plan_scan(input: &ScanInput) -> CoreResult<Plan> {
     let spec = catalog::lookup(&input.object)?;
     for c in &input.columns {
@@ -153,6 +176,7 @@ pub fn plan_scan(input: &ScanInput) -> CoreResult<Plan> {
     }
     let mut plan = Plan {
         spec,
+        endpoint: None,
         columns: input.columns.clone(),
         action: Action::Empty,
         handled: vec![false; input.quals.len()],
@@ -182,57 +206,178 @@ pub fn plan_scan(input: &ScanInput) -> CoreResult<Plan> {
         }
     }
 
-    let pushable = |q: &Qual| input.push_params || !q.is_param;
-
-    if let Some(get_path) = spec.get_path {
-        if let Some((i, id)) = find_lookup(spec, &input.quals, pushable) {
-            plan.handled[i] = input.quals[i].field == "id";
-            plan.sorts_pushed = true; // at most one row
-            plan.action = Action::Get {
-                path: get_path.replace("{id}", &encode_component(id)),
-                query: extra,
-            };
-            return Ok(plan);
-        }
+    // Prefer quals with literal values; a parameter qual only binds an
+    // endpoint that nothing else could serve.
+    let literal = |q: &Qual| input.push_params || !q.is_param;
+    let chosen = spec
+        .endpoints
+        .iter()
+        .find_map(|e| bind_endpoint(e, &input.quals, literal).map(|b| (e, b)))
+        .or_else(|| {
+            spec.endpoints
+                .iter()
+                .find_map(|e| bind_endpoint(e, &input.quals, |_| true).map(|b| (e, b)))
+        });
+    let Some((endpoint, bound)) = chosen else {
+        return Err(missing_qual(spec));
+    };
+    plan.endpoint = Some(endpoint);
+    let mut used_quals: BTreeSet<usize> = BTreeSet::new();
+    for b in &bound {
+        used_quals.insert(b.qual);
+        plan.handled[b.qual] = b.bind.exact;
     }
+    let requests: Vec<Vec<(&'static Bind, String)>> = bind_combinations(&bound);
 
     let mut query: Vec<(String, String)> = Vec::new();
-    let mut used: BTreeSet<&'static str> = BTreeSet::new();
-    for (i, q) in input.quals.iter().enumerate().filter(|(_, q)| pushable(q)) {
-        if let Some(handled) = push_qual(spec, q, &mut query, &mut used) {
-            plan.handled[i] = handled;
-        }
-    }
-
-    if let Some(first) = input.sorts.first() {
-        let order = spec.order_for(&first.field);
-        let non_null = spec.column(&first.field).is_some_and(|c| !c.nullable);
-        if let (Some(order), true) = (order, non_null) {
-            let value = if first.reversed {
-                format!("-{}", order.field)
-            } else {
-                order.field.to_string()
-            };
-            query.push(("order_by".into(), value.clone()));
-            plan.order_by = Some(value);
-            plan.sorts_pushed = input.sorts.len() == 1 && order.total;
-        }
+    if matches!(endpoint.shape, Shape::One) {
+        // At most one row per request: nothing to filter or sort remotely.
+        plan.sorts_pushed = requests.len() <= 1;
     } else {
-        plan.sorts_pushed = true;
-    }
-
-    if let Some(limit) = input.limit {
-        if plan.all_quals_handled() && plan.sorts_pushed && limit.count >= 0 && limit.offset >= 0 {
-            plan.max_rows = u64::try_from(limit.count)
-                .ok()
-                .zip(u64::try_from(limit.offset).ok())
-                .and_then(|(c, o)| c.checked_add(o));
+        let mut used: BTreeSet<&'static str> = BTreeSet::new();
+        let pushable = |i: usize, q: &Qual| !used_quals.contains(&i) && literal(q);
+        for (i, q) in input.quals.iter().enumerate() {
+            if pushable(i, q) {
+                if let Some(handled) = push_qual(endpoint, q, &mut query, &mut used) {
+                    plan.handled[i] = handled;
+                }
+            }
+        }
+        if let Some(first) = input.sorts.first() {
+            let order = endpoint.order_for(&first.field);
+            let non_null = spec.column(&first.field).is_some_and(|c| !c.nullable);
+            if let (Some(order), true, true) = (order, non_null, requests.len() == 1) {
+                let value = if first.reversed {
+                    format!("-{}", order.field)
+                } else {
+                    order.field.to_string()
+                };
+                query.push(("order_by".into(), value.clone()));
+                plan.order_by = Some(value);
+                plan.sorts_pushed = input.sorts.len() == 1 && order.total;
+            }
+        } else {
+            // Several requests' rows come one request after another: only
+            // ordered if there is no ORDER BY to honour.
+            plan.sorts_pushed = true;
+        }
+        if let Some(limit) = input.limit {
+            let exact = plan.all_quals_handled() && plan.sorts_pushed && requests.len() == 1;
+            if exact && limit.count >= 0 && limit.offset >= 0 {
+                plan.max_rows = u64::try_from(limit.count)
+                    .ok()
+                    .zip(u64::try_from(limit.offset).ok())
+                    .and_then(|(c, o)| c.checked_add(o));
+            }
         }
     }
-
     query.extend(extra);
-    plan.action = Action::List { query };
+    query.extend(endpoint.fixed_query.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+
+    let fetches = requests
+        .into_iter()
+        .map(|values| {
+            let mut path = endpoint.path.to_string();
+            let mut q: Vec<(String, String)> = Vec::new();
+            for (bind, value) in &values {
+                match bind.to {
+                    BindTo::Path(p) => path = path.replace(&format!("{{{p}}}"), &encode_component(value)),
+                    BindTo::Query(k) => q.push((k.to_string(), value.clone())),
+                }
+            }
+            q.extend(query.iter().cloned());
+            Fetch {
+                path,
+                query: q,
+                shape: endpoint.shape,
+                bound: values.into_iter().map(|(b, v)| (b.column, v)).collect(),
+            }
+        })
+        .collect();
+    plan.action = Action::Fetch(fetches);
     Ok(plan)
+}
+
+/// A bind satisfied by qual number `qual` with these values.
+struct Bound {
+    bind: &'static Bind,
+    qual: usize,
+    values: Vec<String>,
+}
+
+/// The endpoint's binds satisfied by the quals, or `None`.
+fn bind_endpoint(
+    endpoint: &'static Endpoint,
+    quals: &[Qual],
+    usable: impl Fn(&Qual) -> bool,
+) -> Option<Vec<Bound>> {
+    let mut out = Vec::with_capacity(endpoint.binds.len());
+    let mut requests = 1usize;
+    for bind in endpoint.binds {
+        let found = quals.iter().enumerate().find_map(|(i, q)| {
+            if q.field != bind.column || q.operator != "=" || !usable(q) {
+                return None;
+            }
+            let values: Vec<String> = match &q.value {
+                QualValue::Cell(c) if !q.use_or => vec![c.as_text()?.to_string()],
+                QualValue::Array(cells) if q.use_or => cells
+                    .iter()
+                    .map(|c| c.as_text().map(str::to_string))
+                    .collect::<Option<Vec<_>>>()?,
+                _ => return None,
+            };
+            let fits = match values.len() {
+                0 => false,
+                1 => true,
+                n => bind.fan_out && n <= MAX_FAN_OUT,
+            };
+            (fits && values.iter().all(|v| !v.is_empty())).then_some((i, values))
+        });
+        let (qual, values) = found?;
+        let mut unique: Vec<String> = Vec::with_capacity(values.len());
+        for v in values {
+            if !unique.contains(&v) {
+                unique.push(v);
+            }
+        }
+        let values = unique;
+        requests = requests.checked_mul(values.len()).filter(|n| *n <= MAX_FAN_OUT)?;
+        out.push(Bound { bind, qual, values });
+    }
+    Some(out)
+}
+
+/// One list of (bind, value) per request: the product of the bound values.
+fn bind_combinations(bound: &[Bound]) -> Vec<Vec<(&'static Bind, String)>> {
+    let mut out: Vec<Vec<(&'static Bind, String)>> = vec![Vec::new()];
+    for b in bound {
+        out = out
+            .into_iter()
+            .flat_map(|prefix| {
+                b.values.iter().map(move |v| {
+                    let mut next = prefix.clone();
+                    next.push((b.bind, v.clone()));
+                    next
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+/// The error for a scan that no endpoint can serve, naming what the first
+/// endpoint needs and showing a `where` that works.
+fn missing_qual(spec: &'static ObjectSpec) -> CoreError {
+    let binds: &[Bind] = spec.endpoints.first().map_or(&[], |e| e.binds);
+    CoreError::MissingQual {
+        table: spec.table,
+        columns: binds.iter().map(|b| b.column).collect(),
+        example: binds
+            .iter()
+            .map(|b| format!("{} = '{}'", b.column, b.example))
+            .collect::<Vec<_>>()
+            .join(" and "),
+    }
 }
 
 /// `col IN ()` / `col = ANY('{}')`: no row can satisfy it.
@@ -240,36 +385,15 @@ fn is_empty_in_list(q: &Qual) -> bool {
     q.operator == "=" && q.use_or && matches!(&q.value, QualValue::Array(v) if v.is_empty())
 }
 
-/// The first `lookup_column = 'non-empty text'` qual, for a get-by-id.
-fn find_lookup<'q>(
-    spec: &ObjectSpec,
-    quals: &'q [Qual],
-    pushable: impl Fn(&Qual) -> bool,
-) -> Option<(usize, &'q str)> {
-    quals.iter().enumerate().find_map(|(i, q)| {
-        if q.operator != "="
-            || q.use_or
-            || !pushable(q)
-            || !spec.lookup_columns.contains(&q.field.as_str())
-        {
-            return None;
-        }
-        match &q.value {
-            QualValue::Cell(c) => c.as_text().filter(|s| !s.is_empty()).map(|s| (i, s)),
-            QualValue::Array(_) => None,
-        }
-    })
-}
-
 /// Turns one qual into query parameters if a filter rule covers it.
 /// Returns `Some(exact)` when pushed, `None` when left to Postgres.
 fn push_qual(
-    spec: &ObjectSpec,
+    endpoint: &Endpoint,
     q: &Qual,
     query: &mut Vec<(String, String)>,
     used: &mut BTreeSet<&'static str>,
 ) -> Option<bool> {
-    let filter = spec.filter_for(&q.field)?;
+    let filter = endpoint.filter_for(&q.field)?;
     // Repeated parameters mean OR to the API, while two quals mean AND: so
     // one qual per parameter, the rest stays with Postgres.
     let claim = |used: &mut BTreeSet<&'static str>, p: &'static str| used.insert(p);

@@ -1,4 +1,5 @@
 use super::*;
+use crate::catalog::{Shape, MAX_FAN_OUT};
 
 fn cols(names: &[(&str, SqlType)]) -> Vec<TargetColumn> {
     names.iter().map(|(n, t)| TargetColumn::new(*n, t.clone())).collect()
@@ -20,9 +21,17 @@ fn s(v: &str) -> Cell {
 }
 
 fn list_query(plan: &Plan) -> Vec<(String, String)> {
-    match &plan.action {
-        Action::List { query } => query.clone(),
-        other => panic!("expected a list plan, got {other:?}"),
+    match plan.fetches() {
+        [f] if !matches!(f.shape, Shape::One) => f.query.clone(),
+        other => panic!("expected one list request, got {other:?}"),
+    }
+}
+
+/// The one one-object request of a plan: (path, query).
+fn get(plan: &Plan) -> (String, Vec<(String, String)>) {
+    match plan.fetches() {
+        [f] if matches!(f.shape, Shape::One) => (f.path.clone(), f.query.clone()),
+        other => panic!("expected one get request, got {other:?}"),
     }
 }
 
@@ -58,21 +67,21 @@ fn unsupported_column_type_is_an_error() {
 #[test]
 fn id_equals_literal_is_a_get_by_id_fully_handled() {
     let plan = plan_scan(&input("users", vec![Qual::cell("id", "=", s("user_1"))], vec![], None)).unwrap();
-    assert_eq!(plan.action, Action::Get { path: "/users/user_1".into(), query: vec![] });
+    assert_eq!(get(&plan), ("/users/user_1".to_string(), vec![]));
     assert_eq!(plan.handled, vec![true]);
 }
 
 #[test]
 fn get_by_id_encodes_the_path_segment() {
     let plan = plan_scan(&input("users", vec![Qual::cell("id", "=", s("../a b?c"))], vec![], None)).unwrap();
-    assert_eq!(plan.action, Action::Get { path: "/users/..%2Fa%20b%3Fc".into(), query: vec![] });
+    assert_eq!(get(&plan), ("/users/..%2Fa%20b%3Fc".to_string(), vec![]));
 }
 
 #[test]
 fn organization_slug_uses_the_get_path_but_postgres_rechecks() {
     let plan =
         plan_scan(&input("organizations", vec![Qual::cell("slug", "=", s("acme"))], vec![], None)).unwrap();
-    assert_eq!(plan.action, Action::Get { path: "/organizations/acme".into(), query: vec![] });
+    assert_eq!(get(&plan), ("/organizations/acme".to_string(), vec![]));
     assert_eq!(plan.handled, vec![false]);
 }
 
@@ -84,10 +93,7 @@ fn members_count_column_asks_the_api_to_fill_it() {
     assert_eq!(list_query(&plan), q(&[("include_members_count", "true")]));
     i.quals = vec![Qual::cell("id", "=", s("org_1"))];
     let plan = plan_scan(&i).unwrap();
-    assert_eq!(
-        plan.action,
-        Action::Get { path: "/organizations/org_1".into(), query: q(&[("include_members_count", "true")]) }
-    );
+    assert_eq!(get(&plan), ("/organizations/org_1".to_string(), q(&[("include_members_count", "true")])));
 }
 
 #[test]
@@ -295,7 +301,7 @@ fn parameter_quals_are_pushed_when_the_host_is_trusted() {
     let mut i = input("users", vec![qual], vec![], None);
     i.push_params = true;
     let plan = plan_scan(&i).unwrap();
-    assert_eq!(plan.action, Action::Get { path: "/users/user_9".into(), query: vec![] });
+    assert_eq!(get(&plan), ("/users/user_9".to_string(), vec![]));
 }
 
 #[test]
@@ -329,4 +335,143 @@ proptest::proptest! {
             proptest::prop_assert_eq!(plan.max_rows, Some((count + offset) as u64));
         }
     }
+}
+
+fn paths(plan: &Plan) -> Vec<String> {
+    plan.fetches().iter().map(|f| f.path.clone()).collect()
+}
+
+#[test]
+fn memberships_route_by_organization_then_user_then_instance() {
+    let by_org = plan_scan(&input(
+        "organization_memberships",
+        vec![Qual::cell("organization_id", "=", s("org_1")), Qual::cell("role", "=", s("org:admin"))],
+        vec![],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(paths(&by_org), vec!["/organizations/org_1/memberships"]);
+    assert_eq!(list_query(&by_org), q(&[("role", "org:admin")]));
+    assert_eq!(by_org.handled, vec![true, true]);
+    assert_eq!(by_org.fetches()[0].bound, vec![("organization_id", "org_1".to_string())]);
+
+    let by_user =
+        plan_scan(&input("organization_memberships", vec![Qual::cell("user_id", "=", s("user_1"))], vec![], None))
+            .unwrap();
+    assert_eq!(paths(&by_user), vec!["/users/user_1/organization_memberships"]);
+    assert_eq!(by_user.handled, vec![true]);
+
+    // Both given: the organization's list, filtered by user.
+    let both = plan_scan(&input(
+        "organization_memberships",
+        vec![Qual::cell("user_id", "=", s("user_1")), Qual::cell("organization_id", "=", s("org_1"))],
+        vec![],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(paths(&both), vec!["/organizations/org_1/memberships"]);
+    assert_eq!(list_query(&both), q(&[("user_id", "user_1")]));
+
+    let all = plan_scan(&input("organization_memberships", vec![], vec![], None)).unwrap();
+    assert_eq!(paths(&all), vec!["/organization_memberships"]);
+}
+
+#[test]
+fn in_list_on_a_parent_id_makes_one_request_per_distinct_value() {
+    let plan = plan_scan(&input(
+        "organization_memberships",
+        vec![Qual::any("organization_id", vec![s("org_1"), s("org_2"), s("org_1")])],
+        vec![sort("created_at", true)],
+        Some(Limit { count: 5, offset: 0 }),
+    ))
+    .unwrap();
+    assert_eq!(paths(&plan), vec!["/organizations/org_1/memberships", "/organizations/org_2/memberships"]);
+    assert_eq!(plan.handled, vec![true]);
+    // Rows come request after request: neither the order nor a limit holds.
+    assert!(!plan.sorts_pushed);
+    assert_eq!(plan.max_rows, None);
+    assert_eq!(plan.fetches()[1].bound, vec![("organization_id", "org_2".to_string())]);
+}
+
+#[test]
+fn too_long_an_in_list_on_a_parent_falls_back_to_the_instance_list() {
+    let many: Vec<Cell> = (0..=MAX_FAN_OUT).map(|i| s(&format!("org_{i}"))).collect();
+    let plan = plan_scan(&input("organization_memberships", vec![Qual::any("organization_id", many)], vec![], None))
+        .unwrap();
+    assert_eq!(paths(&plan), vec!["/organization_memberships"]);
+    assert_eq!(plan.handled, vec![false]);
+}
+
+#[test]
+fn id_in_list_on_users_stays_one_list_request() {
+    let plan =
+        plan_scan(&input("users", vec![Qual::any("id", vec![s("user_1"), s("user_2")])], vec![], None)).unwrap();
+    assert_eq!(paths(&plan), vec!["/users"]);
+}
+
+#[test]
+fn a_required_qual_missing_is_an_error_naming_it() {
+    let e = plan_scan(&input("billing/statement", vec![], vec![], None)).unwrap_err();
+    assert_eq!(
+        e,
+        CoreError::MissingQual {
+            table: "billing_statement",
+            columns: vec!["statement_id"],
+            example: "statement_id = 'stmt_...'".into()
+        }
+    );
+    // A qual Clerk cannot use does not count either.
+    let e = plan_scan(&input(
+        "user_billing_subscriptions",
+        vec![Qual::cell("user_id", "<>", s("user_1"))],
+        vec![],
+        None,
+    ))
+    .unwrap_err();
+    assert!(matches!(e, CoreError::MissingQual { table: "user_billing_subscriptions", .. }));
+}
+
+#[test]
+fn required_quals_fill_the_path_and_the_row() {
+    let plan = plan_scan(&input(
+        "users/billing/subscription",
+        vec![Qual::any("user_id", vec![s("user_1"), s("user 2")])],
+        vec![],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(
+        paths(&plan),
+        vec!["/users/user_1/billing/subscription", "/users/user%202/billing/subscription"]
+    );
+    assert!(plan.fetches().iter().all(|f| matches!(f.shape, Shape::One)));
+    assert_eq!(plan.handled, vec![true]);
+}
+
+#[test]
+fn a_parameter_binds_an_endpoint_nothing_else_serves() {
+    let mut qual = Qual::cell("statement_id", "=", s("stmt_1"));
+    qual.is_param = true;
+    let plan = plan_scan(&input("billing_statement", vec![qual], vec![], None)).unwrap();
+    assert_eq!(paths(&plan), vec!["/billing/statements/stmt_1"]);
+}
+
+#[test]
+fn table_names_work_as_object_values() {
+    let a = plan_scan(&input("billing_plans", vec![], vec![], None)).unwrap();
+    let b = plan_scan(&input("billing/plans", vec![], vec![], None)).unwrap();
+    assert_eq!(a.spec, b.spec);
+    assert_eq!(paths(&a), vec!["/billing/plans"]);
+}
+
+#[test]
+fn fixed_query_parameters_are_always_sent() {
+    let plan = plan_scan(&input(
+        "billing_subscription_items",
+        vec![Qual::cell("status", "=", s("active"))],
+        vec![],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(list_query(&plan), q(&[("status", "active"), ("include_free", "true")]));
 }

@@ -27,7 +27,7 @@ fn clerk_error_body_becomes_a_typed_error() {
     let text = crate::error::fdw_error(&e);
     assert_eq!(
         text,
-        "clerk api returned 401 (authentication_invalid): You are not authorized to perform this request\nHINT: check the api_key or api_key_id server option (clerk trace id trace_1)"
+        "clerk api returned 401 (authentication_invalid): You are not authorized to perform this request\nHINT: check the api_key or api_key_id server option (clerk trace id trace_1)\nSQLSTATE: 28000"
     );
 }
 

@@ -5,8 +5,9 @@ use std::collections::VecDeque;
 
 use clerk_core::decode::{decode_object, decode_page};
 use clerk_core::response::{classify, Outcome};
+use clerk_core::catalog::{Envelope, Shape};
 use clerk_core::{
-    Action, ApiUrl, Cell, CoreError, CoreResult, Pager, Plan, Projection, RequestKind, RetryPolicy,
+    ApiUrl, Cell, CoreError, CoreResult, Page, Pager, Plan, Projection, RequestKind, RetryPolicy,
     RetryState, CLERK_API_VERSION,
 };
 use serde_json::Value;
@@ -35,12 +36,18 @@ pub struct Scanner {
     base: ApiUrl,
     headers: Vec<(String, String)>,
     retry: RetryPolicy,
+    /// Index into the plan's fetches of the request being read.
+    fetch: usize,
+    /// The pager of the current fetch when it is a list; `None` for a
+    /// one-object fetch.
     pager: Option<Pager>,
-    get_pending: bool,
-    buffer: VecDeque<Value>,
+    /// The current one-object fetch has not been sent yet.
+    one_pending: bool,
+    /// Fetched items and the index of the fetch they came from.
+    buffer: VecDeque<(usize, Value)>,
     exhausted: bool,
     /// Every item fetched so far, while the result stays small enough.
-    replay: Option<Vec<Value>>,
+    replay: Option<Vec<(usize, Value)>>,
     /// Rows received from the API / produced to Postgres since the last
     /// [`Scanner::take_counts`].
     rows_in: i64,
@@ -54,8 +61,9 @@ impl Scanner {
             projection,
             headers: request_headers(api_key),
             retry: RetryPolicy::default(),
+            fetch: 0,
             pager: None,
-            get_pending: false,
+            one_pending: false,
             buffer: VecDeque::new(),
             exhausted: false,
             replay: Some(Vec::new()),
@@ -78,10 +86,25 @@ impl Scanner {
     }
 
     fn restart_fetching(&mut self) {
-        self.pager = Pager::for_plan(&self.base, &self.plan);
-        self.get_pending = matches!(self.plan.action, Action::Get { .. });
-        self.exhausted = matches!(self.plan.action, Action::Empty);
         self.buffer.clear();
+        self.start_fetch(0);
+    }
+
+    /// Makes fetch `index` the current one (or marks the scan exhausted).
+    fn start_fetch(&mut self, index: usize) {
+        self.fetch = index;
+        match self.plan.fetches().get(index) {
+            None => {
+                self.pager = None;
+                self.one_pending = false;
+                self.exhausted = true;
+            }
+            Some(f) => {
+                self.pager = Pager::for_fetch(&self.base, f, self.plan.max_rows);
+                self.one_pending = self.pager.is_none();
+                self.exhausted = false;
+            }
+        }
     }
 
     /// Restarts from the first row: replays a fully fetched small result,
@@ -109,8 +132,9 @@ impl Scanner {
     /// The next row, fetching the next page only when the buffer runs out.
     pub fn next_row(&mut self, host: &dyn Host) -> CoreResult<Option<Vec<Option<Cell>>>> {
         loop {
-            if let Some(item) = self.buffer.pop_front() {
-                let row = self.projection.row(&item)?;
+            if let Some((fetch, item)) = self.buffer.pop_front() {
+                let bound = self.plan.fetches().get(fetch).map_or(&[][..], |f| &f.bound[..]);
+                let row = self.projection.row(&item, bound)?;
                 self.rows_out += 1;
                 return Ok(Some(row));
             }
@@ -129,49 +153,67 @@ impl Scanner {
         counts
     }
 
+    /// Sends the next request of the current fetch, then moves on to the
+    /// next fetch once this one is complete.
     fn fetch_next(&mut self, host: &dyn Host) -> CoreResult<()> {
-        let items: Vec<Value> = match &self.plan.action {
-            Action::Empty => Vec::new(),
-            Action::Get { path, query } => {
-                if !self.get_pending {
-                    Vec::new()
-                } else {
-                    self.get_pending = false;
-                    let url = self.base.url(path, query);
+        let index = self.fetch;
+        let Some(fetch) = self.plan.fetches().get(index) else {
+            self.exhausted = true;
+            return Ok(());
+        };
+        let items: Vec<Value> = match self.pager.as_mut() {
+            None => {
+                if self.one_pending {
+                    self.one_pending = false;
+                    let url = self.base.url(&fetch.path, &fetch.query);
                     match self.send(host, RequestKind::GetById, &url)? {
                         Some(body) => vec![decode_object(&body)?],
                         None => Vec::new(),
                     }
+                } else {
+                    Vec::new()
                 }
             }
-            Action::List { .. } => match self.pager.as_mut().and_then(Pager::issue) {
+            Some(pager) => match pager.issue() {
                 None => Vec::new(),
                 Some(req) => {
-                    let body = self.send(host, RequestKind::List, &req.url)?.unwrap_or_default();
-                    let page = decode_page(self.plan.spec.envelope, &body)?;
-                    let mut items = page.items;
+                    let envelope = match fetch.shape {
+                        Shape::Paged { envelope, .. } | Shape::Unpaged { envelope } => envelope,
+                        Shape::One => Envelope::BareArray,
+                    };
+                    // A parent that does not exist has no children: a 404
+                    // on a bound list is an empty result, as for a get.
+                    let kind = if fetch.bound.is_empty() { RequestKind::List } else { RequestKind::GetById };
+                    let body = self.send(host, kind, &req.url)?;
+                    let mut items = match body {
+                        Some(body) => decode_page(envelope, &body)?,
+                        None => Page { items: Vec::new(), total_count: Some(0) },
+                    };
                     let keep = self
                         .pager
                         .as_mut()
-                        .map_or(items.len(), |p| p.record(&req, items.len(), page.total_count));
-                    items.truncate(keep);
-                    items
+                        .map_or(items.items.len(), |p| p.record(&req, items.items.len(), items.total_count));
+                    items.items.truncate(keep);
+                    items.items
                 }
             },
         };
-        self.exhausted = match &self.plan.action {
-            Action::List { .. } => self.pager.as_ref().is_none_or(Pager::is_done),
-            _ => true,
+        let fetch_done = match &self.pager {
+            None => !self.one_pending,
+            Some(p) => p.is_done(),
         };
+        if fetch_done {
+            self.start_fetch(index + 1);
+        }
         self.rows_in += i64::try_from(items.len()).unwrap_or(i64::MAX);
         if let Some(replay) = &mut self.replay {
             if replay.len() + items.len() <= REPLAY_MAX_ROWS {
-                replay.extend(items.iter().cloned());
+                replay.extend(items.iter().cloned().map(|i| (index, i)));
             } else {
                 self.replay = None;
             }
         }
-        self.buffer.extend(items);
+        self.buffer.extend(items.into_iter().map(|i| (index, i)));
         Ok(())
     }
 

@@ -213,7 +213,7 @@ fn transport_errors_are_reported() {
     let e = s.prefetch(&host).unwrap_err();
     assert_eq!(
         clerk_core::fdw_error_redacting(&e, Some("sk_test_secret")),
-        "request to the clerk api failed: connection refused\nHINT: check the api_url server option and the network"
+        "request to the clerk api failed: connection refused\nHINT: check the api_url server option and the network\nSQLSTATE: HV00N"
     );
 }
 

@@ -34,6 +34,8 @@ pub enum HostError {
     Guest {
         message: String,
         hint: Option<String>,
+        /// The SQLSTATE the guest asked for (see [`HostError::guest`]).
+        sqlstate: Option<Sqlstate>,
     },
 
     #[error("{message}")]
@@ -42,7 +44,25 @@ pub enum HostError {
 
 pub type HostResult<T> = Result<T, HostError>;
 
-/// Which SQLSTATE of the FDW class (HV) an error belongs to.
+/// A five-character SQLSTATE (`[0-9A-Z]{5}`, not of the success, warning
+/// or no-data classes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sqlstate([u8; 5]);
+
+impl Sqlstate {
+    pub fn parse(code: &str) -> Option<Sqlstate> {
+        let bytes: [u8; 5] = code.as_bytes().try_into().ok()?;
+        let valid = bytes.iter().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+            && !matches!(&bytes[..2], b"00" | b"01" | b"02");
+        valid.then_some(Sqlstate(bytes))
+    }
+
+    pub fn as_bytes(&self) -> [u8; 5] {
+        self.0
+    }
+}
+
+/// Which SQLSTATE an error belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     /// HV00J
@@ -53,20 +73,33 @@ pub enum ErrorKind {
     InvalidDataType,
     /// HV000
     FdwError,
+    /// The code a guest gave.
+    Code(Sqlstate),
 }
 
 impl HostError {
-    /// A guest message, with the convention that a line `HINT: ...` at the
-    /// end becomes the ERROR's hint.
+    /// A guest message, with the conventions that a last line
+    /// `SQLSTATE: XXXXX` gives the ERROR's code and a line `HINT: ...`
+    /// before it (or at the end) becomes the ERROR's hint. A malformed
+    /// code stays part of the text.
     pub fn guest(msg: &str) -> Self {
+        let (msg, sqlstate) = match msg.rsplit_once("\nSQLSTATE: ") {
+            Some((rest, code)) => match Sqlstate::parse(code.trim_end()) {
+                Some(code) => (rest, Some(code)),
+                None => (msg, None),
+            },
+            None => (msg, None),
+        };
         match msg.split_once("\nHINT: ") {
             Some((message, hint)) => HostError::Guest {
                 message: message.to_owned(),
                 hint: Some(hint.trim().to_owned()),
+                sqlstate,
             },
             None => HostError::Guest {
                 message: msg.to_owned(),
                 hint: None,
+                sqlstate,
             },
         }
     }
@@ -83,6 +116,7 @@ impl HostError {
             HostError::MissingOption(_) => ErrorKind::OptionNameNotFound,
             HostError::InvalidOption { .. } => ErrorKind::InvalidOption,
             HostError::Conversion { .. } => ErrorKind::InvalidDataType,
+            HostError::Guest { sqlstate: Some(code), .. } => ErrorKind::Code(*code),
             _ => ErrorKind::FdwError,
         }
     }
@@ -120,11 +154,29 @@ mod tests {
     #[test]
     fn a_guest_hint_line_is_split_off() {
         match HostError::guest("object \"userz\" is not supported\nHINT: supported objects: users") {
-            HostError::Guest { message, hint } => {
+            HostError::Guest { message, hint, sqlstate } => {
                 assert_eq!(message, "object \"userz\" is not supported");
                 assert_eq!(hint.as_deref(), Some("supported objects: users"));
+                assert_eq!(sqlstate, None);
             }
             other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_guest_sqlstate_line_is_split_off_and_checked() {
+        let e = HostError::guest("a scan of \"t\" needs a condition\nHINT: add one\nSQLSTATE: HV002");
+        assert_eq!(e.kind(), ErrorKind::Code(Sqlstate(*b"HV002")));
+        assert_eq!(e.to_string(), "a scan of \"t\" needs a condition");
+        assert_eq!(e.hint().as_deref(), Some("add one"));
+        let e = HostError::guest("no hint\nSQLSTATE: 42501");
+        assert_eq!(e.kind(), ErrorKind::Code(Sqlstate(*b"42501")));
+        assert_eq!(e.hint(), None);
+        // Not a code: the text stays whole and the class is generic.
+        for bad in ["x\nSQLSTATE: hv002", "x\nSQLSTATE: 00000", "x\nSQLSTATE: HV0020", "x\nSQLSTATE: "] {
+            let e = HostError::guest(bad);
+            assert_eq!(e.kind(), ErrorKind::FdwError, "{bad}");
+            assert_eq!(e.to_string(), bad);
         }
     }
 }

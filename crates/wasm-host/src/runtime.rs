@@ -395,6 +395,7 @@ impl GuestInstance {
                 return Err(HostError::Guest {
                     message: "import foreign schema is not supported by this wasm package".into(),
                     hint: Some("it implements supabase:wrappers@0.1.0; create the foreign tables by hand".into()),
+                    sqlstate: None,
                 })
             }
             Bindings::V2(b) => b.supabase_wrappers_routines().call_import_foreign_schema(

@@ -3,6 +3,7 @@
 
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::PgSqlErrorCode;
+use wasm_host::error::Sqlstate;
 use wasm_host::{ErrorKind, HostError};
 
 /// [`HostError`] as the framework's error type (a local type, so that it can
@@ -18,6 +19,22 @@ impl From<HostError> for FdwError {
     }
 }
 
+/// The Postgres error code of a guest's SQLSTATE: `MAKE_SQLSTATE` as in
+/// `utils/elog.h`; a code Postgres does not know becomes HV000.
+fn pg_error_code(code: Sqlstate) -> PgSqlErrorCode {
+    let packed = code
+        .as_bytes()
+        .iter()
+        .enumerate()
+        .fold(0i32, |acc, (i, b)| acc + ((i32::from(*b).wrapping_sub(i32::from(b'0')) & 0x3F) << (6 * i)));
+    match PgSqlErrorCode::from(packed) {
+        PgSqlErrorCode::ERRCODE_INTERNAL_ERROR if code.as_bytes() != *b"XX000" => {
+            PgSqlErrorCode::ERRCODE_FDW_ERROR
+        }
+        known => known,
+    }
+}
+
 impl From<FdwError> for ErrorReport {
     fn from(FdwError(e): FdwError) -> Self {
         let code = match e.kind() {
@@ -25,6 +42,7 @@ impl From<FdwError> for ErrorReport {
             ErrorKind::InvalidOption => PgSqlErrorCode::ERRCODE_FDW_INVALID_OPTION_NAME,
             ErrorKind::InvalidDataType => PgSqlErrorCode::ERRCODE_FDW_INVALID_DATA_TYPE,
             ErrorKind::FdwError => PgSqlErrorCode::ERRCODE_FDW_ERROR,
+            ErrorKind::Code(code) => pg_error_code(code),
         };
         let hint = e.hint();
         let report = ErrorReport::new(code, e.to_string(), "wasm_fdw");

@@ -220,6 +220,7 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
                     self.target_oids.len()
                 ),
                 hint: None,
+                sqlstate: None,
             }
             .into());
         }

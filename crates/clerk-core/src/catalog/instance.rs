@@ -1,0 +1,183 @@
+//! Instance configuration lists: allow-list and block-list identifiers,
+//! domains, instance invitations, JWT templates, OAuth applications and
+//! redirect URLs.
+
+use super::*;
+
+pub(crate) const ALLOWLIST_IDENTIFIERS: ObjectSpec = ObjectSpec {
+    table: "allowlist_identifiers",
+    object: "allowlist_identifiers",
+    noun: "allow-list identifier",
+    endpoints: &[list("/allowlist_identifiers", Envelope::BareArray)],
+    columns: &[
+        col("id", ColType::Text, false, "identifier id (`alid_...`)"),
+        col("invitation_id", ColType::Text, true, "invitation id"),
+        col("identifier", ColType::Text, true, "an email address or a phone number"),
+        col("identifier_type", ColType::Text, true, "identifier type"),
+        col("instance_id", ColType::Text, true, "instance id"),
+        col("created_at", ColType::Timestamptz, true, "unix timestamp of creation"),
+        col("updated_at", ColType::Timestamptz, true, "unix timestamp of last update"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    doc: "Identifiers (emails, phone numbers, domains) allowed to sign up.",
+};
+
+pub(crate) const BLOCKLIST_IDENTIFIERS: ObjectSpec = ObjectSpec {
+    table: "blocklist_identifiers",
+    object: "blocklist_identifiers",
+    noun: "block-list identifier",
+    endpoints: &[Endpoint {
+        shape: Shape::Unpaged { envelope: Envelope::DataTotalCount },
+        ..list("/blocklist_identifiers", Envelope::DataTotalCount)
+    }],
+    columns: &[
+        col("id", ColType::Text, false, "identifier id (`blid_...`)"),
+        col("identifier", ColType::Text, true, "an email address, email domain, phone number or web3 wallet"),
+        col("identifier_type", ColType::Text, true, "identifier type"),
+        col("instance_id", ColType::Text, true, "instance id"),
+        col("created_at", ColType::Timestamptz, true, "unix timestamp of creation"),
+        col("updated_at", ColType::Timestamptz, true, "unix timestamp of last update"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    doc: "Identifiers that may not sign up or sign in.",
+};
+
+pub(crate) const DOMAINS: ObjectSpec = ObjectSpec {
+    table: "domains",
+    object: "domains",
+    noun: "domain",
+    endpoints: &[Endpoint {
+        shape: Shape::Unpaged { envelope: Envelope::DataTotalCount },
+        ..list("/domains", Envelope::DataTotalCount)
+    }],
+    columns: &[
+        col("id", ColType::Text, false, "domain id (`dmn_...`)"),
+        col("name", ColType::Text, false, "name"),
+        col("is_satellite", ColType::Bool, false, "is satellite"),
+        col("frontend_api_url", ColType::Text, false, "frontend api url"),
+        col("accounts_portal_url", ColType::Text, true, "null for satellite domains"),
+        col("proxy_url", ColType::Text, true, "proxy url"),
+        col("development_origin", ColType::Text, false, "development origin"),
+        col("cname_targets", ColType::Jsonb, true, "cname targets"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    doc: "Domains of the instance (primary and satellites).",
+};
+
+pub(crate) const INVITATIONS: ObjectSpec = ObjectSpec {
+    table: "invitations",
+    object: "invitations",
+    noun: "invitation",
+    endpoints: &[Endpoint {
+        filters: &[eq1("status", "status"), search("email_address", "query")],
+        order_by: &[
+            total_order("created_at", "created_at"),
+            partial_order("email_address", "email_address"),
+            partial_order("expires_at", "expires_at"),
+        ],
+        default_order: Some("-created_at"),
+        ..list("/invitations", Envelope::BareArray)
+    }],
+    columns: &[
+        col("id", ColType::Text, false, "invitation id (`inv_...`)"),
+        col("email_address", ColType::Text, false, "email address"),
+        col("public_metadata", ColType::Jsonb, false, "public metadata"),
+        col("revoked", ColType::Bool, true, "revoked"),
+        col("status", ColType::Text, false, "status"),
+        col("url", ColType::Text, true, "url"),
+        col("expires_at", ColType::Timestamptz, true, "unix timestamp of expiration"),
+        col("created_at", ColType::Timestamptz, false, "unix timestamp of creation"),
+        col("updated_at", ColType::Timestamptz, false, "unix timestamp of last update"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    doc: "Invitations to sign up to the instance.",
+};
+
+pub(crate) const JWT_TEMPLATES: ObjectSpec = ObjectSpec {
+    table: "jwt_templates",
+    object: "jwt_templates",
+    noun: "jwt template",
+    endpoints: &[
+        one("/jwt_templates/{template_id}", &[id_bind("id", "template_id", "jtmp_...")]),
+        list("/jwt_templates", Envelope::BareArray),
+    ],
+    columns: &[
+        col("id", ColType::Text, false, "template id"),
+        col("name", ColType::Text, false, "name"),
+        col("claims", ColType::Jsonb, false, "claims"),
+        col("lifetime", ColType::I64, false, "lifetime"),
+        col("allowed_clock_skew", ColType::I64, false, "allowed clock skew"),
+        col("custom_signing_key", ColType::Bool, false, "custom signing key"),
+        col("signing_algorithm", ColType::Text, false, "signing algorithm"),
+        col("created_at", ColType::Timestamptz, false, "unix timestamp of creation"),
+        col("updated_at", ColType::Timestamptz, false, "unix timestamp of last update"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    doc: "JWT templates for session tokens.",
+};
+
+pub(crate) const OAUTH_APPLICATIONS: ObjectSpec = ObjectSpec {
+    table: "oauth_applications",
+    object: "oauth_applications",
+    noun: "oauth application",
+    endpoints: &[
+        one(
+            "/oauth_applications/{oauth_application_id}",
+            &[id_bind("id", "oauth_application_id", "oa_...")],
+        ),
+        Endpoint {
+            order_by: &[total_order("created_at", "created_at"), partial_order("name", "name")],
+            default_order: Some("+created_at"),
+            ..list("/oauth_applications", Envelope::DataTotalCount)
+        },
+    ],
+    columns: &[
+        col("id", ColType::Text, false, "oauth application id"),
+        col("instance_id", ColType::Text, false, "instance id"),
+        col("name", ColType::Text, false, "name"),
+        col("client_id", ColType::Text, false, "client id"),
+        col("client_uri", ColType::Text, true, "client uri"),
+        col("client_image_url", ColType::Text, true, "client image url"),
+        col("dynamically_registered", ColType::Bool, false, "dynamically registered"),
+        col("consent_screen_enabled", ColType::Bool, false, "consent screen enabled"),
+        col("pkce_required", ColType::Bool, false, "pkce required"),
+        col("public", ColType::Bool, false, "public"),
+        col("scopes", ColType::Text, false, "scopes"),
+        col("redirect_uris", ColType::Jsonb, false, "redirect uris"),
+        col("callback_url", ColType::Text, false, "deprecated: Use redirect_uris instead"),
+        col("authorize_url", ColType::Text, false, "authorize url"),
+        col("token_fetch_url", ColType::Text, false, "token fetch url"),
+        col("user_info_url", ColType::Text, false, "user info url"),
+        col("discovery_url", ColType::Text, false, "discovery url"),
+        col("token_introspection_url", ColType::Text, false, "token introspection url"),
+        col("created_at", ColType::Timestamptz, false, "unix timestamp of creation"),
+        col("updated_at", ColType::Timestamptz, false, "unix timestamp of last update"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    doc: "OAuth applications for which the instance is the identity provider.",
+};
+
+pub(crate) const REDIRECT_URLS: ObjectSpec = ObjectSpec {
+    table: "redirect_urls",
+    object: "redirect_urls",
+    noun: "redirect url",
+    endpoints: &[
+        one("/redirect_urls/{id}", &[id_bind("id", "id", "redir_...")]),
+        list("/redirect_urls", Envelope::BareArray),
+    ],
+    columns: &[
+        col("id", ColType::Text, false, "redirect url id"),
+        col("url", ColType::Text, false, "url"),
+        col("created_at", ColType::Timestamptz, false, "unix timestamp of creation"),
+        col("updated_at", ColType::Timestamptz, false, "unix timestamp of last update"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    doc: "Redirect URLs allowed for native and mobile sign-in flows.",
+};

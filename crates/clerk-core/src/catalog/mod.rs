@@ -1,0 +1,444 @@
+//! The object catalog: one entry per foreign table, the single source of
+//! truth for endpoint paths, columns, pushdown rules, IMPORT FOREIGN SCHEMA
+//! and the per-object docs. Adding a Clerk object means adding one
+//! [`ObjectSpec`] to a family file below and to [`CATALOG`], nothing else:
+//! the planner, the pager, the decoder and the guest glue hold nothing
+//! object-specific.
+//!
+//! An object is served by one or more [`Endpoint`]s. Each endpoint says
+//! which columns fill its path placeholders (or required query parameters),
+//! and the planner picks the first endpoint, in declared order, whose
+//! bindings the quals satisfy: `organization_memberships where
+//! organization_id = 'org_x'` goes to `/organizations/{organization_id}/memberships`,
+//! without it to the instance-wide list. An object whose every endpoint
+//! needs a binding (e.g. `billing_statement`) refuses a scan without one.
+
+use crate::cell::SqlType;
+use crate::error::{CoreError, CoreResult};
+
+mod billing;
+mod instance;
+mod organizations;
+mod sso;
+mod users;
+
+/// How a list response wraps its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Envelope {
+    /// A bare JSON array, no total (e.g. `GET /users`).
+    BareArray,
+    /// `{"data": [...], "total_count": N}` (e.g. `GET /organizations`).
+    DataTotalCount,
+    /// `{"<key>": [...], "total_count": N}` (`GET /m2m_tokens`).
+    Keyed(&'static str),
+}
+
+/// What one endpoint answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// A list paged by `limit` (up to `page_size_max`) and `offset`.
+    Paged { envelope: Envelope, page_size_max: u32 },
+    /// A list without paging parameters: one request returns every row.
+    Unpaged { envelope: Envelope },
+    /// One object (get-by-id or a singleton); a 404 means no row.
+    One,
+}
+
+/// Column types the catalog declares (a `Copy` subset of [`SqlType`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColType {
+    Bool,
+    I32,
+    I64,
+    F64,
+    Text,
+    Timestamptz,
+    Jsonb,
+}
+
+impl From<ColType> for SqlType {
+    fn from(t: ColType) -> SqlType {
+        match t {
+            ColType::Bool => SqlType::Bool,
+            ColType::I32 => SqlType::I32,
+            ColType::I64 => SqlType::I64,
+            ColType::F64 => SqlType::F64,
+            ColType::Text => SqlType::Text,
+            ColType::Timestamptz => SqlType::Timestamptz,
+            ColType::Jsonb => SqlType::Jsonb,
+        }
+    }
+}
+
+/// Where a column's value comes from in the API object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A top-level key of the object.
+    Key(&'static str),
+    /// An RFC 6901 JSON pointer into the object.
+    Pointer(&'static str),
+    /// The whole object (the `attrs` column).
+    Whole,
+    /// The entry of the array `list` whose `id` equals the object's `id_key`,
+    /// and within it `value_key` (e.g. the primary email address).
+    PrimaryOf {
+        list: &'static str,
+        id_key: &'static str,
+        value_key: &'static str,
+    },
+}
+
+/// One column of a foreign table.
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnSpec {
+    pub name: &'static str,
+    pub ty: ColType,
+    pub source: Source,
+    /// Whether the API may omit the value or send JSON null.
+    pub nullable: bool,
+    /// A query parameter the list and get requests must carry for the API to
+    /// fill this column (e.g. `include_members_count=true`).
+    pub needs_param: Option<(&'static str, &'static str)>,
+    pub doc: &'static str,
+}
+
+/// How a qual on a column turns into query parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterKind {
+    /// `col = v` and `col IN (...)`: the parameter repeated once per value
+    /// (`max_values` 1: the parameter takes a single value, so only `=`).
+    /// `signed_ids`: the API reads a leading `+`/`-` as include/exclude, so
+    /// such values are never pushed.
+    Equals { signed_ids: bool, max_values: usize },
+    /// `col = v` pushed as a single fuzzy search parameter (a superset).
+    Search,
+    /// `col = true|false`, `col IS [NOT] TRUE|FALSE` on a boolean column
+    /// (sent as `true`/`false`, which also suits the endpoints whose spec
+    /// types the parameter as a string).
+    Boolean,
+    /// `col > t`, `col >= t`, `col < t`, `col <= t` on a timestamp column,
+    /// pushed as Unix-millisecond bounds widened by 1 ms (a superset whether
+    /// the API's bounds are strict or inclusive).
+    TimeRange {
+        after: &'static str,
+        before: &'static str,
+    },
+}
+
+/// A pushdown rule: quals on `column` become `param` query parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FilterSpec {
+    pub column: &'static str,
+    pub param: &'static str,
+    pub kind: FilterKind,
+    /// The API returns exactly the rows matching the qual (not a superset),
+    /// so the qual counts as fully handled (which allows LIMIT pushdown).
+    pub exact: bool,
+}
+
+/// A field the list endpoint's `order_by` accepts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OrderSpec {
+    /// Column of the table sorted by this field.
+    pub column: &'static str,
+    /// Name the API expects in `order_by`.
+    pub field: &'static str,
+    /// The API's order equals Postgres' order of the column's values (no
+    /// NULLs, no collation question), so a LIMIT under this sort is exact.
+    pub total: bool,
+}
+
+/// Where a bound value goes in the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BindTo {
+    /// A `{placeholder}` of the endpoint's path.
+    Path(&'static str),
+    /// A query parameter the endpoint requires (e.g. `subject` of
+    /// `GET /api_keys`).
+    Query(&'static str),
+}
+
+/// A value an endpoint needs, taken from `column = 'v'` (or, with
+/// `fan_out`, from `column IN (...)`: one request per value).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bind {
+    pub column: &'static str,
+    pub to: BindTo,
+    /// Every row the request returns has `column = v`, so the qual is
+    /// answered exactly (false e.g. for a slug accepted in an id path).
+    pub exact: bool,
+    /// `IN (...)` with up to [`MAX_FAN_OUT`] values makes one request per
+    /// value; otherwise only `=` binds.
+    pub fan_out: bool,
+    /// A sample value for error hints (`'stmt_...'`).
+    pub example: &'static str,
+}
+
+/// The most requests one `IN (...)` on a bound column may fan out to;
+/// longer lists fall through to the next endpoint or are refused.
+pub const MAX_FAN_OUT: usize = 100;
+
+/// One HTTP endpoint serving a table's rows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Endpoint {
+    /// Path relative to `api_url`, with `{placeholder}`s for [`BindTo::Path`].
+    pub path: &'static str,
+    /// The values this endpoint needs; the planner takes the first endpoint
+    /// whose binds the quals satisfy.
+    pub binds: &'static [Bind],
+    pub shape: Shape,
+    /// Query parameters sent on every request (e.g. `paginated=true`).
+    pub fixed_query: &'static [(&'static str, &'static str)],
+    pub filters: &'static [FilterSpec],
+    pub order_by: &'static [OrderSpec],
+    /// The endpoint's own order without `order_by`, for docs.
+    pub default_order: Option<&'static str>,
+}
+
+impl Endpoint {
+    pub fn filter_for(&self, column: &str) -> Option<&'static FilterSpec> {
+        let filters: &'static [FilterSpec] = self.filters;
+        filters.iter().find(|f| f.column == column)
+    }
+
+    pub fn order_for(&self, column: &str) -> Option<&'static OrderSpec> {
+        let orders: &'static [OrderSpec] = self.order_by;
+        orders.iter().find(|o| o.column == column)
+    }
+
+    /// The endpoint needs no value from the quals (a scan of everything).
+    pub fn is_unbound(&self) -> bool {
+        self.binds.is_empty()
+    }
+}
+
+/// One foreign table.
+#[derive(Debug, Clone, Copy)]
+pub struct ObjectSpec {
+    /// Foreign table name created by IMPORT FOREIGN SCHEMA (also accepted
+    /// as the `object` option).
+    pub table: &'static str,
+    /// The `object` option value IMPORT FOREIGN SCHEMA writes; Supabase's
+    /// spelling where their wrapper has the object.
+    pub object: &'static str,
+    /// The API object's name in messages (`user`, `billing statement`).
+    pub noun: &'static str,
+    /// Candidate endpoints, most specific first.
+    pub endpoints: &'static [Endpoint],
+    pub columns: &'static [ColumnSpec],
+    /// The column identifying a row (`rowid_column` of the imported table).
+    pub rowid: Option<&'static str>,
+    pub doc: &'static str,
+}
+
+/// The name of the column holding the whole object as jsonb.
+pub const ATTRS_COLUMN: &str = "attrs";
+
+/// Every object the wrapper supports, in table-name order.
+pub static CATALOG: &[ObjectSpec] = &[
+    instance::ALLOWLIST_IDENTIFIERS,
+    billing::BILLING_PAYMENT_ATTEMPTS,
+    billing::BILLING_PLANS,
+    billing::BILLING_STATEMENT,
+    billing::BILLING_STATEMENTS,
+    billing::BILLING_SUBSCRIPTION_ITEMS,
+    instance::BLOCKLIST_IDENTIFIERS,
+    instance::DOMAINS,
+    instance::INVITATIONS,
+    instance::JWT_TEMPLATES,
+    instance::OAUTH_APPLICATIONS,
+    billing::ORGANIZATION_BILLING_SUBSCRIPTIONS,
+    organizations::ORGANIZATION_INVITATIONS,
+    organizations::ORGANIZATION_MEMBERSHIPS,
+    organizations::ORGANIZATIONS,
+    instance::REDIRECT_URLS,
+    sso::SAML_CONNECTIONS,
+    billing::USER_BILLING_SUBSCRIPTIONS,
+    users::USERS,
+];
+
+/// A column read from the top-level key of the same name.
+pub(crate) const fn col(name: &'static str, ty: ColType, nullable: bool, doc: &'static str) -> ColumnSpec {
+    ColumnSpec { name, ty, source: Source::Key(name), nullable, needs_param: None, doc }
+}
+
+/// A column read through a JSON pointer (e.g. `/organization/id`).
+pub(crate) const fn ptr(
+    name: &'static str,
+    pointer: &'static str,
+    ty: ColType,
+    nullable: bool,
+    doc: &'static str,
+) -> ColumnSpec {
+    ColumnSpec { name, ty, source: Source::Pointer(pointer), nullable, needs_param: None, doc }
+}
+
+pub(crate) const fn attrs() -> ColumnSpec {
+    ColumnSpec {
+        name: ATTRS_COLUMN,
+        ty: ColType::Jsonb,
+        source: Source::Whole,
+        nullable: false,
+        needs_param: None,
+        doc: "the whole API object",
+    }
+}
+
+/// Most list filters take up to 100 repeated values.
+pub(crate) const MAX_FILTER_VALUES: usize = 100;
+
+/// `column = v` / `column IN (...)` as a repeated, exact parameter.
+pub(crate) const fn eq(column: &'static str, param: &'static str) -> FilterSpec {
+    FilterSpec {
+        column,
+        param,
+        kind: FilterKind::Equals { signed_ids: false, max_values: MAX_FILTER_VALUES },
+        exact: true,
+    }
+}
+
+/// Like [`eq`] for id filters where `+`/`-` prefixes mean include/exclude.
+pub(crate) const fn ids(column: &'static str, param: &'static str) -> FilterSpec {
+    FilterSpec {
+        column,
+        param,
+        kind: FilterKind::Equals { signed_ids: true, max_values: MAX_FILTER_VALUES },
+        exact: true,
+    }
+}
+
+/// `column = v` as a single-valued, exact parameter.
+pub(crate) const fn eq1(column: &'static str, param: &'static str) -> FilterSpec {
+    FilterSpec { column, param, kind: FilterKind::Equals { signed_ids: false, max_values: 1 }, exact: true }
+}
+
+/// A boolean parameter.
+pub(crate) const fn boolean(column: &'static str, param: &'static str) -> FilterSpec {
+    FilterSpec { column, param, kind: FilterKind::Boolean, exact: true }
+}
+
+/// A fuzzy search parameter fed by `column = v` (a superset).
+pub(crate) const fn search(column: &'static str, param: &'static str) -> FilterSpec {
+    FilterSpec { column, param, kind: FilterKind::Search, exact: false }
+}
+
+/// `<column>_after` / `<column>_before` millisecond bounds.
+pub(crate) const fn window(column: &'static str, after: &'static str, before: &'static str) -> FilterSpec {
+    FilterSpec { column, param: column, kind: FilterKind::TimeRange { after, before }, exact: false }
+}
+
+/// An order field whose order is total (non-null integers): LIMIT-safe.
+pub(crate) const fn total_order(column: &'static str, field: &'static str) -> OrderSpec {
+    OrderSpec { column, field, total: true }
+}
+
+/// An order field Postgres may order differently (text, nullable).
+pub(crate) const fn partial_order(column: &'static str, field: &'static str) -> OrderSpec {
+    OrderSpec { column, field, total: false }
+}
+
+/// A path placeholder bound exactly by `column = v`, fanning out on `IN`.
+pub(crate) const fn path_bind(column: &'static str, placeholder: &'static str, example: &'static str) -> Bind {
+    Bind { column, to: BindTo::Path(placeholder), exact: true, fan_out: true, example }
+}
+
+/// A get-by-id path placeholder: `id = v` only (an `IN` list goes to the
+/// list endpoint's repeated filter instead, one request).
+pub(crate) const fn id_bind(column: &'static str, placeholder: &'static str, example: &'static str) -> Bind {
+    Bind { column, to: BindTo::Path(placeholder), exact: true, fan_out: false, example }
+}
+
+/// A paged list endpoint without binds, filters or orders.
+pub(crate) const fn list(path: &'static str, envelope: Envelope) -> Endpoint {
+    Endpoint {
+        path,
+        binds: &[],
+        shape: Shape::Paged { envelope, page_size_max: 500 },
+        fixed_query: &[],
+        filters: &[],
+        order_by: &[],
+        default_order: None,
+    }
+}
+
+/// A one-object endpoint with the given binds.
+pub(crate) const fn one(path: &'static str, binds: &'static [Bind]) -> Endpoint {
+    Endpoint {
+        path,
+        binds,
+        shape: Shape::One,
+        fixed_query: &[],
+        filters: &[],
+        order_by: &[],
+        default_order: None,
+    }
+}
+
+/// Names of every supported `object`, sorted, comma separated (for hints).
+pub fn supported_objects() -> String {
+    let mut names: Vec<&str> = CATALOG.iter().map(|o| o.table).collect();
+    names.sort_unstable();
+    names.join(", ")
+}
+
+/// Looks up the catalog entry for a table's `object` option: the object's
+/// own spelling (`billing/plans`, as Supabase's wrapper has it) or its table
+/// name (`billing_plans`).
+pub fn lookup(object: &str) -> CoreResult<&'static ObjectSpec> {
+    CATALOG
+        .iter()
+        .find(|o| o.object == object || o.table == object)
+        .ok_or_else(|| CoreError::UnsupportedObject { object: object.to_string() })
+}
+
+impl ObjectSpec {
+    /// The catalog column of that name, if any.
+    pub fn column(&self, name: &str) -> Option<&'static ColumnSpec> {
+        let columns: &'static [ColumnSpec] = self.columns;
+        columns.iter().find(|c| c.name == name)
+    }
+
+    /// Where a target column's value comes from: the catalog's source for a
+    /// known column, else the top-level JSON key of the same name, so users
+    /// can declare extra columns.
+    pub fn source_of(&self, column: &str) -> SourceRef {
+        match self.columns.iter().find(|c| c.name == column) {
+            Some(c) => SourceRef::Catalog(c.source),
+            None => SourceRef::ExtraKey(column.to_string()),
+        }
+    }
+
+    /// The endpoint scanning everything, if the object has one.
+    pub fn unbound_endpoint(&self) -> Option<&'static Endpoint> {
+        let endpoints: &'static [Endpoint] = self.endpoints;
+        endpoints.iter().find(|e| e.is_unbound())
+    }
+
+    /// Columns some endpoint binds, in declaration order, deduplicated.
+    pub fn bound_columns(&self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = Vec::new();
+        for b in self.endpoints.iter().flat_map(|e| e.binds) {
+            if !out.contains(&b.column) {
+                out.push(b.column);
+            }
+        }
+        out
+    }
+}
+
+/// A resolved column source: catalog-declared or a user-declared extra key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceRef {
+    Catalog(Source),
+    ExtraKey(String),
+}
+
+#[cfg(test)]
+mod tests;
+
+/// Objects are identified by their `object` option value.
+impl PartialEq for ObjectSpec {
+    fn eq(&self, other: &Self) -> bool {
+        self.object == other.object
+    }
+}

@@ -1,0 +1,173 @@
+//! Organizations and what hangs off them: memberships and invitations.
+
+use super::*;
+
+pub(crate) const ORGANIZATIONS: ObjectSpec = ObjectSpec {
+    table: "organizations",
+    object: "organizations",
+    noun: "organization",
+    endpoints: &[
+        one(
+            "/organizations/{organization_id}",
+            &[id_bind("id", "organization_id", "org_...")],
+        ),
+        // The path also accepts a slug; the answer's slug is re-checked.
+        one(
+            "/organizations/{organization_id}",
+            &[Bind { exact: false, ..id_bind("slug", "organization_id", "acme") }],
+        ),
+        Endpoint {
+            path: "/organizations",
+            binds: &[],
+            shape: Shape::Paged { envelope: Envelope::DataTotalCount, page_size_max: 500 },
+            fixed_query: &[],
+            filters: &[
+                ids("id", "organization_id"),
+                // `query` matches the id exactly and name/slug partially: a
+                // superset.
+                search("slug", "query"),
+                search("name", "query"),
+            ],
+            order_by: &[
+                total_order("created_at", "created_at"),
+                partial_order("name", "name"),
+                total_order("members_count", "members_count"),
+            ],
+            default_order: Some("-created_at"),
+        },
+    ],
+    columns: &[
+        col("id", ColType::Text, false, "organization id (`org_...`)"),
+        col("name", ColType::Text, false, "name"),
+        col("slug", ColType::Text, false, "unique slug"),
+        col("image_url", ColType::Text, true, "logo url"),
+        col("has_image", ColType::Bool, false, "whether a logo was uploaded"),
+        ColumnSpec {
+            name: "members_count",
+            ty: ColType::I32,
+            source: Source::Key("members_count"),
+            nullable: false,
+            needs_param: Some(("include_members_count", "true")),
+            doc: "number of members",
+        },
+        col("max_allowed_memberships", ColType::I32, false, "membership limit (0 = unlimited)"),
+        col("admin_delete_enabled", ColType::Bool, false, "whether admins may delete it"),
+        col("created_by", ColType::Text, true, "id of the user who created it"),
+        col("public_metadata", ColType::Jsonb, false, "public metadata"),
+        col("private_metadata", ColType::Jsonb, true, "private metadata"),
+        col("created_at", ColType::Timestamptz, false, "creation time"),
+        col("updated_at", ColType::Timestamptz, false, "last update time"),
+        col("missing_member_with_elevated_permissions", ColType::Bool, true, "missing member with elevated permissions"),
+        col("pending_invitations_count", ColType::I64, true, "pending invitations count"),
+        col("last_active_at", ColType::Timestamptz, true, "unix timestamp of last activity"),
+        col("role_set_key", ColType::Text, true, "role set key"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    doc: "Organizations of the Clerk instance.",
+};
+
+pub(crate) const ORGANIZATION_MEMBERSHIPS: ObjectSpec = ObjectSpec {
+    table: "organization_memberships",
+    object: "organization_memberships",
+    noun: "organization membership",
+    endpoints: &[
+        Endpoint {
+            path: "/organizations/{organization_id}/memberships",
+            binds: &[path_bind("organization_id", "organization_id", "org_...")],
+            shape: Shape::Paged { envelope: Envelope::DataTotalCount, page_size_max: 500 },
+            fixed_query: &[],
+            filters: &[
+                ids("user_id", "user_id"),
+                eq("role", "role"),
+                // Usernames are normalised by Clerk: a superset.
+                FilterSpec { exact: false, ..eq("username", "username") },
+            ],
+            // The time windows and name orders of this endpoint apply to
+            // the member (the user), not to the membership row: not pushed.
+            order_by: &[],
+            default_order: None,
+        },
+        Endpoint {
+            path: "/users/{user_id}/organization_memberships",
+            binds: &[path_bind("user_id", "user_id", "user_...")],
+            ..list("/users/{user_id}/organization_memberships", Envelope::DataTotalCount)
+        },
+        list("/organization_memberships", Envelope::DataTotalCount),
+    ],
+    columns: &[
+        col("id", ColType::Text, false, "membership id (`orgmem_...`)"),
+        ptr("organization_id", "/organization/id", ColType::Text, false, "id of the organization"),
+        ptr("user_id", "/public_user_data/user_id", ColType::Text, true, "id of the member"),
+        ptr("identifier", "/public_user_data/identifier", ColType::Text, true, "the member's primary identifier (email, phone or username)"),
+        ptr("username", "/public_user_data/username", ColType::Text, true, "the member's username"),
+        col("role", ColType::Text, false, "role"),
+        col("role_name", ColType::Text, true, "role name"),
+        col("permissions", ColType::Jsonb, false, "permissions"),
+        col("public_metadata", ColType::Jsonb, false, "public metadata"),
+        col("private_metadata", ColType::Jsonb, true, "metadata saved on the organization membership, accessible only from the Backend API"),
+        col("organization", ColType::Jsonb, false, "organization"),
+        col("public_user_data", ColType::Jsonb, true, "an organization membership with public user data populated"),
+        col("created_at", ColType::Timestamptz, false, "unix timestamp of creation"),
+        col("updated_at", ColType::Timestamptz, false, "unix timestamp of last update"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    doc: "Memberships of users in organizations: instance-wide, or per organization (`organization_id = ...`) or per user (`user_id = ...`).",
+};
+
+pub(crate) const ORGANIZATION_INVITATIONS: ObjectSpec = ObjectSpec {
+    table: "organization_invitations",
+    object: "organization_invitations",
+    noun: "organization invitation",
+    endpoints: &[
+        Endpoint {
+            path: "/organizations/{organization_id}/invitations",
+            binds: &[path_bind("organization_id", "organization_id", "org_...")],
+            shape: Shape::Paged { envelope: Envelope::DataTotalCount, page_size_max: 500 },
+            fixed_query: &[],
+            filters: &[
+                eq1("status", "status"),
+                // Clerk may normalise the address: a superset.
+                FilterSpec { exact: false, ..eq1("email_address", "email_address") },
+            ],
+            order_by: &[
+                total_order("created_at", "created_at"),
+                partial_order("email_address", "email_address"),
+            ],
+            default_order: Some("-created_at"),
+        },
+        Endpoint {
+            path: "/organization_invitations",
+            binds: &[],
+            shape: Shape::Paged { envelope: Envelope::DataTotalCount, page_size_max: 500 },
+            fixed_query: &[],
+            filters: &[eq1("status", "status"), search("email_address", "query")],
+            order_by: &[
+                total_order("created_at", "created_at"),
+                partial_order("email_address", "email_address"),
+            ],
+            default_order: Some("-created_at"),
+        },
+    ],
+    columns: &[
+        col("id", ColType::Text, true, "invitation id (`orginv_...`)"),
+        col("email_address", ColType::Text, true, "email address"),
+        col("role", ColType::Text, true, "role"),
+        col("role_name", ColType::Text, true, "role name"),
+        col("organization_id", ColType::Text, true, "organization id"),
+        col("inviter_id", ColType::Text, true, "inviter id"),
+        col("public_inviter_data", ColType::Jsonb, true, "an organization inviter's public user data"),
+        col("status", ColType::Text, true, "status"),
+        col("public_metadata", ColType::Jsonb, true, "public metadata"),
+        col("private_metadata", ColType::Jsonb, true, "private metadata"),
+        col("url", ColType::Text, true, "url"),
+        col("expires_at", ColType::Timestamptz, true, "unix timestamp of expiration"),
+        col("created_at", ColType::Timestamptz, true, "unix timestamp of creation"),
+        col("updated_at", ColType::Timestamptz, true, "unix timestamp of last update"),
+        col("public_organization_data", ColType::Jsonb, true, "public organization data"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    doc: "Invitations to organizations: instance-wide, or per organization (`organization_id = ...`).",
+};
