@@ -10,7 +10,7 @@ pub(crate) const ALLOWLIST_IDENTIFIERS: ObjectSpec = ObjectSpec {
     noun: "allow-list identifier",
     endpoints: &[list("/allowlist_identifiers", Envelope::BareArray)],
     columns: &[
-        col("id", ColType::Text, false, "identifier id (`alid_...`)"),
+        col("id", ColType::Text, true, "identifier id (`alid_...`)"),
         col("invitation_id", ColType::Text, true, "invitation id"),
         col("identifier", ColType::Text, true, "an email address or a phone number"),
         col("identifier_type", ColType::Text, true, "identifier type"),
@@ -32,7 +32,7 @@ pub(crate) const BLOCKLIST_IDENTIFIERS: ObjectSpec = ObjectSpec {
         ..list("/blocklist_identifiers", Envelope::DataTotalCount)
     }],
     columns: &[
-        col("id", ColType::Text, false, "identifier id (`blid_...`)"),
+        col("id", ColType::Text, true, "identifier id (`blid_...`)"),
         col("identifier", ColType::Text, true, "an email address, email domain, phone number or web3 wallet"),
         col("identifier_type", ColType::Text, true, "identifier type"),
         col("instance_id", ColType::Text, true, "instance id"),

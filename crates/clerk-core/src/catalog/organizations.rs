@@ -132,7 +132,7 @@ pub(crate) const ORGANIZATION_INVITATIONS: ObjectSpec = ObjectSpec {
                 FilterSpec { exact: false, ..eq1("email_address", "email_address") },
             ],
             order_by: &[
-                total_order("created_at", "created_at"),
+                partial_order("created_at", "created_at"),
                 partial_order("email_address", "email_address"),
             ],
             default_order: Some("-created_at"),
@@ -144,7 +144,7 @@ pub(crate) const ORGANIZATION_INVITATIONS: ObjectSpec = ObjectSpec {
             fixed_query: &[],
             filters: &[eq1("status", "status"), search("email_address", "query")],
             order_by: &[
-                total_order("created_at", "created_at"),
+                partial_order("created_at", "created_at"),
                 partial_order("email_address", "email_address"),
             ],
             default_order: Some("-created_at"),
