@@ -77,6 +77,9 @@ pub struct LogEntry {
     pub seq: u64,
     pub method: String,
     pub path: String,
+    /// The raw query string (`""` when there is none): what a client sent,
+    /// so tests can prove which filters were pushed.
+    pub query: String,
     pub route: String,
     pub status: u16,
     pub ms: f64,
@@ -95,7 +98,7 @@ impl RequestLog {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub fn record(&self, method: &str, path: &str, route: &str, status: u16, ms: f64) {
+    pub fn record(&self, method: &str, path: &str, query: &str, route: &str, status: u16, ms: f64) {
         let mut guard = self.lock();
         let (seq, entries) = &mut *guard;
         *seq += 1;
@@ -106,6 +109,7 @@ impl RequestLog {
             seq: *seq,
             method: method.to_owned(),
             path: path.to_owned(),
+            query: query.to_owned(),
             route: route.to_owned(),
             status,
             ms,
@@ -149,6 +153,7 @@ pub async fn count_request(
         .to_owned();
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
+    let query = req.uri().query().unwrap_or_default().to_owned();
     state.counters().record(method.as_str(), &route);
     let started = Instant::now();
     let response = next.run(req).await;
@@ -156,6 +161,7 @@ pub async fn count_request(
     state.log().record(
         method.as_str(),
         &path,
+        &query,
         &route,
         response.status().as_u16(),
         ms,

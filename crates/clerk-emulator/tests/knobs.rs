@@ -229,16 +229,17 @@ async fn reset_restores_the_startup_knobs_counters_and_log() {
     assert_eq!(startup["fault_rate"], 0.0);
     let (_, changed) = patch_knobs(&app, json!({ "rate_limit": "100/10s", "latency_ms": 1 })).await;
     assert_eq!(changed["rate_limit"], "100/10s");
-    get(&app, "/v1/users").await;
+    get(&app, "/v1/users?limit=2&user_id=a%2Bb").await;
     let log = get_admin(&app, "/__emulator/requests/log").await;
     let entry = &log.as_array().unwrap()[0];
     assert_eq!(
         (
             entry["method"].as_str(),
             entry["route"].as_str(),
+            entry["query"].as_str(),
             entry["status"].as_u64()
         ),
-        (Some("GET"), Some("/v1/users"), Some(200))
+        (Some("GET"), Some("/v1/users"), Some("limit=2&user_id=a%2Bb"), Some(200))
     );
     let (_, off) = patch_knobs(&app, json!({ "rate_limit": null })).await;
     assert_eq!(off["rate_limit"], Value::Null);

@@ -5,15 +5,23 @@
 //! Everything that does not need Postgres (wasmtime, the WIT interfaces,
 //! package loading) lives in the `wasm-host` crate; this crate is the
 //! Postgres side: `fdw` (the framework's callbacks), `convert` (datums <->
-//! guest cells), `services` (vault, stats, settings via SPI) and `error`
-//! (the one mapping to SQLSTATE).
+//! guest cells), `services` (vault, stats, settings via SPI), `error`
+//! (the one mapping to SQLSTATE) and `quiet` (drops the framework's
+//! plan-time qual warnings).
 
 mod convert;
 mod error;
 mod fdw;
+mod quiet;
 mod services;
 
 pgrx::pg_module_magic!(name, version);
+
+/// Runs once when a backend loads the library.
+#[pgrx::pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    quiet::install();
+}
 
 // Owner-only, as upstream: guests may keep state in `metadata`, which other
 // roles must not read or forge. Roles without rights get one WARNING per

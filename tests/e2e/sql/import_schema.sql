@@ -9,4 +9,6 @@ select count(*) filter (where foreign_table_name = 'users') as users_tables,
        count(*) filter (where foreign_table_name = 'organizations') as organizations_tables
   from information_schema.foreign_tables where foreign_table_schema = 'no_users';
 drop schema only_orgs cascade;
+set client_min_messages = warning;
 drop schema no_users cascade;
+reset client_min_messages;

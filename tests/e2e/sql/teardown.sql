@@ -1,4 +1,5 @@
--- Removes what setup created.
+-- Removes what setup created (quietly: the cascade lists every table).
+set client_min_messages = warning;
 drop schema clerk cascade;
 drop function show_error(text);
 drop server clerk_server cascade;
