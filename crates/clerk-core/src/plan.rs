@@ -365,10 +365,10 @@ fn bind_combinations(bound: &[Bound]) -> Vec<Vec<(&'static Bind, String)>> {
     out
 }
 
-/// The error for a scan that no endpoint can serve, naming what the first
-/// endpoint needs and showing a `where` that works.
+/// The error for a scan that no endpoint can serve, naming what the last
+/// (least specific) endpoint needs and showing a `where` that works.
 fn missing_qual(spec: &'static ObjectSpec) -> CoreError {
-    let binds: &[Bind] = spec.endpoints.first().map_or(&[], |e| e.binds);
+    let binds: &[Bind] = spec.endpoints.last().map_or(&[], |e| e.binds);
     CoreError::MissingQual {
         table: spec.table,
         columns: binds.iter().map(|b| b.column).collect(),

@@ -475,3 +475,19 @@ fn fixed_query_parameters_are_always_sent() {
     .unwrap();
     assert_eq!(list_query(&plan), q(&[("status", "active"), ("include_free", "true")]));
 }
+
+#[test]
+fn api_keys_need_a_subject_and_send_it_as_a_query_parameter() {
+    let e = plan_scan(&input("api_keys", vec![], vec![], None)).unwrap_err();
+    assert!(
+        matches!(&e, CoreError::MissingQual { table: "api_keys", columns, .. } if columns == &vec!["subject"]),
+        "{e:?}"
+    );
+    let plan = plan_scan(&input("api_keys", vec![Qual::any("subject", vec![s("user_1"), s("org_1")])], vec![], None))
+        .unwrap();
+    assert_eq!(paths(&plan), vec!["/api_keys", "/api_keys"]);
+    assert_eq!(plan.fetches()[1].query, q(&[("subject", "org_1"), ("include_invalid", "true")]));
+    // An id alone is enough: the get by id.
+    let plan = plan_scan(&input("api_keys", vec![Qual::cell("id", "=", s("ak_1"))], vec![], None)).unwrap();
+    assert_eq!(get(&plan), ("/api_keys/ak_1".to_string(), vec![]));
+}

@@ -18,7 +18,10 @@ use crate::error::{CoreError, CoreResult};
 
 mod billing;
 mod instance;
+mod machines;
 mod organizations;
+mod rbac;
+mod sessions;
 mod sso;
 mod users;
 
@@ -237,24 +240,35 @@ pub const ATTRS_COLUMN: &str = "attrs";
 /// Every object the wrapper supports, in table-name order.
 pub static CATALOG: &[ObjectSpec] = &[
     instance::ALLOWLIST_IDENTIFIERS,
+    machines::API_KEYS,
     billing::BILLING_PAYMENT_ATTEMPTS,
     billing::BILLING_PLANS,
     billing::BILLING_STATEMENT,
     billing::BILLING_STATEMENTS,
     billing::BILLING_SUBSCRIPTION_ITEMS,
     instance::BLOCKLIST_IDENTIFIERS,
+    sessions::CLIENTS,
     instance::DOMAINS,
+    sso::ENTERPRISE_CONNECTIONS,
     instance::INVITATIONS,
     instance::JWT_TEMPLATES,
+    machines::M2M_TOKENS,
+    machines::MACHINES,
     instance::OAUTH_APPLICATIONS,
     billing::ORGANIZATION_BILLING_SUBSCRIPTIONS,
+    organizations::ORGANIZATION_DOMAINS,
     organizations::ORGANIZATION_INVITATIONS,
     organizations::ORGANIZATION_MEMBERSHIPS,
+    rbac::ORGANIZATION_PERMISSIONS,
+    rbac::ORGANIZATION_ROLES,
     organizations::ORGANIZATIONS,
     instance::REDIRECT_URLS,
+    rbac::ROLE_SETS,
     sso::SAML_CONNECTIONS,
+    sessions::SESSIONS,
     billing::USER_BILLING_SUBSCRIPTIONS,
     users::USERS,
+    sessions::WAITLIST_ENTRIES,
 ];
 
 /// A column read from the top-level key of the same name.

@@ -171,3 +171,45 @@ pub(crate) const ORGANIZATION_INVITATIONS: ObjectSpec = ObjectSpec {
     rowid: Some("id"),
     doc: "Invitations to organizations: instance-wide, or per organization (`organization_id = ...`).",
 };
+
+
+pub(crate) const ORGANIZATION_DOMAINS: ObjectSpec = ObjectSpec {
+    table: "organization_domains",
+    object: "organization_domains",
+    noun: "organization domain",
+    endpoints: &[
+        Endpoint {
+            binds: &[path_bind("organization_id", "organization_id", "org_...")],
+            filters: &[eq1("enrollment_mode", "enrollment_mode")],
+            ..list("/organizations/{organization_id}/domains", Envelope::DataTotalCount)
+        },
+        Endpoint {
+            filters: &[
+                // A leading `-` excludes a mode.
+                ids("enrollment_mode", "enrollment_mode"),
+                eq("name", "domains"),
+            ],
+            order_by: &[total_order("created_at", "created_at"), partial_order("name", "name")],
+            default_order: Some("-created_at"),
+            ..list("/organization_domains", Envelope::DataTotalCount)
+        },
+    ],
+    columns: &[
+        col("id", ColType::Text, false, "domain id (`orgdmn_...`)"),
+        col("organization_id", ColType::Text, false, "unique identifier for the organization"),
+        col("name", ColType::Text, false, "name of the organization domain"),
+        col("enrollment_mode", ColType::Text, false, "mode of enrollment for the domain"),
+        col("affiliation_email_address", ColType::Text, true, "affiliation email address for the domain, if available"),
+        col("affiliation_verification", ColType::Jsonb, true, "affiliation verification"),
+        col("ownership_verification", ColType::Jsonb, true, "ownership verification"),
+        col("verification", ColType::Jsonb, true, "verification"),
+        col("total_pending_invitations", ColType::I64, false, "total number of pending invitations associated with this domain"),
+        col("total_pending_suggestions", ColType::I64, false, "total number of pending suggestions associated with this domain"),
+        col("public_organization_data", ColType::Jsonb, true, "public organization data associated with this domain"),
+        col("created_at", ColType::Timestamptz, false, "unix timestamp when the domain was created"),
+        col("updated_at", ColType::Timestamptz, false, "unix timestamp of the last update to the domain"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    doc: "Verified and pending domains of organizations: instance-wide, or per organization (`organization_id = ...`).",
+};

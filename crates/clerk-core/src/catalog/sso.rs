@@ -1,4 +1,4 @@
-//! Single sign-on: SAML connections.
+//! Single sign-on: SAML and enterprise connections.
 
 use super::*;
 
@@ -51,4 +51,41 @@ pub(crate) const SAML_CONNECTIONS: ObjectSpec = ObjectSpec {
     ],
     rowid: Some("id"),
     doc: "SAML connections of the instance (superseded by enterprise connections in newer instances).",
+};
+
+
+pub(crate) const ENTERPRISE_CONNECTIONS: ObjectSpec = ObjectSpec {
+    table: "enterprise_connections",
+    object: "enterprise_connections",
+    noun: "enterprise connection",
+    endpoints: &[
+        one(
+            "/enterprise_connections/{enterprise_connection_id}",
+            &[id_bind("id", "enterprise_connection_id", "entconn_...")],
+        ),
+        Endpoint {
+            filters: &[eq1("organization_id", "organization_id"), boolean("active", "active")],
+            ..list("/enterprise_connections", Envelope::DataTotalCount)
+        },
+    ],
+    columns: &[
+        col("id", ColType::Text, false, "the enterprise connection ID"),
+        col("name", ColType::Text, false, "the display name of the connection"),
+        col("provider", ColType::Text, false, "provider"),
+        col("logo_public_url", ColType::Text, true, "logo public url"),
+        col("active", ColType::Bool, false, "whether the enterprise connection is active"),
+        col("domains", ColType::Jsonb, false, "domains associated with the enterprise connection"),
+        col("organization_id", ColType::Text, true, "organization ID when the connection is linked to an organization"),
+        col("sync_user_attributes", ColType::Bool, true, "controls whether to update the user's attributes on each sign-in"),
+        col("disable_additional_identifications", ColType::Bool, true, "when true, users cannot add additional identifications when using this connection"),
+        col("allow_organization_account_linking", ColType::Bool, true, "whether this connection supports account linking via organization membership"),
+        col("custom_attributes", ColType::Jsonb, true, "custom attributes to map from the IdP to the user's profile via SSO or SCIM provisioning"),
+        col("saml_connection", ColType::Jsonb, true, "present when the enterprise connection uses SAML"),
+        col("oauth_config", ColType::Jsonb, true, "present when the enterprise connection uses OIDC or EASIE"),
+        col("created_at", ColType::Timestamptz, false, "unix timestamp in milliseconds when the connection was created"),
+        col("updated_at", ColType::Timestamptz, false, "unix timestamp in milliseconds when the connection was last updated"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    doc: "Enterprise SSO connections (SAML, OIDC) of the instance.",
 };
