@@ -1,0 +1,56 @@
+-- Pins the objects beyond Supabase's wrapper, as IMPORT FOREIGN SCHEMA
+-- creates them: each returns its rows once; filters and parent ids route
+-- to the right endpoint; api_keys and m2m_tokens need their subject.
+set timezone = 'UTC';
+set datestyle = 'iso, mdy';
+\set log_requests '\\! curl -sf "$EMULATOR_URL/__emulator/requests/log" | python3 -c ''import json,sys; [print(e["method"], e["path"] + ("?" + e["query"] if e["query"] else ""), e["status"]) for e in json.load(sys.stdin)]'''
+\set reset_log '\\! curl -sf -X POST "$EMULATOR_URL/__emulator/reset" -o /dev/null'
+select 'organization_roles' as t, count(*), count(distinct id) as ids, count(key) as typed from clerk.organization_roles
+union all select 'organization_permissions', count(*), count(distinct id), count(key) from clerk.organization_permissions
+union all select 'role_sets', count(*), count(distinct id), count(key) from clerk.role_sets
+union all select 'organization_domains', count(*), count(distinct id), count(organization_id) from clerk.organization_domains
+union all select 'enterprise_connections', count(*), count(distinct id), count(active) from clerk.enterprise_connections
+union all select 'sessions', count(*), count(distinct id), count(user_id) from clerk.sessions
+union all select 'clients', count(*), count(distinct id), count(created_at) from clerk.clients
+union all select 'waitlist_entries', count(*), count(distinct id), count(status) from clerk.waitlist_entries
+union all select 'machines', count(*), count(distinct id), count(name) from clerk.machines;
+
+-- RBAC: by key through the role set's key-or-id path; roles by name search.
+select key, type from clerk.role_sets order by key limit 2;
+:reset_log
+select key from clerk.role_sets where key = 'role_set:default';
+select key from clerk.organization_roles where name = 'Admin';
+:log_requests
+
+-- Organization domains: per organization, or instance-wide by name.
+select organization_id as some_org, name as some_domain from clerk.organization_domains
+  order by name limit 1 \gset
+:reset_log
+select count(*) > 0 as found, bool_and(organization_id = :'some_org') as that_org
+  from clerk.organization_domains where organization_id = :'some_org';
+select organization_id = :'some_org' as same_org from clerk.organization_domains where name = :'some_domain';
+:log_requests
+
+-- Sessions of one user, by status; the same rows as filtering locally.
+select user_id as some_user from clerk.sessions where status = 'active' order by id limit 1 \gset
+:reset_log
+select count(*) > 0 as found, bool_and(user_id = :'some_user') as that_user
+  from clerk.sessions where user_id = :'some_user' and status = 'active';
+:log_requests
+with everything as materialized (select * from clerk.sessions)
+select (select array_agg(id order by id) from clerk.sessions where user_id = :'some_user')
+     = (select array_agg(id order by id) from everything where user_id = :'some_user') as same_rows;
+
+-- API keys belong to a subject: users' and organizations' keys, one
+-- request per subject of an IN list; without a subject an ERROR says so.
+select string_agg(quote_literal(id), ', ') as first_users from (
+  select id from clerk.users order by created_at limit 10) u \gset
+select count(*) as keys, count(distinct subject) as subjects, count(*) filter (where revoked) as revoked
+  from clerk.api_keys where subject in (:first_users);
+select show_error('select * from clerk.api_keys');
+select show_error('select * from clerk.api_keys where name = ''x''');
+-- M2M tokens of the machines (one request per machine).
+select string_agg(quote_literal(id), ', ') as machines from clerk.machines \gset
+select count(*) as tokens, count(distinct subject) as machines_with_tokens, count(*) filter (where revoked) as revoked
+  from clerk.m2m_tokens where subject in (:machines);
+select show_error('select count(*) from clerk.m2m_tokens');
