@@ -3,7 +3,9 @@
 
 use std::fmt::Write as _;
 
-use crate::catalog::{BindTo, Endpoint, Envelope, FilterKind, ObjectSpec, Shape, CATALOG};
+use crate::catalog::{
+    BindTo, Endpoint, Envelope, FilterKind, ObjectSpec, Shape, CATALOG, SUPABASE_ID_LOOKUPS, SUPABASE_TABLES,
+};
 use crate::cell::SqlType;
 
 /// Markdown reference of every object: endpoints, columns, pushdown,
@@ -27,6 +29,68 @@ pub fn markdown() -> String {
     out
 }
 
+/// The README's table of objects, side by side with Supabase's wrapper:
+/// what each table needs and which columns' conditions reach Clerk.
+pub fn readme_table() -> String {
+    let mut out = String::from(
+        "| table | in Supabase's wrapper | needs | conditions sent to Clerk (theirs) | conditions sent to Clerk (ours) |\n\
+         |---|---|---|---|---|\n",
+    );
+    for o in CATALOG {
+        let theirs = SUPABASE_TABLES.contains(&o.table);
+        let needs = needs(o);
+        let their_pushdown = if SUPABASE_ID_LOOKUPS.contains(&o.table) {
+            "`id`".to_string()
+        } else if theirs && !needs.is_empty() {
+            // Their billing tables take the id they need, as ours do.
+            needs.clone()
+        } else if theirs {
+            "none".to_string()
+        } else {
+            "(no table)".to_string()
+        };
+        let mut ours: Vec<&str> = Vec::new();
+        for e in o.endpoints {
+            let cols = e.binds.iter().map(|b| b.column).chain(e.filters.iter().map(|f| f.column));
+            for c in cols {
+                if !ours.contains(&c) {
+                    ours.push(c);
+                }
+            }
+        }
+        let ours: Vec<String> = ours.iter().map(|c| format!("`{c}`")).collect();
+        let _ = writeln!(
+            out,
+            "| [`{}`](crates/clerk-core/OBJECTS.md#{}) | {} | {} | {} | {} |",
+            o.table,
+            o.table,
+            if theirs { "yes" } else { "no" },
+            if needs.is_empty() { "—" } else { needs.as_str() },
+            their_pushdown,
+            if ours.is_empty() { "—".to_string() } else { ours.join(", ") },
+        );
+    }
+    out
+}
+
+/// What a query of a table without an unbound endpoint must give: each
+/// endpoint's binds (`a` and `b`), alternatives joined by "or"; empty when
+/// the table can be scanned whole.
+fn needs(o: &ObjectSpec) -> String {
+    if o.unbound_endpoint().is_some() {
+        return String::new();
+    }
+    let mut alternatives: Vec<String> = Vec::new();
+    for e in o.endpoints {
+        let cols: Vec<String> = e.binds.iter().map(|b| format!("`{}`", b.column)).collect();
+        let alt = cols.join(" and ");
+        if !alternatives.contains(&alt) {
+            alternatives.push(alt);
+        }
+    }
+    alternatives.join(" or ")
+}
+
 fn object_section(out: &mut String, o: &ObjectSpec) {
     let _ = write!(out, "\n## `{}`\n\n{}\n\n", o.table, o.doc);
     if o.object == o.table {
@@ -37,9 +101,9 @@ fn object_section(out: &mut String, o: &ObjectSpec) {
     if let Some(rowid) = o.rowid {
         let _ = writeln!(out, "- row id: `{rowid}`");
     }
-    if o.unbound_endpoint().is_none() {
-        let needs: Vec<String> = o.bound_columns().iter().map(|c| format!("`{c}`")).collect();
-        let _ = writeln!(out, "- **a query must give** {} (`=` or `in (...)`)", needs.join(" and "));
+    let needs = needs(o);
+    if !needs.is_empty() {
+        let _ = writeln!(out, "- **a query must give** {needs} (`=`, or `in (...)` where marked below)");
     }
     out.push('\n');
     out.push_str("| column | type | description |\n|---|---|---|\n");
@@ -129,6 +193,30 @@ fn envelope_name(e: Envelope) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// The README's objects table is this function's output, between its
+    /// markers.
+    #[test]
+    fn readme_table_matches_the_catalog() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
+        let readme = std::fs::read_to_string(path).unwrap_or_default();
+        let (begin, end) = ("<!-- objects table: generated, see clerk_core::docs::readme_table -->\n", "<!-- end of objects table -->");
+        let generated = super::readme_table();
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            if let (Some(b), Some(e)) = (readme.find(begin), readme.find(end)) {
+                let updated = format!("{}{generated}{}", &readme[..b + begin.len()], &readme[e..]);
+                std::fs::write(path, updated).unwrap();
+            }
+        }
+        let readme = std::fs::read_to_string(path).unwrap_or_default();
+        let block = readme
+            .find(begin)
+            .and_then(|b| readme[b + begin.len()..].find(end).map(|e| &readme[b + begin.len()..b + begin.len() + e]));
+        assert!(
+            block == Some(generated.as_str()),
+            "README.md's objects table is out of date: run `UPDATE_DOCS=1 cargo test -p clerk-core docs`"
+        );
+    }
+
     #[test]
     fn docs_match_the_catalog() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/OBJECTS.md");

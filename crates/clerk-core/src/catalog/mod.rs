@@ -234,6 +234,35 @@ pub struct ObjectSpec {
     pub doc: &'static str,
 }
 
+/// The tables of Supabase's own Clerk wrapper (0.2.x), for the README's
+/// side-by-side table; ours keeps each with the same name and `object`.
+pub const SUPABASE_TABLES: &[&str] = &[
+    "allowlist_identifiers",
+    "billing_payment_attempts",
+    "billing_plans",
+    "billing_statement",
+    "billing_statements",
+    "billing_subscription_items",
+    "blocklist_identifiers",
+    "domains",
+    "invitations",
+    "jwt_templates",
+    "oauth_applications",
+    "organization_billing_subscriptions",
+    "organization_invitations",
+    "organization_memberships",
+    "organizations",
+    "redirect_urls",
+    "saml_connections",
+    "user_billing_subscriptions",
+    "users",
+];
+
+/// Tables of [`SUPABASE_TABLES`] whose `id = '...'` Supabase's wrapper
+/// answers with a get by id (its only pushdown).
+pub const SUPABASE_ID_LOOKUPS: &[&str] =
+    &["jwt_templates", "oauth_applications", "organizations", "redirect_urls", "saml_connections", "users"];
+
 /// The name of the column holding the whole object as jsonb.
 pub const ATTRS_COLUMN: &str = "attrs";
 

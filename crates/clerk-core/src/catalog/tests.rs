@@ -85,6 +85,16 @@ fn keeps_supabase_tables_object_spellings_and_columns() {
         ("billing_statement", "billing/statement", &["statement_id", "id", "status", "timestamp", "attrs"]),
         ("billing_payment_attempts", "billing/payment_attempts", &["statement_id", "id", "status", "created_at", "updated_at", "attrs"]),
     ];
+    let tables: Vec<&str> = supabase.iter().map(|(t, _, _)| *t).collect();
+    let mut listed = SUPABASE_TABLES.to_vec();
+    listed.sort_unstable();
+    let mut expected = tables.clone();
+    expected.sort_unstable();
+    assert_eq!(listed, expected, "SUPABASE_TABLES");
+    for t in SUPABASE_ID_LOOKUPS {
+        let spec = lookup(t).unwrap();
+        assert!(spec.endpoints.iter().any(|e| matches!(e.shape, Shape::One) && e.binds.iter().any(|b| b.column == "id")), "{t}");
+    }
     for (table, object, columns) in supabase {
         let by_object = lookup(object).unwrap_or_else(|e| panic!("{object}: {e}"));
         let by_table = lookup(table).unwrap_or_else(|e| panic!("{table}: {e}"));
