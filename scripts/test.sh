@@ -32,6 +32,8 @@ psql -X -q -d postgres -c "drop database if exists clerk_e2e" -c "create databas
   --outputdir="$RUN_DIR/e2e" --dbname=clerk_e2e --schedule=tests/e2e/schedule || status=1
 [ $status -eq 0 ] || cat "$RUN_DIR/e2e/regression.diffs" 2>/dev/null | head -n 200
 
+say "sessions do not block each other (tests/concurrency)"
+tests/concurrency/stats_lock.sh || status=1
 say "vault SQL tests on this cluster (tests/vault)"
 VAULT_TEST_OUTDIR="$RUN_DIR/vault" tests/vault/run.sh || status=1
 say "vault key handling across restarts and misconfiguration (own cluster)"
