@@ -112,11 +112,25 @@ impl Projection {
     /// One row: a cell (or SQL NULL) per target column, in order. `bound`:
     /// the values the request was made for (see [`crate::plan::Fetch`]),
     /// read by a column the object itself lacks.
-    pub fn row(&self, item: &Value, bound: &[(&'static str, String)]) -> CoreResult<Vec<Option<Cell>>> {
+    /// `parent`: for a child table, the object the row was un-nested from.
+    pub fn row(
+        &self,
+        item: &Value,
+        parent: Option<&Value>,
+        bound: &[(&'static str, String)],
+    ) -> CoreResult<Vec<Option<Cell>>> {
         self.columns
             .iter()
             .map(|(name, ty, source)| {
+                let computed;
                 let value = match source {
+                    SourceRef::Catalog(Source::IsPrimary { parent_key }) => {
+                        let child_id = item.get("id").and_then(Value::as_str);
+                        let primary = parent.and_then(|p| p.get(*parent_key)).and_then(Value::as_str);
+                        computed = Value::Bool(child_id.is_some() && child_id == primary);
+                        Some(&computed)
+                    }
+                    SourceRef::Catalog(Source::Parent(k)) => parent.and_then(|p| p.get(*k)),
                     SourceRef::Catalog(s) => extract(item, *s),
                     SourceRef::ExtraKey(k) => item.get(k.as_str()),
                 };
@@ -155,6 +169,8 @@ pub fn extract(item: &Value, source: Source) -> Option<&Value> {
         Source::Key(k) => item.get(k),
         Source::Pointer(p) => item.pointer(p),
         Source::Whole => Some(item),
+        // Read from the parent object, see [`Projection::row`].
+        Source::Parent(_) | Source::IsPrimary { .. } => None,
         Source::PrimaryOf { list, id_key, value_key } => {
             let id = item.get(id_key)?.as_str()?;
             item.get(list)?

@@ -27,7 +27,7 @@ fn user() -> Value {
 
 fn project(columns: &[(&str, SqlType)], item: &Value) -> CoreResult<Vec<Option<Cell>>> {
     let cols: Vec<TargetColumn> = columns.iter().map(|(n, t)| TargetColumn::new(*n, t.clone())).collect();
-    Projection::new(lookup("users").unwrap(), &cols).row(item, &[])
+    Projection::new(lookup("users").unwrap(), &cols).row(item, None, &[])
 }
 
 #[test]

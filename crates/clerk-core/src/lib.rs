@@ -17,6 +17,7 @@ pub mod cell;
 pub mod decode;
 pub mod docs;
 pub mod error;
+pub mod explain;
 pub mod import;
 pub mod pager;
 pub mod plan;

@@ -243,7 +243,11 @@ pub fn plan_scan(input: &ScanInput) -> CoreResult<Plan> {
                 }
             }
         }
-        if let Some(first) = input.sorts.first() {
+        // A child table's rows come in their parents' order, many a parent.
+        let per_parent = matches!(spec.rows, catalog::Rows::Nested { .. });
+        if per_parent {
+            plan.sorts_pushed = input.sorts.is_empty();
+        } else if let Some(first) = input.sorts.first() {
             let order = endpoint.order_for(&first.field);
             let non_null = spec.column(&first.field).is_some_and(|c| !c.nullable);
             if let (Some(order), true, true) = (order, non_null, requests.len() == 1) {
@@ -262,7 +266,7 @@ pub fn plan_scan(input: &ScanInput) -> CoreResult<Plan> {
             plan.sorts_pushed = true;
         }
         if let Some(limit) = input.limit {
-            let exact = plan.all_quals_handled() && plan.sorts_pushed && requests.len() == 1;
+            let exact = plan.all_quals_handled() && plan.sorts_pushed && requests.len() == 1 && !per_parent;
             if exact && limit.count >= 0 && limit.offset >= 0 {
                 plan.max_rows = u64::try_from(limit.count)
                     .ok()

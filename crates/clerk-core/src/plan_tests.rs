@@ -491,3 +491,25 @@ fn api_keys_need_a_subject_and_send_it_as_a_query_parameter() {
     let plan = plan_scan(&input("api_keys", vec![Qual::cell("id", "=", s("ak_1"))], vec![], None)).unwrap();
     assert_eq!(get(&plan), ("/api_keys/ak_1".to_string(), vec![]));
 }
+
+#[test]
+fn child_tables_push_parent_filters_but_never_a_sort_or_limit() {
+    let plan = plan_scan(&input(
+        "user_email_addresses",
+        vec![Qual::cell("email_address", "=", s("a@b.c"))],
+        vec![sort("created_at", true)],
+        Some(Limit { count: 1, offset: 0 }),
+    ))
+    .unwrap();
+    assert_eq!(paths(&plan), vec!["/users"]);
+    assert_eq!(list_query(&plan), q(&[("email_address", "a@b.c")]));
+    assert_eq!(plan.handled, vec![false]);
+    assert!(!plan.sorts_pushed);
+    assert_eq!(plan.max_rows, None);
+    let plan = plan_scan(&input("user_email_addresses", vec![], vec![], Some(Limit { count: 1, offset: 0 }))).unwrap();
+    assert_eq!(plan.max_rows, None, "a limit counts children, the API pages parents");
+    let plan =
+        plan_scan(&input("user_passkeys", vec![Qual::cell("user_id", "=", s("user_1"))], vec![], None)).unwrap();
+    assert_eq!(get(&plan), ("/users/user_1".to_string(), vec![]));
+    assert_eq!(plan.handled, vec![true]);
+}

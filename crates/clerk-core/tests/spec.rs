@@ -18,7 +18,8 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use clerk_core::catalog::{
-    BindTo, ColType, ColumnSpec, Endpoint, Envelope, FilterKind, ObjectSpec, Shape, Source, ATTRS_COLUMN, CATALOG,
+    BindTo, ColType, ColumnSpec, Endpoint, Envelope, FilterKind, ObjectSpec, Rows, Shape, Source, ATTRS_COLUMN,
+    CATALOG,
 };
 use serde_json::Value;
 
@@ -676,7 +677,8 @@ enum Found {
 /// Resolves a column source in an item schema.
 fn find(item: &Schema, c: &ColumnSpec) -> Option<Found> {
     match c.source {
-        Source::Whole => None,
+        // Parent sources are resolved by the caller, against the parent.
+        Source::Whole | Source::Parent(_) | Source::IsPrimary { .. } => None,
         Source::Key(k) => Some(property(item, k)),
         Source::Pointer(pointer) => {
             let mut current: Option<Schema> = None;
@@ -774,10 +776,21 @@ fn columns_match_the_item_schemas() {
     for o in CATALOG {
         let bound: BTreeSet<&str> = o.bound_columns().into_iter().collect();
         // Each endpoint of this object with its item schema.
-        let items: Vec<(&Endpoint, Schema)> = ops
+        // A child table's rows are the items of an array of the parent.
+        let items: Vec<(&Endpoint, Schema, Option<Schema>)> = ops
             .iter()
             .filter(|(obj, _, _)| obj.table == o.table)
             .filter_map(|(obj, e, op)| item_schema(obj, e, op, &mut Vec::new()).map(|s| (*e, s)))
+            .filter_map(|(e, s)| match o.rows {
+                Rows::Items => Some((e, s, None)),
+                Rows::Nested { key } => match s.array_property(key).and_then(|a| a.items) {
+                    Some(child) => Some((e, flatten(child), Some(s))),
+                    None => {
+                        problems.push(format!("{} {}: `{key}` is no array of {}", o.table, e.path, s.label()));
+                        None
+                    }
+                },
+            })
             .collect();
         if items.is_empty() {
             continue;
@@ -791,9 +804,24 @@ fn columns_match_the_item_schemas() {
             }
             let mut missing: Vec<String> = Vec::new();
             let mut present = 0;
-            for (e, item) in &items {
+            for (e, item, parent) in &items {
                 let at = format!("{} {}", o.table, e.path);
-                match find(item, c) {
+                let found = match (c.source, parent) {
+                    (Source::Parent(k), Some(p)) => Some(property(p, k)),
+                    (Source::IsPrimary { parent_key }, Some(p)) => match property(p, parent_key) {
+                        Found::Missing(why) => Some(Found::Missing(why)),
+                        // A computed boolean: nothing to type-check.
+                        Found::Property { .. } => None,
+                    },
+                    (Source::Parent(_) | Source::IsPrimary { .. }, None) => {
+                        Some(Found::Missing(format!("`{}` reads a parent, but {} has none", c.name, o.table)))
+                    }
+                    _ => find(item, c),
+                };
+                if found.is_none() && matches!(c.source, Source::IsPrimary { .. }) {
+                    present += 1;
+                }
+                match found {
                     None => {}
                     Some(Found::Missing(why)) => missing.push(format!("{}: {why}", e.path)),
                     Some(Found::Property {
@@ -844,7 +872,7 @@ fn columns_match_the_item_schemas() {
             }
         }
         // The converse: every scalar property has a typed column.
-        for (e, item) in &items {
+        for (e, item, _) in &items {
             for (key, raw) in &item.properties {
                 let s = flatten(raw);
                 if key == "object" || s.kind() == Kind::Json {

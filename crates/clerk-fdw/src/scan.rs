@@ -2,10 +2,11 @@
 //! one page at a time, and yields rows of cells in target-column order.
 
 use std::collections::VecDeque;
+use std::rc::Rc;
 
 use clerk_core::decode::{decode_object, decode_page};
 use clerk_core::response::{classify, Outcome};
-use clerk_core::catalog::{Envelope, Shape};
+use clerk_core::catalog::{Envelope, Rows, Shape};
 use clerk_core::{
     ApiUrl, Cell, CoreError, CoreResult, Page, Pager, Plan, Projection, RequestKind, RetryPolicy,
     RetryState, CLERK_API_VERSION,
@@ -30,6 +31,14 @@ pub fn request_headers(api_key: &str) -> Vec<(String, String)> {
     ]
 }
 
+/// One row as fetched: an API object, or a child object of a child table
+/// with the parent it was un-nested from (shared by its siblings).
+#[derive(Debug, Clone)]
+enum Fetched {
+    Item(Value),
+    Child { parent: Rc<Value>, child: Value },
+}
+
 pub struct Scanner {
     plan: Plan,
     projection: Projection,
@@ -43,11 +52,11 @@ pub struct Scanner {
     pager: Option<Pager>,
     /// The current one-object fetch has not been sent yet.
     one_pending: bool,
-    /// Fetched items and the index of the fetch they came from.
-    buffer: VecDeque<(usize, Value)>,
+    /// Fetched rows and the index of the fetch they came from.
+    buffer: VecDeque<(usize, Fetched)>,
     exhausted: bool,
-    /// Every item fetched so far, while the result stays small enough.
-    replay: Option<Vec<(usize, Value)>>,
+    /// Every row fetched so far, while the result stays small enough.
+    replay: Option<Vec<(usize, Fetched)>>,
     /// Rows received from the API / produced to Postgres since the last
     /// [`Scanner::take_counts`].
     rows_in: i64,
@@ -132,9 +141,12 @@ impl Scanner {
     /// The next row, fetching the next page only when the buffer runs out.
     pub fn next_row(&mut self, host: &dyn Host) -> CoreResult<Option<Vec<Option<Cell>>>> {
         loop {
-            if let Some((fetch, item)) = self.buffer.pop_front() {
+            if let Some((fetch, fetched)) = self.buffer.pop_front() {
                 let bound = self.plan.fetches().get(fetch).map_or(&[][..], |f| &f.bound[..]);
-                let row = self.projection.row(&item, bound)?;
+                let row = match &fetched {
+                    Fetched::Item(item) => self.projection.row(item, None, bound)?,
+                    Fetched::Child { parent, child } => self.projection.row(child, Some(parent), bound)?,
+                };
                 self.rows_out += 1;
                 return Ok(Some(row));
             }
@@ -198,6 +210,22 @@ impl Scanner {
                 }
             },
         };
+        let rows: Vec<Fetched> = match self.plan.spec.rows {
+            Rows::Items => items.into_iter().map(Fetched::Item).collect(),
+            Rows::Nested { key } => items
+                .into_iter()
+                .flat_map(|mut parent| {
+                    let children = match parent.get_mut(key).map(Value::take) {
+                        Some(Value::Array(children)) => children,
+                        _ => Vec::new(),
+                    };
+                    let parent = Rc::new(parent);
+                    children
+                        .into_iter()
+                        .map(move |child| Fetched::Child { parent: Rc::clone(&parent), child })
+                })
+                .collect(),
+        };
         let fetch_done = match &self.pager {
             None => !self.one_pending,
             Some(p) => p.is_done(),
@@ -205,15 +233,15 @@ impl Scanner {
         if fetch_done {
             self.start_fetch(index + 1);
         }
-        self.rows_in += i64::try_from(items.len()).unwrap_or(i64::MAX);
+        self.rows_in += i64::try_from(rows.len()).unwrap_or(i64::MAX);
         if let Some(replay) = &mut self.replay {
-            if replay.len() + items.len() <= REPLAY_MAX_ROWS {
-                replay.extend(items.iter().cloned().map(|i| (index, i)));
+            if replay.len() + rows.len() <= REPLAY_MAX_ROWS {
+                replay.extend(rows.iter().cloned().map(|r| (index, r)));
             } else {
                 self.replay = None;
             }
         }
-        self.buffer.extend(items.into_iter().map(|i| (index, i)));
+        self.buffer.extend(rows.into_iter().map(|r| (index, r)));
         Ok(())
     }
 

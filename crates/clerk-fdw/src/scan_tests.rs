@@ -241,3 +241,90 @@ fn the_api_key_never_appears_in_errors() {
     assert!(!text.contains("sk_test_secret"), "{text}");
     assert!(text.contains("HINT: check the api_key or api_key_id server option"));
 }
+
+fn scanner_with(object: &str, columns: &[(&str, SqlType)], quals: Vec<Qual>) -> Scanner {
+    let input = ScanInput {
+        object: object.into(),
+        columns: columns.iter().map(|(n, t)| TargetColumn::new(*n, t.clone())).collect(),
+        quals,
+        sorts: vec![],
+        limit: None,
+        push_params: false,
+    };
+    let plan = plan_scan(&input).unwrap();
+    Scanner::new(plan, ApiUrl::parse(Some("http://emulator/v1")).unwrap(), "sk_test_secret")
+}
+
+#[test]
+fn child_tables_yield_one_row_per_child_with_the_parent_id_and_primary_flag() {
+    // 3 users with 0, 1 and 2 addresses; the second address of user_2 is
+    // its primary.
+    let host = FakeHost::new(|_url: &str| {
+        ok(json!([
+            {"id": "user_0", "primary_email_address_id": null, "email_addresses": []},
+            {"id": "user_1", "primary_email_address_id": "e_10",
+             "email_addresses": [{"id": "e_10", "email_address": "a@x.test"}]},
+            {"id": "user_2", "primary_email_address_id": "e_21",
+             "email_addresses": [{"id": "e_20", "email_address": "b@x.test"}, {"id": "e_21", "email_address": "c@x.test"}]},
+        ])
+        .to_string())
+    });
+    let mut s = scanner_with(
+        "user_email_addresses",
+        &[("user_id", SqlType::Text), ("email_address", SqlType::Text), ("is_primary", SqlType::Bool)],
+        vec![],
+    );
+    let rows = drain(&mut s, &host).unwrap();
+    let text = |v: &str| Some(Cell::String(v.into()));
+    assert_eq!(
+        rows,
+        vec![
+            vec![text("user_1"), text("a@x.test"), Some(Cell::Bool(true))],
+            vec![text("user_2"), text("b@x.test"), Some(Cell::Bool(false))],
+            vec![text("user_2"), text("c@x.test"), Some(Cell::Bool(true))],
+        ]
+    );
+    assert_eq!(s.take_counts(), (3, 3));
+    // A rescan replays the same children.
+    s.rescan();
+    assert_eq!(drain(&mut s, &host).unwrap().len(), 3);
+    assert_eq!(host.calls.borrow().len(), 1);
+}
+
+#[test]
+fn a_user_id_reads_one_user_and_a_missing_user_is_no_row() {
+    let host = FakeHost::new(|url: &str| {
+        if url.ends_with("/users/user_1") {
+            ok(json!({"id": "user_1", "phone_numbers": [{"id": "p_1", "phone_number": "+15550001"}]}).to_string())
+        } else {
+            status(404, &[], r#"{"errors":[{"code":"resource_not_found","message":"not found"}]}"#)
+        }
+    });
+    let cols = [("id", SqlType::Text), ("user_id", SqlType::Text)];
+    let mut s = scanner_with("user_phone_numbers", &cols, vec![Qual::cell("user_id", "=", Cell::String("user_1".into()))]);
+    let rows = drain(&mut s, &host).unwrap();
+    assert_eq!(rows, vec![vec![Some(Cell::String("p_1".into())), Some(Cell::String("user_1".into()))]]);
+    let mut s = scanner_with("user_phone_numbers", &cols, vec![Qual::cell("user_id", "=", Cell::String("user_9".into()))]);
+    assert!(drain(&mut s, &host).unwrap().is_empty());
+    assert_eq!(*host.calls.borrow(), vec!["http://emulator/v1/users/user_1", "http://emulator/v1/users/user_9"]);
+}
+
+#[test]
+fn fan_out_rows_read_their_bound_column_from_the_request() {
+    let host = FakeHost::new(|url: &str| {
+        if url.contains("user_1") {
+            ok(json!({"id": "csub_1", "status": "active"}).to_string())
+        } else {
+            status(404, &[], r#"{"errors":[{"code":"resource_not_found","message":"not found"}]}"#)
+        }
+    });
+    let users = vec![Cell::String("user_1".into()), Cell::String("user_2".into())];
+    let mut s = scanner_with(
+        "users/billing/subscription",
+        &[("user_id", SqlType::Text), ("id", SqlType::Text)],
+        vec![Qual::any("user_id", users)],
+    );
+    let rows = drain(&mut s, &host).unwrap();
+    assert_eq!(rows, vec![vec![Some(Cell::String("user_1".into())), Some(Cell::String("csub_1".into()))]]);
+    assert_eq!(host.calls.borrow().len(), 2, "one request per value");
+}

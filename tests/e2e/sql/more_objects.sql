@@ -54,3 +54,26 @@ select string_agg(quote_literal(id), ', ') as machines from clerk.machines \gset
 select count(*) as tokens, count(distinct subject) as machines_with_tokens, count(*) filter (where revoked) as revoked
   from clerk.m2m_tokens where subject in (:machines);
 select show_error('select count(*) from clerk.m2m_tokens');
+
+-- Child tables un-nested from users: one row per email address, phone
+-- number, external account...; with user_id, and is_primary where Clerk
+-- marks a primary.
+select (select count(*) from clerk.user_email_addresses)
+     = (select sum(jsonb_array_length(attrs->'email_addresses')) from clerk.users) as every_address,
+       (select count(*) from clerk.user_email_addresses where is_primary)
+     = (select count(primary_email_address_id) from clerk.users) as one_primary_each,
+       (select count(*) from clerk.user_phone_numbers)
+     = (select sum(jsonb_array_length(attrs->'phone_numbers')) from clerk.users) as every_phone,
+       (select count(*) from clerk.user_external_accounts)
+     = (select sum(jsonb_array_length(attrs->'external_accounts')) from clerk.users) as every_account;
+select id as some_user, email as some_email from clerk.users where email is not null
+  order by created_at limit 1 offset 7 \gset
+:reset_log
+select email_address = :'some_email' as primary_matches, is_primary
+  from clerk.user_email_addresses where user_id = :'some_user' order by is_primary desc limit 1;
+select count(*) as owners from clerk.user_email_addresses where email_address = :'some_email';
+:log_requests
+-- Joined the way people join: addresses of the first users.
+select u.id = :'some_user' as that_user, count(*) > 0 as has_addresses
+  from clerk.users u join clerk.user_email_addresses e on e.user_id = u.id
+ where u.id = :'some_user' group by u.id;

@@ -9,6 +9,7 @@ pub(crate) const BILLING_PLANS: ObjectSpec = ObjectSpec {
     table: "billing_plans",
     object: "billing/plans",
     noun: "billing plan",
+    rows: Rows::Items,
     endpoints: &[list("/billing/plans", Envelope::DataTotalCount)],
     columns: &[
         col("id", ColType::Text, false, "unique identifier for the plan"),
@@ -39,6 +40,7 @@ pub(crate) const BILLING_SUBSCRIPTION_ITEMS: ObjectSpec = ObjectSpec {
     table: "billing_subscription_items",
     object: "billing/subscription_items",
     noun: "billing subscription item",
+    rows: Rows::Items,
     endpoints: &[Endpoint {
         // Without it Clerk leaves out items of free plans: the table holds
         // every item.
@@ -82,6 +84,7 @@ pub(crate) const BILLING_STATEMENTS: ObjectSpec = ObjectSpec {
     table: "billing_statements",
     object: "billing/statements",
     noun: "billing statement",
+    rows: Rows::Items,
     endpoints: &[list("/billing/statements", Envelope::DataTotalCount)],
     columns: &[
         col("id", ColType::Text, false, "unique identifier for the billing statement"),
@@ -101,6 +104,7 @@ pub(crate) const BILLING_STATEMENT: ObjectSpec = ObjectSpec {
     table: "billing_statement",
     object: "billing/statement",
     noun: "billing statement",
+    rows: Rows::Items,
     endpoints: &[one(
         "/billing/statements/{statementID}",
         &[path_bind("statement_id", "statementID", "stmt_...")],
@@ -124,6 +128,7 @@ pub(crate) const BILLING_PAYMENT_ATTEMPTS: ObjectSpec = ObjectSpec {
     table: "billing_payment_attempts",
     object: "billing/payment_attempts",
     noun: "billing payment attempt",
+    rows: Rows::Items,
     endpoints: &[Endpoint {
         binds: &[path_bind("statement_id", "statementID", "stmt_...")],
         ..list("/billing/statements/{statementID}/payment_attempts", Envelope::DataTotalCount)
@@ -161,6 +166,7 @@ pub(crate) const USER_BILLING_SUBSCRIPTIONS: ObjectSpec = ObjectSpec {
     table: "user_billing_subscriptions",
     object: "users/billing/subscription",
     noun: "billing subscription",
+    rows: Rows::Items,
     endpoints: &[one(
         "/users/{user_id}/billing/subscription",
         &[path_bind("user_id", "user_id", "user_...")],
@@ -188,6 +194,7 @@ pub(crate) const ORGANIZATION_BILLING_SUBSCRIPTIONS: ObjectSpec = ObjectSpec {
     table: "organization_billing_subscriptions",
     object: "organizations/billing/subscription",
     noun: "billing subscription",
+    rows: Rows::Items,
     endpoints: &[one(
         "/organizations/{organization_id}/billing/subscription",
         &[path_bind("organization_id", "organization_id", "org_...")],

@@ -8,6 +8,7 @@ pub(crate) const ALLOWLIST_IDENTIFIERS: ObjectSpec = ObjectSpec {
     table: "allowlist_identifiers",
     object: "allowlist_identifiers",
     noun: "allow-list identifier",
+    rows: Rows::Items,
     endpoints: &[list("/allowlist_identifiers", Envelope::BareArray)],
     columns: &[
         col("id", ColType::Text, true, "identifier id (`alid_...`)"),
@@ -27,6 +28,7 @@ pub(crate) const BLOCKLIST_IDENTIFIERS: ObjectSpec = ObjectSpec {
     table: "blocklist_identifiers",
     object: "blocklist_identifiers",
     noun: "block-list identifier",
+    rows: Rows::Items,
     endpoints: &[Endpoint {
         shape: Shape::Unpaged { envelope: Envelope::DataTotalCount },
         ..list("/blocklist_identifiers", Envelope::DataTotalCount)
@@ -48,6 +50,7 @@ pub(crate) const DOMAINS: ObjectSpec = ObjectSpec {
     table: "domains",
     object: "domains",
     noun: "domain",
+    rows: Rows::Items,
     endpoints: &[Endpoint {
         shape: Shape::Unpaged { envelope: Envelope::DataTotalCount },
         ..list("/domains", Envelope::DataTotalCount)
@@ -71,6 +74,7 @@ pub(crate) const INVITATIONS: ObjectSpec = ObjectSpec {
     table: "invitations",
     object: "invitations",
     noun: "invitation",
+    rows: Rows::Items,
     endpoints: &[Endpoint {
         filters: &[eq1("status", "status"), search("email_address", "query")],
         order_by: &[
@@ -101,6 +105,7 @@ pub(crate) const JWT_TEMPLATES: ObjectSpec = ObjectSpec {
     table: "jwt_templates",
     object: "jwt_templates",
     noun: "jwt template",
+    rows: Rows::Items,
     endpoints: &[
         one("/jwt_templates/{template_id}", &[id_bind("id", "template_id", "jtmp_...")]),
         list("/jwt_templates", Envelope::BareArray),
@@ -125,6 +130,7 @@ pub(crate) const OAUTH_APPLICATIONS: ObjectSpec = ObjectSpec {
     table: "oauth_applications",
     object: "oauth_applications",
     noun: "oauth application",
+    rows: Rows::Items,
     endpoints: &[
         one(
             "/oauth_applications/{oauth_application_id}",
@@ -167,6 +173,7 @@ pub(crate) const REDIRECT_URLS: ObjectSpec = ObjectSpec {
     table: "redirect_urls",
     object: "redirect_urls",
     noun: "redirect url",
+    rows: Rows::Items,
     endpoints: &[
         one("/redirect_urls/{id}", &[id_bind("id", "id", "redir_...")]),
         list("/redirect_urls", Envelope::BareArray),

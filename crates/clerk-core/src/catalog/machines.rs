@@ -6,6 +6,7 @@ pub(crate) const MACHINES: ObjectSpec = ObjectSpec {
     table: "machines",
     object: "machines",
     noun: "machine",
+    rows: Rows::Items,
     endpoints: &[
         one("/machines/{machine_id}", &[id_bind("id", "machine_id", "mch_...")]),
         Endpoint {
@@ -44,6 +45,7 @@ pub(crate) const API_KEYS: ObjectSpec = ObjectSpec {
     table: "api_keys",
     object: "api_keys",
     noun: "api key",
+    rows: Rows::Items,
     endpoints: &[
         one("/api_keys/{apiKeyID}", &[id_bind("id", "apiKeyID", "ak_...")]),
         Endpoint {
@@ -84,6 +86,7 @@ pub(crate) const M2M_TOKENS: ObjectSpec = ObjectSpec {
     table: "m2m_tokens",
     object: "m2m_tokens",
     noun: "m2m token",
+    rows: Rows::Items,
     endpoints: &[Endpoint {
         path: "/m2m_tokens",
         binds: &[Bind { example: "mch_...", ..SUBJECT }],

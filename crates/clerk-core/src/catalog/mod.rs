@@ -89,6 +89,23 @@ pub enum Source {
         id_key: &'static str,
         value_key: &'static str,
     },
+    /// A child table's row: a top-level key of the parent object (e.g. the
+    /// user's `id` as `user_id` of an email address).
+    Parent(&'static str),
+    /// A child table's row: whether the child's `id` is the parent's
+    /// `parent_key` (e.g. `primary_email_address_id`).
+    IsPrimary { parent_key: &'static str },
+}
+
+/// What one API object of the response is to the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    /// Each object is a row.
+    Items,
+    /// Each object's array `key` holds the rows (a child table un-nested
+    /// from its parent, e.g. the email addresses of users). Sorts and
+    /// limits are never pushed: they would apply to the parents.
+    Nested { key: &'static str },
 }
 
 /// One column of a foreign table.
@@ -228,6 +245,8 @@ pub struct ObjectSpec {
     pub noun: &'static str,
     /// Candidate endpoints, most specific first.
     pub endpoints: &'static [Endpoint],
+    /// Whether the endpoints' objects are the rows or hold them.
+    pub rows: Rows,
     pub columns: &'static [ColumnSpec],
     /// The column identifying a row (`rowid_column` of the imported table).
     pub rowid: Option<&'static str>,
@@ -296,6 +315,12 @@ pub static CATALOG: &[ObjectSpec] = &[
     sso::SAML_CONNECTIONS,
     sessions::SESSIONS,
     billing::USER_BILLING_SUBSCRIPTIONS,
+    users::USER_EMAIL_ADDRESSES,
+    users::USER_ENTERPRISE_ACCOUNTS,
+    users::USER_EXTERNAL_ACCOUNTS,
+    users::USER_PASSKEYS,
+    users::USER_PHONE_NUMBERS,
+    users::USER_WEB3_WALLETS,
     users::USERS,
     sessions::WAITLIST_ENTRIES,
 ];

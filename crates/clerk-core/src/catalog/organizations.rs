@@ -6,6 +6,7 @@ pub(crate) const ORGANIZATIONS: ObjectSpec = ObjectSpec {
     table: "organizations",
     object: "organizations",
     noun: "organization",
+    rows: Rows::Items,
     endpoints: &[
         one(
             "/organizations/{organization_id}",
@@ -71,6 +72,7 @@ pub(crate) const ORGANIZATION_MEMBERSHIPS: ObjectSpec = ObjectSpec {
     table: "organization_memberships",
     object: "organization_memberships",
     noun: "organization membership",
+    rows: Rows::Items,
     endpoints: &[
         Endpoint {
             path: "/organizations/{organization_id}/memberships",
@@ -120,6 +122,7 @@ pub(crate) const ORGANIZATION_INVITATIONS: ObjectSpec = ObjectSpec {
     table: "organization_invitations",
     object: "organization_invitations",
     noun: "organization invitation",
+    rows: Rows::Items,
     endpoints: &[
         Endpoint {
             path: "/organizations/{organization_id}/invitations",
@@ -177,6 +180,7 @@ pub(crate) const ORGANIZATION_DOMAINS: ObjectSpec = ObjectSpec {
     table: "organization_domains",
     object: "organization_domains",
     noun: "organization domain",
+    rows: Rows::Items,
     endpoints: &[
         Endpoint {
             binds: &[path_bind("organization_id", "organization_id", "org_...")],

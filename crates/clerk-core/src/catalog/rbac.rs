@@ -16,6 +16,7 @@ pub(crate) const ORGANIZATION_ROLES: ObjectSpec = ObjectSpec {
     table: "organization_roles",
     object: "organization_roles",
     noun: "organization role",
+    rows: Rows::Items,
     endpoints: &[
         one(
             "/organization_roles/{organization_role_id}",
@@ -47,6 +48,7 @@ pub(crate) const ORGANIZATION_PERMISSIONS: ObjectSpec = ObjectSpec {
     table: "organization_permissions",
     object: "organization_permissions",
     noun: "organization permission",
+    rows: Rows::Items,
     endpoints: &[
         one(
             "/organization_permissions/{permission_id}",
@@ -76,6 +78,7 @@ pub(crate) const ROLE_SETS: ObjectSpec = ObjectSpec {
     table: "role_sets",
     object: "role_sets",
     noun: "role set",
+    rows: Rows::Items,
     endpoints: &[
         one("/role_sets/{role_set_key_or_id}", &[id_bind("id", "role_set_key_or_id", "rs_...")]),
         // The path also accepts a key; the answer's key is re-checked.

@@ -6,6 +6,7 @@ pub(crate) const SESSIONS: ObjectSpec = ObjectSpec {
     table: "sessions",
     object: "sessions",
     noun: "session",
+    rows: Rows::Items,
     endpoints: &[
         one("/sessions/{session_id}", &[id_bind("id", "session_id", "sess_...")]),
         Endpoint {
@@ -37,6 +38,7 @@ pub(crate) const CLIENTS: ObjectSpec = ObjectSpec {
     table: "clients",
     object: "clients",
     noun: "client",
+    rows: Rows::Items,
     endpoints: &[
         one("/clients/{client_id}", &[id_bind("id", "client_id", "client_...")]),
         list("/clients", Envelope::BareArray),
@@ -61,6 +63,7 @@ pub(crate) const WAITLIST_ENTRIES: ObjectSpec = ObjectSpec {
     table: "waitlist_entries",
     object: "waitlist_entries",
     noun: "waitlist entry",
+    rows: Rows::Items,
     endpoints: &[Endpoint {
         // `query` matches the email address or the id: a superset.
         filters: &[eq1("status", "status"), search("email_address", "query")],

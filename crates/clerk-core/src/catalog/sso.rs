@@ -6,6 +6,7 @@ pub(crate) const SAML_CONNECTIONS: ObjectSpec = ObjectSpec {
     table: "saml_connections",
     object: "saml_connections",
     noun: "saml connection",
+    rows: Rows::Items,
     endpoints: &[
         one(
             "/saml_connections/{saml_connection_id}",
@@ -58,6 +59,7 @@ pub(crate) const ENTERPRISE_CONNECTIONS: ObjectSpec = ObjectSpec {
     table: "enterprise_connections",
     object: "enterprise_connections",
     noun: "enterprise connection",
+    rows: Rows::Items,
     endpoints: &[
         one(
             "/enterprise_connections/{enterprise_connection_id}",

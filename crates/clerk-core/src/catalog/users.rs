@@ -1,4 +1,7 @@
-//! Users (`GET /users`, `GET /users/{user_id}`).
+//! Users (`GET /users`, `GET /users/{user_id}`) and the child tables
+//! un-nested from them (email addresses, phone numbers, web3 wallets,
+//! passkeys, external and enterprise accounts), so that people join
+//! instead of digging in JSON.
 
 use super::*;
 
@@ -6,6 +9,7 @@ pub(crate) const USERS: ObjectSpec = ObjectSpec {
     table: "users",
     object: "users",
     noun: "user",
+    rows: Rows::Items,
     endpoints: &[
         one("/users/{user_id}", &[id_bind("id", "user_id", "user_...")]),
         Endpoint {
@@ -116,4 +120,215 @@ pub(crate) const USERS: ObjectSpec = ObjectSpec {
     ],
     rowid: Some("id"),
     doc: "Users of the Clerk instance.",
+};
+
+pub(crate) const USER_EMAIL_ADDRESSES: ObjectSpec = ObjectSpec {
+    table: "user_email_addresses",
+    object: "user_email_addresses",
+    noun: "email address",
+    rows: Rows::Nested { key: "email_addresses" },
+    endpoints: &[
+        one("/users/{user_id}", &[id_bind("user_id", "user_id", "user_...")]),
+        Endpoint {
+            filters: &[
+                ids("user_id", "user_id"),
+                // Users having it: their other addresses come too, so
+                // Postgres re-checks.
+                FilterSpec { exact: false, ..eq("email_address", "email_address") },
+            ],
+            ..list("/users", Envelope::BareArray)
+        },
+    ],
+    columns: &[
+        col("id", ColType::Text, true, "its id"),
+        ColumnSpec { source: Source::Parent("id"), ..col("user_id", ColType::Text, false, "the user it belongs to") },
+        ColumnSpec {
+            source: Source::IsPrimary { parent_key: "primary_email_address_id" },
+            ..col("is_primary", ColType::Bool, false, "whether it is the user's primary email address")
+        },
+        col("email_address", ColType::Text, false, "email address"),
+        col("reserved", ColType::Bool, false, "reserved"),
+        col("verification", ColType::Jsonb, true, "verification"),
+        col("linked_to", ColType::Jsonb, false, "linked to"),
+        col("matches_sso_connection", ColType::Bool, true, "indicates whether this email address domain matches an active enterprise connection"),
+        col("created_at", ColType::Timestamptz, false, "unix timestamp of creation"),
+        col("updated_at", ColType::Timestamptz, false, "unix timestamp of creation"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    doc: "The email addresses of users, one row each (un-nested from `GET /users`; `user_id = ...` reads one user).",
+};
+
+pub(crate) const USER_PHONE_NUMBERS: ObjectSpec = ObjectSpec {
+    table: "user_phone_numbers",
+    object: "user_phone_numbers",
+    noun: "phone number",
+    rows: Rows::Nested { key: "phone_numbers" },
+    endpoints: &[
+        one("/users/{user_id}", &[id_bind("user_id", "user_id", "user_...")]),
+        Endpoint {
+            filters: &[
+                ids("user_id", "user_id"),
+                // Users having it: their other phone numbers come too, so
+                // Postgres re-checks.
+                FilterSpec { exact: false, ..eq("phone_number", "phone_number") },
+            ],
+            ..list("/users", Envelope::BareArray)
+        },
+    ],
+    columns: &[
+        col("id", ColType::Text, true, "its id"),
+        ColumnSpec { source: Source::Parent("id"), ..col("user_id", ColType::Text, false, "the user it belongs to") },
+        ColumnSpec {
+            source: Source::IsPrimary { parent_key: "primary_phone_number_id" },
+            ..col("is_primary", ColType::Bool, false, "whether it is the user's primary phone number")
+        },
+        col("phone_number", ColType::Text, false, "phone number"),
+        col("reserved_for_second_factor", ColType::Bool, true, "reserved for second factor"),
+        col("default_second_factor", ColType::Bool, true, "default second factor"),
+        col("reserved", ColType::Bool, false, "reserved"),
+        col("verification", ColType::Jsonb, true, "verification"),
+        col("linked_to", ColType::Jsonb, false, "linked to"),
+        col("backup_codes", ColType::Jsonb, true, "backup codes"),
+        col("created_at", ColType::Timestamptz, false, "unix timestamp of creation"),
+        col("updated_at", ColType::Timestamptz, false, "unix timestamp of creation"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    doc: "The phone numbers of users, one row each (un-nested from `GET /users`; `user_id = ...` reads one user).",
+};
+
+pub(crate) const USER_WEB3_WALLETS: ObjectSpec = ObjectSpec {
+    table: "user_web3_wallets",
+    object: "user_web3_wallets",
+    noun: "web3 wallet",
+    rows: Rows::Nested { key: "web3_wallets" },
+    endpoints: &[
+        one("/users/{user_id}", &[id_bind("user_id", "user_id", "user_...")]),
+        Endpoint {
+            filters: &[
+                ids("user_id", "user_id"),
+                // Users having it: their other web3 wallets come too, so
+                // Postgres re-checks.
+                FilterSpec { exact: false, ..eq("web3_wallet", "web3_wallet") },
+            ],
+            ..list("/users", Envelope::BareArray)
+        },
+    ],
+    columns: &[
+        col("id", ColType::Text, true, "its id"),
+        ColumnSpec { source: Source::Parent("id"), ..col("user_id", ColType::Text, false, "the user it belongs to") },
+        ColumnSpec {
+            source: Source::IsPrimary { parent_key: "primary_web3_wallet_id" },
+            ..col("is_primary", ColType::Bool, false, "whether it is the user's primary web3 wallet")
+        },
+        col("web3_wallet", ColType::Text, false, "web3 wallet"),
+        col("verification", ColType::Jsonb, true, "verification"),
+        col("created_at", ColType::Timestamptz, false, "unix timestamp of creation"),
+        col("updated_at", ColType::Timestamptz, false, "unix timestamp of creation"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    doc: "The web3 wallets of users, one row each (un-nested from `GET /users`; `user_id = ...` reads one user).",
+};
+
+pub(crate) const USER_PASSKEYS: ObjectSpec = ObjectSpec {
+    table: "user_passkeys",
+    object: "user_passkeys",
+    noun: "passkey",
+    rows: Rows::Nested { key: "passkeys" },
+    endpoints: &[
+        one("/users/{user_id}", &[id_bind("user_id", "user_id", "user_...")]),
+        Endpoint {
+            filters: &[
+                ids("user_id", "user_id"),
+            ],
+            ..list("/users", Envelope::BareArray)
+        },
+    ],
+    columns: &[
+        col("id", ColType::Text, true, "its id"),
+        ColumnSpec { source: Source::Parent("id"), ..col("user_id", ColType::Text, false, "the user it belongs to") },
+        col("name", ColType::Text, false, "name"),
+        col("last_used_at", ColType::Timestamptz, false, "unix timestamp of when the passkey was last used"),
+        col("verification", ColType::Jsonb, true, "verification"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    doc: "The passkeys of users, one row each (un-nested from `GET /users`; `user_id = ...` reads one user).",
+};
+
+pub(crate) const USER_EXTERNAL_ACCOUNTS: ObjectSpec = ObjectSpec {
+    table: "user_external_accounts",
+    object: "user_external_accounts",
+    noun: "external account",
+    rows: Rows::Nested { key: "external_accounts" },
+    endpoints: &[
+        one("/users/{user_id}", &[id_bind("user_id", "user_id", "user_...")]),
+        Endpoint {
+            filters: &[
+                ids("user_id", "user_id"),
+            ],
+            ..list("/users", Envelope::BareArray)
+        },
+    ],
+    columns: &[
+        col("id", ColType::Text, false, "id"),
+        ColumnSpec { source: Source::Parent("id"), ..col("user_id", ColType::Text, false, "the user it belongs to") },
+        col("provider", ColType::Text, false, "provider"),
+        col("identification_id", ColType::Text, false, "identification id"),
+        col("provider_user_id", ColType::Text, false, "the unique ID of the user in the external provider's system"),
+        col("approved_scopes", ColType::Text, false, "approved scopes"),
+        col("email_address", ColType::Text, false, "email address"),
+        col("email_address_verified", ColType::Bool, true, "whether the email was verified by the OAuth provider at creation time"),
+        col("first_name", ColType::Text, false, "first name"),
+        col("last_name", ColType::Text, false, "last name"),
+        col("avatar_url", ColType::Text, true, "please use image_url instead"),
+        col("image_url", ColType::Text, true, "image url"),
+        col("username", ColType::Text, true, "username"),
+        col("phone_number", ColType::Text, true, "phone number"),
+        col("public_metadata", ColType::Jsonb, false, "public metadata"),
+        col("label", ColType::Text, true, "label"),
+        col("created_at", ColType::Timestamptz, false, "unix timestamp of creation"),
+        col("updated_at", ColType::Timestamptz, false, "unix timestamp of creation"),
+        col("verification", ColType::Jsonb, true, "verification"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    doc: "The external accounts of users, one row each (un-nested from `GET /users`; `user_id = ...` reads one user).",
+};
+
+pub(crate) const USER_ENTERPRISE_ACCOUNTS: ObjectSpec = ObjectSpec {
+    table: "user_enterprise_accounts",
+    object: "user_enterprise_accounts",
+    noun: "enterprise account",
+    rows: Rows::Nested { key: "enterprise_accounts" },
+    endpoints: &[
+        one("/users/{user_id}", &[id_bind("user_id", "user_id", "user_...")]),
+        Endpoint {
+            filters: &[
+                ids("user_id", "user_id"),
+            ],
+            ..list("/users", Envelope::BareArray)
+        },
+    ],
+    columns: &[
+        col("id", ColType::Text, false, "id"),
+        ColumnSpec { source: Source::Parent("id"), ..col("user_id", ColType::Text, false, "the user it belongs to") },
+        col("protocol", ColType::Text, true, "the authentication protocol used to sign in"),
+        col("provider", ColType::Text, false, "provider"),
+        col("active", ColType::Bool, false, "active"),
+        col("email_address", ColType::Text, false, "email address"),
+        col("first_name", ColType::Text, true, "first name"),
+        col("last_name", ColType::Text, true, "last name"),
+        col("provider_user_id", ColType::Text, true, "the unique ID of the user in the external provider's system"),
+        col("enterprise_connection_id", ColType::Text, true, "enterprise connection id"),
+        col("public_metadata", ColType::Jsonb, true, "public metadata"),
+        col("verification", ColType::Jsonb, true, "verification"),
+        col("enterprise_connection", ColType::Jsonb, true, "enterprise connection"),
+        col("last_authenticated_at", ColType::Timestamptz, true, "unix timestamp of last authentication"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    doc: "The enterprise accounts of users, one row each (un-nested from `GET /users`; `user_id = ...` reads one user).",
 };
