@@ -178,6 +178,14 @@ fn endpoint_section(out: &mut String, o: &ObjectSpec, e: &Endpoint) {
     if !orders.is_empty() {
         let _ = writeln!(out, "\n`order by` pushed for: {}.", orders.join(", "));
     }
+    for w in e.sorted_windows {
+        let _ = writeln!(
+            out,
+            "\n`{0} > t` / `{0} >= t`: sent as `order_by=-{1}`, and reading stops at the first older row \
+             (an incremental sync's `where {0} > $last_sync` costs the changed rows' pages).",
+            w.column, w.field
+        );
+    }
     if let Some(d) = e.default_order {
         let _ = writeln!(out, "\nDefault order: `{d}`.");
     }

@@ -31,7 +31,9 @@ pub use decode::{Page, Projection};
 pub use error::{fdw_error, fdw_error_redacting, CoreError, CoreResult};
 pub use import::{import_foreign_schema, ImportListType, ImportStmt};
 pub use pager::{PageRequest, Pager};
-pub use plan::{plan_scan, Action, Fetch, Limit, Plan, Qual, QualValue, ScanInput, Sort, TargetColumn};
+pub use plan::{
+    plan_scan, Action, Fetch, Limit, Plan, Qual, QualValue, ScanInput, Sort, StopAt, TargetColumn,
+};
 pub use response::{RequestKind, RetryPolicy, RetryState};
 pub use url::{ApiUrl, DEFAULT_API_URL};
 

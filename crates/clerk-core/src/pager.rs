@@ -132,6 +132,11 @@ impl Pager {
         usize::try_from(keep).unwrap_or(rows)
     }
 
+    /// The rest of the list is not needed (a sorted window ended).
+    pub fn finish(&mut self) {
+        self.shrink_end(self.next_offset);
+    }
+
     /// No further page needs fetching.
     pub fn is_done(&self) -> bool {
         self.peek().is_none()

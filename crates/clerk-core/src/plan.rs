@@ -144,6 +144,17 @@ pub struct Plan {
     pub sorts_pushed: bool,
     /// With a pushed LIMIT: fetch at most this many rows (count + offset).
     pub max_rows: Option<u64>,
+    /// Rows come newest first by this key: stop at the first one older
+    /// than the bound (see [`catalog::SortedWindow`]).
+    pub stop: Option<StopAt>,
+}
+
+/// Stop reading a list at the first row whose `key` (Unix milliseconds) is
+/// below `below_ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StopAt {
+    pub key: &'static str,
+    pub below_ms: i64,
 }
 
 impl Plan {
@@ -183,6 +194,7 @@ pub fn plan_scan(input: &ScanInput) -> CoreResult<Plan> {
         order_by: None,
         sorts_pushed: false,
         max_rows: None,
+        stop: None,
     };
 
     if input.quals.iter().any(is_empty_in_list) {
@@ -245,7 +257,24 @@ pub fn plan_scan(input: &ScanInput) -> CoreResult<Plan> {
         }
         // A child table's rows come in their parents' order, many a parent.
         let per_parent = matches!(spec.rows, catalog::Rows::Nested { .. });
-        if per_parent {
+        let window = if per_parent || requests.len() != 1 {
+            None
+        } else {
+            sorted_window(endpoint, &input.quals, |i, q| !used_quals.contains(&i) && literal(q))
+        };
+        if let Some((window, below_ms)) = window {
+            // The window needs the order; the query's own ORDER BY is still
+            // honoured by Postgres (and exactly so if it is that order).
+            let value = format!("-{}", window.field);
+            query.push(("order_by".into(), value.clone()));
+            plan.order_by = Some(value);
+            plan.stop = Some(StopAt { key: window.field, below_ms });
+            plan.sorts_pushed = match input.sorts.as_slice() {
+                [] => true,
+                [only] => only.field == window.column && only.reversed,
+                _ => false,
+            };
+        } else if per_parent {
             plan.sorts_pushed = input.sorts.is_empty();
         } else if let Some(first) = input.sorts.first() {
             let order = endpoint.order_for(&first.field);
@@ -300,6 +329,28 @@ pub fn plan_scan(input: &ScanInput) -> CoreResult<Plan> {
         .collect();
     plan.action = Action::Fetch(fetches);
     Ok(plan)
+}
+
+/// The first sorted window a `column > t` / `column >= t` qual opens, with
+/// its bound in milliseconds widened by one (a superset either way).
+fn sorted_window(
+    endpoint: &'static Endpoint,
+    quals: &[Qual],
+    usable: impl Fn(usize, &Qual) -> bool,
+) -> Option<(&'static catalog::SortedWindow, i64)> {
+    endpoint.sorted_windows.iter().find_map(|w| {
+        quals.iter().enumerate().find_map(|(i, q)| {
+            if q.field != w.column || !matches!(q.operator.as_str(), ">" | ">=") || !usable(i, q) {
+                return None;
+            }
+            let micros = match &q.value {
+                QualValue::Cell(Cell::Timestamptz(us) | Cell::Timestamp(us)) => *us,
+                QualValue::Cell(Cell::Date(secs)) => secs.checked_mul(1_000_000)?,
+                _ => return None,
+            };
+            Some((w, micros.div_euclid(1000).checked_sub(1)?))
+        })
+    })
 }
 
 /// A bind satisfied by qual number `qual` with these values.

@@ -513,3 +513,27 @@ fn child_tables_push_parent_filters_but_never_a_sort_or_limit() {
     assert_eq!(get(&plan), ("/users/user_1".to_string(), vec![]));
     assert_eq!(plan.handled, vec![true]);
 }
+
+#[test]
+fn updated_at_lower_bounds_order_newest_first_and_stop() {
+    let t = 1_700_000_000_000_000;
+    let plan = plan_scan(&input("users", vec![Qual::cell("updated_at", ">=", Cell::Timestamptz(t))], vec![], None))
+        .unwrap();
+    assert_eq!(list_query(&plan), q(&[("order_by", "-updated_at")]));
+    assert_eq!(plan.stop, Some(StopAt { key: "updated_at", below_ms: 1_699_999_999_999 }));
+    assert_eq!(plan.handled, vec![false]);
+    // An upper bound alone opens no window.
+    let plan = plan_scan(&input("users", vec![Qual::cell("updated_at", "<", Cell::Timestamptz(t))], vec![], None))
+        .unwrap();
+    assert_eq!(plan.stop, None);
+    // The query's own order stays with Postgres unless it is that order.
+    let plan = plan_scan(&input(
+        "users",
+        vec![Qual::cell("updated_at", ">", Cell::Timestamptz(t))],
+        vec![sort("created_at", true)],
+        Some(Limit { count: 5, offset: 0 }),
+    ))
+    .unwrap();
+    assert!(!plan.sorts_pushed);
+    assert_eq!(plan.max_rows, None);
+}

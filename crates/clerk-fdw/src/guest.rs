@@ -9,6 +9,7 @@ use clerk_core::{
     ImportStmt, Limit, Qual, ScanInput, Sort, TargetColumn,
 };
 
+use crate::bindings::exports::clerk::wrappers_ext::explain::Guest as ExplainGuest;
 use crate::bindings::exports::supabase::wrappers::routines::Guest;
 use crate::bindings::supabase::wrappers::types::{
     Cell as WitCell, Context, FdwError, FdwResult, ImportForeignSchemaStmt, Options, OptionsType,
@@ -265,6 +266,24 @@ impl Guest for ClerkFdw {
             table_list: stmt.table_list,
         };
         Ok(import_foreign_schema(&stmt))
+    }
+}
+
+/// `clerk:wrappers-ext/explain`: the requests `begin-scan` would make with
+/// this context, planned exactly as `begin-scan` plans them, without the
+/// API key and without any request.
+impl ExplainGuest for ClerkFdw {
+    fn explain(ctx: &Context) -> Result<Vec<String>, FdwError> {
+        with_state(|state| {
+            let object = table_object(ctx)?;
+            let input = scan_input(ctx, object);
+            let plan = plan_scan(&input)?;
+            let base = match &state.api_url {
+                Some(u) => u.clone(),
+                None => config::api_url(&ServerOptions(ctx.get_options(&OptionsType::Server)))?,
+            };
+            Ok(clerk_core::explain::describe(&input, &plan, &base))
+        })
     }
 }
 

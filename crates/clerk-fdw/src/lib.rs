@@ -4,7 +4,9 @@
 //! [`clerk_core`]: the planner, pager, decoder and error mapping live there;
 //! this crate converts WIT values, keeps per-instance state and calls the
 //! host's `http`, `time`, `stats` and `utils` imports. It imports nothing
-//! else (no WASI), so it runs unchanged on Supabase's host.
+//! else (no WASI), so it runs unchanged on Supabase's host. Besides
+//! `routines` it exports the optional `clerk:wrappers-ext/explain@0.1.0`
+//! (the requests a scan makes, for EXPLAIN), which other hosts ignore.
 //!
 //! Build (what the repository's scripts call):
 //!
@@ -19,10 +21,13 @@ pub mod convert;
 pub mod host;
 pub mod scan;
 
+// The contract's world plus our optional `clerk:wrappers-ext/explain`
+// export (wit/ext): the imports are exactly `supabase:wrappers`'s.
 mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/v2",
-        world: "wrappers",
+        path: ["../../wit/v2", "../../wit/ext"],
+        world: "clerk:wrappers-ext/wrappers",
+        generate_all,
     });
 }
 

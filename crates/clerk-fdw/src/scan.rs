@@ -206,6 +206,17 @@ impl Scanner {
                         .as_mut()
                         .map_or(items.items.len(), |p| p.record(&req, items.items.len(), items.total_count));
                     items.items.truncate(keep);
+                    // Newest first: the first row older than the window's
+                    // bound ends the list.
+                    if let Some(stop) = self.plan.stop {
+                        let older = |i: &Value| i.get(stop.key).and_then(Value::as_i64).is_some_and(|ms| ms < stop.below_ms);
+                        if let Some(at) = items.items.iter().position(older) {
+                            items.items.truncate(at);
+                            if let Some(p) = self.pager.as_mut() {
+                                p.finish();
+                            }
+                        }
+                    }
                     items.items
                 }
             },

@@ -328,3 +328,33 @@ fn fan_out_rows_read_their_bound_column_from_the_request() {
     assert_eq!(rows, vec![vec![Some(Cell::String("user_1".into())), Some(Cell::String("csub_1".into()))]]);
     assert_eq!(host.calls.borrow().len(), 2, "one request per value");
 }
+
+#[test]
+fn an_updated_at_window_stops_at_the_first_older_row() {
+    // 1200 users, updated_at = 1_000_000 - i ms, served newest first.
+    let host = FakeHost::new(|url: &str| {
+        assert!(url.contains("order_by=-updated_at"), "{url}");
+        let param = |k: &str| -> usize {
+            url.split(['?', '&'])
+                .find_map(|p| p.strip_prefix(&format!("{k}=")))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        let (limit, offset) = (param("limit"), param("offset"));
+        let items: Vec<_> = (offset..1200.min(offset + limit))
+            .map(|i| json!({"id": format!("user_{i}"), "updated_at": 1_000_000 - i as i64}))
+            .collect();
+        ok(serde_json::Value::Array(items).to_string())
+    });
+    // updated_at > 999_400 ms: the 599 newest users match (i < 600).
+    let bound_us = 999_400_000;
+    let mut s = scanner_with(
+        "users",
+        &[("id", SqlType::Text)],
+        vec![Qual::cell("updated_at", ">", Cell::Timestamptz(bound_us))],
+    );
+    let rows = drain(&mut s, &host).unwrap();
+    // A superset by one millisecond: Postgres drops the row at the bound.
+    assert_eq!(rows.len(), 602, "rows down to 999_399 ms");
+    assert_eq!(host.calls.borrow().len(), 2, "two pages of 500, not three");
+}

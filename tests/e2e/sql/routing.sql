@@ -60,3 +60,15 @@ with everything as materialized (select * from clerk.invitations)
 select array_agg(id)::text = :'newest_three' as same_three from (
   select id from everything where status = 'accepted' order by created_at desc limit 3
 ) i;
+
+-- The incremental-sync query: `updated_at > $last_sync` reads users newest
+-- first and stops at the first older one (one page here, not three).
+select updated_at as last_sync from clerk.users order by updated_at desc limit 1 offset 20 \gset
+prepare changed_since(timestamptz) as
+  select count(*) from clerk.users where updated_at > $1;
+:reset_log
+execute changed_since(:'last_sync');
+:log_requests
+with everything as materialized (select * from clerk.users)
+select count(*) as same_count_without_pushdown from everything where updated_at > :'last_sync';
+deallocate changed_since;

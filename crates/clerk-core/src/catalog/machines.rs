@@ -58,6 +58,7 @@ pub(crate) const API_KEYS: ObjectSpec = ObjectSpec {
             filters: &[eq1("type", "type")],
             order_by: &[],
             default_order: None,
+            sorted_windows: &[],
         },
     ],
     columns: &[
@@ -95,6 +96,7 @@ pub(crate) const M2M_TOKENS: ObjectSpec = ObjectSpec {
         filters: &[boolean("revoked", "revoked"), boolean("expired", "expired")],
         order_by: &[],
         default_order: None,
+        sorted_windows: &[],
     }],
     columns: &[
         col("id", ColType::Text, false, "token id (`mt_...`)"),

@@ -168,6 +168,16 @@ pub struct OrderSpec {
     pub total: bool,
 }
 
+/// A lower bound on a timestamp column the API cannot filter by, answered
+/// by ordering newest first and stopping at the first older row: `where
+/// updated_at > $last_sync` costs the changed rows' pages, not a scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortedWindow {
+    pub column: &'static str,
+    /// The `order_by` field sorting by that column.
+    pub field: &'static str,
+}
+
 /// Where a bound value goes in the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BindTo {
@@ -213,6 +223,8 @@ pub struct Endpoint {
     pub order_by: &'static [OrderSpec],
     /// The endpoint's own order without `order_by`, for docs.
     pub default_order: Option<&'static str>,
+    /// Lower bounds answered by a descending order and an early stop.
+    pub sorted_windows: &'static [SortedWindow],
 }
 
 impl Endpoint {
@@ -426,6 +438,7 @@ pub(crate) const fn list(path: &'static str, envelope: Envelope) -> Endpoint {
         filters: &[],
         order_by: &[],
         default_order: None,
+        sorted_windows: &[],
     }
 }
 
@@ -439,6 +452,7 @@ pub(crate) const fn one(path: &'static str, binds: &'static [Bind]) -> Endpoint 
         filters: &[],
         order_by: &[],
         default_order: None,
+        sorted_windows: &[],
     }
 }
 

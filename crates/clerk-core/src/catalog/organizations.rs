@@ -35,6 +35,7 @@ pub(crate) const ORGANIZATIONS: ObjectSpec = ObjectSpec {
                 total_order("members_count", "members_count"),
             ],
             default_order: Some("-created_at"),
+            sorted_windows: &[],
         },
     ],
     columns: &[
@@ -89,6 +90,7 @@ pub(crate) const ORGANIZATION_MEMBERSHIPS: ObjectSpec = ObjectSpec {
             // the member (the user), not to the membership row: not pushed.
             order_by: &[],
             default_order: None,
+            sorted_windows: &[],
         },
         Endpoint {
             path: "/users/{user_id}/organization_memberships",
@@ -139,6 +141,7 @@ pub(crate) const ORGANIZATION_INVITATIONS: ObjectSpec = ObjectSpec {
                 partial_order("email_address", "email_address"),
             ],
             default_order: Some("-created_at"),
+            sorted_windows: &[],
         },
         Endpoint {
             path: "/organization_invitations",
@@ -151,6 +154,7 @@ pub(crate) const ORGANIZATION_INVITATIONS: ObjectSpec = ObjectSpec {
                 partial_order("email_address", "email_address"),
             ],
             default_order: Some("-created_at"),
+            sorted_windows: &[],
         },
     ],
     columns: &[

@@ -44,6 +44,8 @@ pub(crate) const USERS: ObjectSpec = ObjectSpec {
                 partial_order("last_sign_in_at", "last_sign_in_at"),
             ],
             default_order: Some("-created_at"),
+            // Clerk has no updated_at filter, but sorts by it.
+            sorted_windows: &[SortedWindow { column: "updated_at", field: "updated_at" }],
         },
     ],
     columns: &[
