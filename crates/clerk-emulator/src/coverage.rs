@@ -50,6 +50,12 @@ pub const OPERATIONS: &[Operation] = &[
     op("GET", "/users/{user_id}/organization_memberships", Served),
     op("GET", "/users/{user_id}/organization_invitations", Served),
     op("GET", "/users/{user_id}/billing/subscription", Served),
+    op("GET", "/users/{user_id}/billing/credits", Served),
+    op(
+        "GET",
+        "/users/{user_id}/oauth_access_tokens/{provider}",
+        Served,
+    ),
     // Organizations
     op("GET", "/organizations", Served),
     op("POST", "/organizations", Served),
@@ -61,6 +67,11 @@ pub const OPERATIONS: &[Operation] = &[
     op(
         "GET",
         "/organizations/{organization_id}/billing/subscription",
+        Served,
+    ),
+    op(
+        "GET",
+        "/organizations/{organization_id}/billing/credits",
         Served,
     ),
     // Organization memberships
@@ -312,6 +323,7 @@ pub const OPERATIONS: &[Operation] = &[
     op("POST", "/m2m_tokens/{m2m_token_id}/revoke", Served),
     // Billing
     op("GET", "/billing/plans", Served),
+    op("GET", "/billing/prices", Served),
     op("GET", "/billing/subscription_items", Served),
     op(
         "DELETE",
@@ -330,4 +342,9 @@ pub const OPERATIONS: &[Operation] = &[
         "/billing/statements/{statementID}/payment_attempts",
         Served,
     ),
+    // Email and SMS templates
+    op("GET", "/templates/{template_type}", Served),
+    op("GET", "/templates/{template_type}/{slug}", Served),
+    // Instance settings
+    op("GET", "/instance", Served),
 ];

@@ -27,6 +27,7 @@ pub mod envelope;
 pub mod error;
 pub mod identifications;
 pub mod identifiers;
+pub mod instance;
 pub mod invitations;
 pub mod jwt_templates;
 pub mod knobs;
@@ -36,6 +37,7 @@ pub mod machines;
 pub mod membership_writes;
 pub mod memberships;
 pub mod oauth_applications;
+pub mod oauth_tokens;
 pub mod organization_domains;
 pub mod organization_invitations;
 pub mod organization_writes;
@@ -47,6 +49,7 @@ pub mod seed;
 pub mod sessions;
 pub mod sso_connections;
 pub mod state;
+pub mod templates;
 pub mod user_writes;
 pub mod users;
 pub mod waitlist;
@@ -89,6 +92,9 @@ pub fn router(state: AppState) -> Router {
         .merge(machines::routes())
         .merge(api_keys::routes())
         .merge(billing::routes())
+        .merge(oauth_tokens::routes())
+        .merge(templates::routes())
+        .merge(instance::routes())
         .method_not_allowed_fallback(method_not_allowed)
         // Layers run outside-in in reverse order: count, authenticate, then
         // the knobs (rate limit, latency, faults).

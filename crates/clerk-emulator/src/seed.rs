@@ -81,6 +81,10 @@ pub enum Stream {
     ExternalAccountId = 48,
     /// The identifications behind external accounts.
     ExternalIdentificationId = 49,
+    /// Email and SMS templates.
+    TemplateId = 50,
+    /// OAuth access tokens of external accounts.
+    OAuthToken = 51,
 }
 
 /// SplitMix64 finaliser: a fast, well-mixed 64-bit hash step.

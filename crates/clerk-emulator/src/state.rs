@@ -26,6 +26,7 @@ use crate::rbac::Rbac;
 use crate::redirect_urls::RedirectUrls;
 use crate::sessions::Sessions;
 use crate::sso_connections::SsoConnections;
+use crate::templates::Templates;
 use crate::users::Users;
 use crate::waitlist::Waitlist;
 
@@ -102,6 +103,7 @@ pub struct Store {
     pub machines: Machines,
     pub api_keys: ApiKeys,
     pub billing: Billing,
+    pub templates: Templates,
     seed: u64,
     /// The write clock: writes are stamped after every seeded time, one
     /// second apart, so output stays reproducible (the wall clock is never
@@ -144,6 +146,7 @@ impl Store {
             waitlist: Waitlist::seeded(seed, users),
             machines: Machines::seeded(seed),
             api_keys: ApiKeys::seeded(seed, users, organizations),
+            templates: Templates::seeded(seed),
             seed,
             clock: crate::seed::NOW_MS,
         }

@@ -1,8 +1,9 @@
 //! Billing in process: plans per payer type, one subscription item per
 //! seeded user and organization (free ones hidden unless asked), their
 //! filters, statements and payment attempts tied to paid items, payer
-//! subscriptions, cancel and free-trial extension. Every response is also
-//! checked against the spec by `common::send`.
+//! subscriptions, cancel and free-trial extension, prices and payers'
+//! credit balances. Every response is also checked against the spec by
+//! `common::send`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -283,4 +284,153 @@ async fn cancel_and_extend_free_trial() {
     )
     .await;
     assert_clerk_error(&not_trial, "subscription_item_not_in_free_trial");
+}
+
+#[tokio::test]
+async fn prices_are_each_plans_default_and_two_custom_ones() {
+    let app = app(200, 30, 4);
+    let prices = all(&app, "/v1/billing/prices?paginated=true").await;
+    assert_eq!(prices.len(), 7);
+    // By amount, then newest first.
+    let mut sorted = prices.clone();
+    sorted.sort_by_key(|p| {
+        (
+            p["amount"].as_i64().unwrap(),
+            -p["created_at"].as_i64().unwrap(),
+        )
+    });
+    assert_eq!(prices, sorted);
+    let plans = get_ok(&app, "/v1/billing/plans").await;
+    let plans = plans["data"].as_array().unwrap();
+    for plan in plans {
+        let plan_id = plan["id"].as_str().unwrap();
+        let of_plan = all(&app, &format!("/v1/billing/prices?plan_id={plan_id}")).await;
+        let custom = usize::from(plan["slug"] == "pro" || plan["slug"] == "team");
+        assert_eq!(of_plan.len(), 1 + custom, "{}", plan["slug"]);
+        assert!(of_plan.iter().all(|p| p["plan_id"] == plan_id));
+        let default: Vec<&Value> = of_plan.iter().filter(|p| p["is_default"] == true).collect();
+        assert_eq!(default.len(), 1);
+        assert_eq!(default[0]["fee"], plan["fee"]);
+        assert_eq!(default[0]["amount"], plan["fee"]["amount"]);
+        let paid = plan["fee"]["amount"] != 0;
+        assert_eq!(
+            default[0]["supported_billing_periods"],
+            if paid { "both" } else { "month" }
+        );
+        assert_eq!(default[0]["annual_monthly_fee"].is_null(), !paid);
+    }
+    // Items name their plan's default price.
+    let items = all(&app, "/v1/billing/subscription_items?include_free=true").await;
+    for item in &items {
+        let price = prices
+            .iter()
+            .find(|p| p["id"] == item["price_id"])
+            .expect("an item's price is listed");
+        assert_eq!(price["plan_id"], item["plan_id"]);
+        assert_eq!(price["is_default"], true);
+    }
+    let custom: Vec<&Value> = prices.iter().filter(|p| p["is_default"] == false).collect();
+    assert_eq!(custom.len(), 2);
+    assert!(custom.iter().all(|p| p["description"].is_string()));
+    assert!(prices
+        .iter()
+        .all(|p| p["id"].as_str().unwrap().starts_with("cprice_")
+            && p["instance_id"].as_str().unwrap().starts_with("ins_")));
+
+    let page = get_ok(&app, "/v1/billing/prices?limit=3&offset=2").await;
+    assert_eq!(page["total_count"], 7);
+    assert_eq!(page["data"].as_array().unwrap()[..], prices[2..5]);
+    let default_page = get_ok(&app, "/v1/billing/prices").await;
+    assert_eq!(default_page["data"].as_array().unwrap().len(), 7);
+    let none = get_ok(&app, "/v1/billing/prices?plan_id=cplan_nope").await;
+    assert_eq!(none, json!({ "data": [], "total_count": 0 }));
+    for bad in ["limit=0", "offset=-1", "paginated=maybe"] {
+        let reply = get(&app, &format!("/v1/billing/prices?{bad}")).await;
+        assert_eq!(reply.status, UNPROCESSABLE, "{bad}");
+    }
+}
+
+/// The balance the seed gives payer `n` (its index among users or
+/// organizations), in cents; `None` when it never had credits.
+fn expected_balance(n: usize) -> Option<i64> {
+    match n % 4 {
+        0 => Some(500 * (1 + (n as i64 / 4) % 6)),
+        2 => Some(0),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn credit_balances_follow_the_payer_index() {
+    let app = app(30, 12, 6);
+    let users = common::all_users(&app, "&order_by=%2Bcreated_at").await;
+    let orgs = get_ok(&app, "/v1/organizations?order_by=created_at&limit=500").await;
+    let orgs = orgs["data"].as_array().unwrap().clone();
+    assert_eq!((users.len(), orgs.len()), (30, 12));
+    for (kind, payers) in [("users", &users), ("organizations", &orgs)] {
+        for (n, payer) in payers.iter().enumerate() {
+            let id = payer["id"].as_str().unwrap();
+            let credits = get_ok(&app, &format!("/v1/{kind}/{id}/billing/credits")).await;
+            assert_eq!(credits["object"], "commerce_credit_balance");
+            assert_eq!(
+                credits["balance"]["amount"].as_i64(),
+                expected_balance(n),
+                "{kind} {n}"
+            );
+            if let Some(cents) = expected_balance(n) {
+                assert_eq!(credits["balance"]["currency"], "USD");
+                assert_eq!(
+                    credits["balance"]["amount_formatted"],
+                    format!("{}.{:02}", cents / 100, cents % 100)
+                );
+            } else {
+                assert!(credits["balance"].is_null());
+            }
+        }
+    }
+
+    // Payers created since startup never had credits.
+    let user = call_expect(
+        &app,
+        Method::POST,
+        "/v1/users",
+        Some(json!({ "email_address": ["credits.new@example.com"] })),
+        OK,
+    )
+    .await;
+    let credits = get_ok(
+        &app,
+        &format!("/v1/users/{}/billing/credits", user["id"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(
+        credits,
+        json!({ "object": "commerce_credit_balance", "balance": null })
+    );
+
+    for uri in [
+        "/v1/users/user_nope/billing/credits",
+        "/v1/organizations/org_nope/billing/credits",
+    ] {
+        let body = call_expect(&app, Method::GET, uri, None, StatusCode::NOT_FOUND).await;
+        assert_clerk_error(&body, "resource_not_found");
+    }
+    // A deleted user is unknown too.
+    let first = users[0]["id"].as_str().unwrap();
+    call_expect(
+        &app,
+        Method::DELETE,
+        &format!("/v1/users/{first}"),
+        None,
+        OK,
+    )
+    .await;
+    call_expect(
+        &app,
+        Method::GET,
+        &format!("/v1/users/{first}/billing/credits"),
+        None,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
 }

@@ -71,6 +71,9 @@ fn the_coverage_list_spans_every_resource_of_issue_3() {
         "/billing/plans",
         "/billing/subscription_items",
         "/billing/statements",
+        "/billing/prices",
+        "/templates",
+        "/instance",
     ];
     for prefix in prefixes {
         assert!(

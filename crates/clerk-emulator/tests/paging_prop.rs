@@ -6,7 +6,8 @@
 //! other list endpoint goes through the generic one (`ENDPOINTS`), lists
 //! scoped to a `subject` (API keys, M2M tokens) with a subject the property
 //! picks and objects it adds to it, fixed orders by their own field
-//! (billing statements by `timestamp`).
+//! (billing statements by `timestamp`) or by their own rule (billing prices
+//! by amount then newest first, templates by position).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -99,6 +100,24 @@ struct Endpoint {
     max_limit: usize,
     /// Lists scoped to one owner, named by a `subject` parameter.
     subject: Option<Subject>,
+    /// A fixed order that is not one field (sorts the expected rows).
+    fixed_order: Option<fn(&mut [Value])>,
+}
+
+/// `/billing/prices`: by amount, then newest first, then id.
+fn price_order(rows: &mut [Value]) {
+    rows.sort_by(|a, b| {
+        let key = |v: &Value| (v["amount"].as_i64(), v["created_at"].as_i64());
+        let ((am_a, at_a), (am_b, at_b)) = (key(a), key(b));
+        am_a.cmp(&am_b)
+            .then(at_b.cmp(&at_a))
+            .then_with(|| a["id"].as_str().cmp(&b["id"].as_str()))
+    });
+}
+
+/// `/templates/{type}`: by position, then id.
+fn position_order(rows: &mut [Value]) {
+    spec_order(rows, |t| t["position"].clone(), false);
 }
 
 /// What a scoped list's `subject` names. The property picks one, adds
@@ -130,6 +149,7 @@ const GENERIC: Endpoint = Endpoint {
     user_fields: false,
     max_limit: 500,
     subject: None,
+    fixed_order: None,
 };
 
 const ENDPOINTS: &[Endpoint] = &[
@@ -290,6 +310,22 @@ const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         path: "/v1/billing/statements?x=1",
         natural: "timestamp",
+        ..GENERIC
+    },
+    Endpoint {
+        path: "/v1/billing/prices?x=1",
+        fixed_order: Some(price_order),
+        ..GENERIC
+    },
+    Endpoint {
+        path: "/v1/templates/email?x=1",
+        data_total: false,
+        fixed_order: Some(position_order),
+        ..GENERIC
+    },
+    Endpoint {
+        path: "/v1/templates/sms?paginated=true",
+        fixed_order: Some(position_order),
         ..GENERIC
     },
     Endpoint {
@@ -523,7 +559,9 @@ proptest! {
                 assert_eq!(listed.contains(id), visible, "{id} in {path}{variant}");
             }
             let mut expected = everything;
-            if endpoint.user_fields && field != "created_at" {
+            if let Some(sort) = endpoint.fixed_order {
+                sort(&mut expected);
+            } else if endpoint.user_fields && field != "created_at" {
                 let (all_users, _) = walk_users(&app, 500, "").await;
                 let by_id: HashMap<String, Value> = all_users
                     .into_iter()

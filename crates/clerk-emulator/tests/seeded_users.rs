@@ -1,6 +1,6 @@
 //! Seeded users' phone numbers and external accounts: how many, how they
 //! relate to the user's emails and timestamps, the filters that read them,
-//! and a fingerprint of the fields the wrapper's end-to-end outputs pin,
+//! the OAuth access tokens behind the accounts, and a fingerprint of the fields the wrapper's end-to-end outputs pin,
 //! which newer seeded fields must never move. Every response is also
 //! checked against the spec by `common::send`.
 
@@ -238,4 +238,88 @@ async fn every_phone_and_external_account_finds_its_user() {
     .await;
     assert_eq!(ids(&found), [id]);
     assert_eq!(found[0]["first_name"], "Renamed");
+}
+
+#[tokio::test]
+async fn oauth_access_tokens_follow_the_users_external_accounts() {
+    let app = app(120, 3, 13);
+    let users = all_users(&app, "").await;
+    let mut tokens_seen = HashSet::new();
+    let mut with_account = 0;
+    for u in &users {
+        let id = u["id"].as_str().unwrap();
+        let accounts = array(&u["external_accounts"]);
+        for provider in PROVIDERS.iter().chain(&["oauth_facebook", "google"]) {
+            let uri = format!("/v1/users/{id}/oauth_access_tokens/{provider}");
+            let tokens = get_ok(&app, &uri).await;
+            let tokens = array(&tokens);
+            let account = accounts.iter().find(|a| a["provider"] == *provider);
+            assert_eq!(tokens.len(), usize::from(account.is_some()), "{uri}");
+            let Some(account) = account else { continue };
+            with_account += 1;
+            let t = &tokens[0];
+            assert_eq!(t["object"], "oauth_access_token");
+            assert_eq!(t["external_account_id"], account["id"]);
+            assert_eq!(t["provider_user_id"], account["provider_user_id"]);
+            assert_eq!(t["provider"], *provider);
+            assert_eq!(t["public_metadata"], account["public_metadata"]);
+            let scopes: Vec<&str> = account["approved_scopes"]
+                .as_str()
+                .unwrap()
+                .split(' ')
+                .collect();
+            assert_eq!(t["scopes"], json!(scopes));
+            assert!(tokens_seen.insert(t["token"].as_str().unwrap().to_owned()));
+            // OIDC providers give an ID token and expiring access tokens.
+            let oidc = *provider != "oauth_github";
+            assert_eq!(t["id_token"].is_string(), oidc, "{t}");
+            assert_eq!(t["expires_at"].is_i64(), oidc, "{t}");
+            if oidc {
+                assert_eq!(t["id_token"].as_str().unwrap().split('.').count(), 3);
+            } else {
+                assert!(t["token"].as_str().unwrap().starts_with("gho_"));
+            }
+
+            // paginated=true wraps the same list with its total; paging.
+            let paged = get_ok(&app, &format!("{uri}?paginated=true")).await;
+            assert_eq!(paged, json!({ "data": tokens, "total_count": 1 }));
+            let past = get_ok(&app, &format!("{uri}?paginated=true&limit=1&offset=1")).await;
+            assert_eq!(past, json!({ "data": [], "total_count": 1 }));
+            assert_eq!(get_ok(&app, &format!("{uri}?offset=1")).await, json!([]));
+            // The same on every call (refreshed tokens are stable).
+            assert_eq!(get_ok(&app, &uri).await, json!(tokens));
+        }
+    }
+    assert!(with_account > 20, "{with_account}");
+
+    let none = get_ok(
+        &app,
+        &format!(
+            "/v1/users/{}/oauth_access_tokens/oauth_google?paginated=true",
+            users[0]["id"].as_str().unwrap()
+        ),
+    )
+    .await;
+    assert!(none["total_count"].is_u64());
+    for uri in [
+        "/v1/users/user_nope/oauth_access_tokens/oauth_google",
+        "/v1/users/user_nope/oauth_access_tokens/oauth_google?paginated=true",
+    ] {
+        let body = call_expect(
+            &app,
+            Method::GET,
+            uri,
+            None,
+            axum::http::StatusCode::NOT_FOUND,
+        )
+        .await;
+        common::assert_clerk_error(&body, "resource_not_found");
+    }
+    let id = users[0]["id"].as_str().unwrap();
+    let bad = common::get(
+        &app,
+        &format!("/v1/users/{id}/oauth_access_tokens/oauth_google?limit=0"),
+    )
+    .await;
+    assert_eq!(bad.status, axum::http::StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -174,6 +174,20 @@ pub fn assert_valid(schema: Value, instance: &Value) {
     );
 }
 
+/// Whether a response schema is an array, inline or through a component
+/// (`OAuthAccessToken` is itself an array schema).
+fn is_array(schema: &Value) -> bool {
+    let resolved = match schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+    {
+        Some(name) => &components()[name],
+        None => schema,
+    };
+    resolved.get("type") == Some(&json!("array"))
+}
+
 /// Check a response the emulator gave against the spec:
 /// - a 2xx must be documented for the operation, and its body must match;
 /// - an error body must match the operation's documented error schema, or
@@ -200,7 +214,7 @@ pub fn check_response(method: &str, uri: &str, status: u16, body: &str) {
     let paginated = query.split('&').any(|kv| kv == "paginated=true");
     let schema = match (documented, status) {
         (Some(schema), _) => {
-            if paginated && schema.get("type") == Some(&json!("array")) {
+            if paginated && is_array(&schema) {
                 json!({
                     "type": "object",
                     "properties": { "data": schema, "total_count": { "type": "integer" } },
