@@ -159,6 +159,10 @@ fn endpoint_section(out: &mut String, o: &ObjectSpec, e: &Endpoint) {
                 FilterKind::Equals { max_values: 1, .. } => (format!("`{} = v`", f.column), f.param.to_string()),
                 FilterKind::Equals { .. } => (format!("`{0} = v`, `{0} in (...)`", f.column), f.param.to_string()),
                 FilterKind::Search => (format!("`{} = v`", f.column), format!("{} (search)", f.param)),
+                FilterKind::Contains => (
+                    format!("`{0} like p`, `{0} ilike p`, `{0} = v`", f.column),
+                    format!("{} (substring)", f.param),
+                ),
                 FilterKind::Boolean => (format!("`{0}`, `not {0}`", f.column), f.param.to_string()),
                 FilterKind::TimeRange { after, before } => {
                     (format!("`{}` with `<`, `<=`, `>`, `>=`", f.column), format!("{after}, {before}"))

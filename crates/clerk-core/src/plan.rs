@@ -12,7 +12,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::catalog::{self, Bind, BindTo, Endpoint, FilterKind, ObjectSpec, Shape, MAX_FAN_OUT};
+use crate::catalog::{self, Bind, BindTo, Endpoint, FilterKind, FilterSpec, ObjectSpec, Shape, MAX_FAN_OUT};
 use crate::cell::{Cell, SqlType};
 use crate::error::{CoreError, CoreResult};
 use crate::url::encode_component;
@@ -331,6 +331,19 @@ pub fn plan_scan(input: &ScanInput) -> CoreResult<Plan> {
     Ok(plan)
 }
 
+/// The longest run of a LIKE pattern without wildcards (`%`, `_`), which
+/// every matching value contains; `None` for a pattern with escapes (kept
+/// simple: Postgres evaluates it) or with nothing but wildcards.
+fn longest_literal_run(pattern: &str) -> Option<&str> {
+    if pattern.contains('\\') {
+        return None;
+    }
+    pattern
+        .split(['%', '_'])
+        .filter(|run| !run.trim().is_empty())
+        .max_by_key(|run| run.chars().count())
+}
+
 /// The first sorted window a `column > t` / `column >= t` qual opens, with
 /// its bound in milliseconds widened by one (a superset either way).
 fn sorted_window(
@@ -448,7 +461,22 @@ fn push_qual(
     query: &mut Vec<(String, String)>,
     used: &mut BTreeSet<&'static str>,
 ) -> Option<bool> {
-    let filter = endpoint.filter_for(&q.field)?;
+    // A column may have several rules (`=` to one parameter, LIKE to
+    // another): the first that takes the qual wins.
+    endpoint
+        .filters
+        .iter()
+        .filter(|f| f.column == q.field)
+        .find_map(|filter| push_with(filter, q, query, used))
+}
+
+/// Pushes `q` through one filter rule, if the rule takes it.
+fn push_with(
+    filter: &'static FilterSpec,
+    q: &Qual,
+    query: &mut Vec<(String, String)>,
+    used: &mut BTreeSet<&'static str>,
+) -> Option<bool> {
     // Repeated parameters mean OR to the API, while two quals mean AND: so
     // one qual per parameter, the rest stays with Postgres.
     let claim = |used: &mut BTreeSet<&'static str>, p: &'static str| used.insert(p);
@@ -486,6 +514,21 @@ fn push_qual(
             let v = c.as_text().filter(|s| !s.trim().is_empty())?;
             claim(used, filter.param);
             query.push((filter.param.to_string(), v.to_string()));
+            Some(false)
+        }
+        FilterKind::Contains => {
+            if q.use_or || used.contains(filter.param) {
+                return None;
+            }
+            let QualValue::Cell(c) = &q.value else { return None };
+            let text = c.as_text()?;
+            let run = match q.operator.as_str() {
+                "=" => Some(text),
+                "~~" | "~~*" => longest_literal_run(text),
+                _ => None,
+            }?;
+            claim(used, filter.param);
+            query.push((filter.param.to_string(), run.to_string()));
             Some(false)
         }
         FilterKind::Boolean => {

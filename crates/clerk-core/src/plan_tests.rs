@@ -157,7 +157,7 @@ fn two_quals_on_one_parameter_push_only_the_first() {
 fn non_equality_and_unknown_columns_stay_with_postgres() {
     let plan = plan_scan(&input(
         "users",
-        vec![Qual::cell("username", "~~", s("a%")), Qual::cell("first_name", "=", s("Ann"))],
+        vec![Qual::cell("username", "<>", s("a")), Qual::cell("locale", "=", s("en"))],
         vec![],
         Some(Limit { count: 5, offset: 0 }),
     ))
@@ -536,4 +536,35 @@ fn updated_at_lower_bounds_order_newest_first_and_stop() {
     .unwrap();
     assert!(!plan.sorts_pushed);
     assert_eq!(plan.max_rows, None);
+}
+
+#[test]
+fn like_patterns_push_their_longest_literal_run_as_a_substring_search() {
+    let plan = plan_scan(&input(
+        "users",
+        vec![Qual::cell("email", "~~", s("%ada_lovelace%@example.com")), Qual::cell("first_name", "~~*", s("Ad%"))],
+        vec![],
+        Some(Limit { count: 5, offset: 0 }),
+    ))
+    .unwrap();
+    assert_eq!(list_query(&plan), q(&[("email_address_query", "@example.com"), ("name_query", "Ad")]));
+    assert_eq!(plan.handled, vec![false, false]);
+    assert_eq!(plan.max_rows, None);
+    // `=` on email still uses the exact-address filter, first in the list.
+    let plan = plan_scan(&input("users", vec![Qual::cell("email", "=", s("a@b.c"))], vec![], None)).unwrap();
+    assert_eq!(list_query(&plan), q(&[("email_address", "a@b.c")]));
+    // Nothing but wildcards, or an escape: left to Postgres.
+    for p in ["%%", "_", "a\\%b"] {
+        let plan = plan_scan(&input("users", vec![Qual::cell("username", "~~", s(p))], vec![], None)).unwrap();
+        assert_eq!(list_query(&plan), q(&[]), "{p}");
+    }
+    // Two quals on columns sharing name_query: only the first is sent.
+    let plan = plan_scan(&input(
+        "users",
+        vec![Qual::cell("first_name", "~~", s("Ada%")), Qual::cell("last_name", "~~", s("%Love%"))],
+        vec![],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(list_query(&plan), q(&[("name_query", "Ada")]));
 }

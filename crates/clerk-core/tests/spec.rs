@@ -517,7 +517,7 @@ fn filters_query_parameters_and_orders_match_the_spec() {
                                 ));
                             }
                         }
-                        FilterKind::Search => {
+                        FilterKind::Search | FilterKind::Contains => {
                             if s.kind() != Kind::Str {
                                 problems.push(format!(
                                     "{at}: search filter on `{}` sends `{}`, which the spec types {}, not string",

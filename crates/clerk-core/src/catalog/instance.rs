@@ -137,6 +137,7 @@ pub(crate) const OAUTH_APPLICATIONS: ObjectSpec = ObjectSpec {
             &[id_bind("id", "oauth_application_id", "oa_...")],
         ),
         Endpoint {
+            filters: &[contains("name", "name_query")],
             order_by: &[total_order("created_at", "created_at"), partial_order("name", "name")],
             default_order: Some("+created_at"),
             ..list("/oauth_applications", Envelope::DataTotalCount)

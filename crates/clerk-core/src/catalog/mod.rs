@@ -132,6 +132,11 @@ pub enum FilterKind {
     Equals { signed_ids: bool, max_values: usize },
     /// `col = v` pushed as a single fuzzy search parameter (a superset).
     Search,
+    /// `col LIKE p` / `col ILIKE p` (and `col = v`) pushed as a
+    /// case-insensitive substring parameter (`*_query`): the longest
+    /// wildcard-free run of the pattern, which every match contains (a
+    /// superset).
+    Contains,
     /// `col = true|false`, `col IS [NOT] TRUE|FALSE` on a boolean column
     /// (sent as `true`/`false`, which also suits the endpoints whose spec
     /// types the parameter as a string).
@@ -400,6 +405,11 @@ pub(crate) const fn boolean(column: &'static str, param: &'static str) -> Filter
 /// A fuzzy search parameter fed by `column = v` (a superset).
 pub(crate) const fn search(column: &'static str, param: &'static str) -> FilterSpec {
     FilterSpec { column, param, kind: FilterKind::Search, exact: false }
+}
+
+/// A case-insensitive substring parameter fed by `LIKE`/`ILIKE` (a superset).
+pub(crate) const fn contains(column: &'static str, param: &'static str) -> FilterSpec {
+    FilterSpec { column, param, kind: FilterKind::Contains, exact: false }
 }
 
 /// `<column>_after` / `<column>_before` millisecond bounds.

@@ -85,6 +85,7 @@ pub(crate) const ORGANIZATION_MEMBERSHIPS: ObjectSpec = ObjectSpec {
                 eq("role", "role"),
                 // Usernames are normalised by Clerk: a superset.
                 FilterSpec { exact: false, ..eq("username", "username") },
+                contains("username", "username_query"),
             ],
             // The time windows and name orders of this endpoint apply to
             // the member (the user), not to the membership row: not pushed.

@@ -31,6 +31,12 @@ pub(crate) const USERS: ObjectSpec = ObjectSpec {
                 window("created_at", "created_at_after", "created_at_before"),
                 window("last_active_at", "last_active_at_after", "last_active_at_before"),
                 window("last_sign_in_at", "last_sign_in_at_after", "last_sign_in_at_before"),
+                // LIKE / ILIKE as Clerk's case-insensitive substring search.
+                contains("email", "email_address_query"),
+                contains("phone", "phone_number_query"),
+                contains("username", "username_query"),
+                contains("first_name", "name_query"),
+                contains("last_name", "name_query"),
             ],
             order_by: &[
                 total_order("created_at", "created_at"),
