@@ -77,7 +77,7 @@ fn pushdown(input: &ScanInput, plan: &Plan) -> Option<String> {
         parts.push(format!("exact: {}", list(exact)));
     }
     if !left.is_empty() {
-        parts.push(format!("left to Postgres: {}", list(left)));
+        parts.push(format!("checked by Postgres: {}", list(left)));
     }
     if !input.sorts.is_empty() {
         parts.push(match (&plan.order_by, plan.sorts_pushed) {
@@ -258,7 +258,7 @@ mod tests {
     fn an_unpushed_qual_is_left_to_postgres_and_so_is_the_limit() {
         let i = input(
             "users",
-            vec![Qual::cell("username", "~~", s("a%"))],
+            vec![Qual::cell("image_url", "~~", s("a%"))],
             vec![],
             Some(Limit { count: 3, offset: 0 }),
         );
@@ -266,7 +266,7 @@ mod tests {
             lines(&i),
             [
                 "Clerk Request: GET /users?limit=500&offset=0",
-                "Clerk Pushdown: left to Postgres: username like 'a%'; limit: left to Postgres",
+                "Clerk Pushdown: checked by Postgres: image_url like 'a%'; limit: left to Postgres",
             ]
         );
     }

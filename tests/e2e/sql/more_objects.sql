@@ -77,3 +77,26 @@ select count(*) as owners from clerk.user_email_addresses where email_address = 
 select u.id = :'some_user' as that_user, count(*) > 0 as has_addresses
   from clerk.users u join clerk.user_email_addresses e on e.user_id = u.id
  where u.id = :'some_user' group by u.id;
+
+-- Billing prices, credits, templates, the instance and OAuth access tokens.
+select count(*) as prices, count(distinct plan_id) as plans, count(*) filter (where is_default) as defaults
+  from clerk.billing_prices;
+select id as some_plan from clerk.billing_plans order by slug limit 1 \gset
+select count(*) > 0 as found, bool_and(plan_id = :'some_plan') as that_plan
+  from clerk.billing_prices where plan_id = :'some_plan';
+select id as first_user from clerk.users order by created_at limit 1 \gset
+select user_id = :'first_user' as that_user, balance is not null as has_balance
+  from clerk.user_billing_credits where user_id = :'first_user';
+select id as first_org from clerk.organizations order by created_at limit 1 \gset
+select organization_id = :'first_org' as that_org from clerk.organization_billing_credits
+  where organization_id = :'first_org';
+select template_type, count(*) from clerk.templates where template_type in ('email', 'sms')
+  group by 1 order by 1;
+select slug, template_type from clerk.templates where template_type = 'email' and slug = 'invitation';
+select show_error('select * from clerk.templates');
+select id like 'ins_%' as ins_id, environment_type from clerk.instance;
+select user_id as some_user, provider as some_provider from clerk.user_external_accounts
+  order by user_id, provider limit 1 \gset
+select count(*) as tokens, bool_and(user_id = :'some_user') as that_user, bool_and(provider = :'some_provider') as that_provider
+  from clerk.oauth_access_tokens where user_id = :'some_user' and provider = :'some_provider';
+select show_error('select * from clerk.oauth_access_tokens where user_id = ''user_x''');

@@ -217,3 +217,66 @@ pub(crate) const ORGANIZATION_BILLING_SUBSCRIPTIONS: ObjectSpec = ObjectSpec {
     rowid: Some("id"),
     doc: "The billing subscription of an organization, by `organization_id`.",
 };
+
+
+pub(crate) const BILLING_PRICES: ObjectSpec = ObjectSpec {
+    table: "billing_prices",
+    object: "billing_prices",
+    noun: "billing price",
+    rows: Rows::Items,
+    endpoints: &[Endpoint {
+        filters: &[eq1("plan_id", "plan_id")],
+        ..list("/billing/prices", Envelope::DataTotalCount)
+    }],
+    columns: &[
+        col("id", ColType::Text, false, "unique identifier for the price"),
+        col("plan_id", ColType::Text, false, "unique identifier for the associated plan"),
+        col("instance_id", ColType::Text, false, "unique identifier for the instance"),
+        col("currency", ColType::Text, false, "the currency code (e.g., 'USD')"),
+        col("currency_symbol", ColType::Text, false, "the currency symbol (e.g., '$')"),
+        col("amount", ColType::I64, false, "the amount in cents for the price"),
+        col("annual_monthly_amount", ColType::I64, false, "the monthly amount in cents when billed annually"),
+        col("fee", ColType::Jsonb, true, "fee"),
+        col("annual_monthly_fee", ColType::Jsonb, true, "annual monthly fee"),
+        col("description", ColType::Text, true, "the description of the price"),
+        col("is_default", ColType::Bool, false, "whether this price is the default price for its plan"),
+        col("created_at", ColType::Timestamptz, false, "unix timestamp (milliseconds) of creation"),
+        col("supported_billing_periods", ColType::Text, false, "which billing periods this price supports"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    doc: "Prices of the billing plans (a plan's default price and custom ones).",
+};
+
+pub(crate) const USER_BILLING_CREDITS: ObjectSpec = ObjectSpec {
+    table: "user_billing_credits",
+    object: "user_billing_credits",
+    noun: "credit balance",
+    rows: Rows::Items,
+    endpoints: &[one("/users/{user_id}/billing/credits", &[path_bind("user_id", "user_id", "user_...")])],
+    columns: &[
+        col("user_id", ColType::Text, false, "the user asked for (`where user_id = ...`)"),
+        col("balance", ColType::Jsonb, true, "the current credit balance"),
+        attrs(),
+    ],
+    rowid: None,
+    doc: "The billing credit balance of a user, by `user_id`.",
+};
+
+pub(crate) const ORGANIZATION_BILLING_CREDITS: ObjectSpec = ObjectSpec {
+    table: "organization_billing_credits",
+    object: "organization_billing_credits",
+    noun: "credit balance",
+    rows: Rows::Items,
+    endpoints: &[one(
+        "/organizations/{organization_id}/billing/credits",
+        &[path_bind("organization_id", "organization_id", "org_...")],
+    )],
+    columns: &[
+        col("organization_id", ColType::Text, false, "the organization asked for (`where organization_id = ...`)"),
+        col("balance", ColType::Jsonb, true, "the current credit balance"),
+        attrs(),
+    ],
+    rowid: None,
+    doc: "The billing credit balance of an organization, by `organization_id`.",
+};

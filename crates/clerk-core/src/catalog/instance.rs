@@ -1,6 +1,6 @@
-//! Instance configuration lists: allow-list and block-list identifiers,
-//! domains, instance invitations, JWT templates, OAuth applications and
-//! redirect URLs.
+//! The instance and its configuration lists: allow-list and block-list
+//! identifiers, domains, instance invitations, JWT templates, OAuth
+//! applications, redirect URLs, email and SMS templates.
 
 use super::*;
 
@@ -188,4 +188,70 @@ pub(crate) const REDIRECT_URLS: ObjectSpec = ObjectSpec {
     ],
     rowid: Some("id"),
     doc: "Redirect URLs allowed for native and mobile sign-in flows.",
+};
+
+
+pub(crate) const INSTANCE: ObjectSpec = ObjectSpec {
+    table: "instance",
+    object: "instance",
+    noun: "instance",
+    rows: Rows::Items,
+    endpoints: &[one("/instance", &[])],
+    columns: &[
+        col("id", ColType::Text, false, "id"),
+        col("environment_type", ColType::Text, false, "environment type"),
+        col("allowed_origins", ColType::Jsonb, true, "allowed origins"),
+        col("workspace_id", ColType::Text, true, "the ID of the Clerk workspace that owns the instance's application"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    doc: "The Clerk instance itself: one row.",
+};
+
+pub(crate) const TEMPLATES: ObjectSpec = ObjectSpec {
+    table: "templates",
+    object: "templates",
+    noun: "template",
+    rows: Rows::Items,
+    endpoints: &[
+        one(
+            "/templates/{template_type}/{slug}",
+            &[
+                path_bind("template_type", "template_type", "email"),
+                id_bind("slug", "slug", "verification_code"),
+            ],
+        ),
+        Endpoint {
+            binds: &[path_bind("template_type", "template_type", "email")],
+            ..list("/templates/{template_type}", Envelope::BareArray)
+        },
+    ],
+    columns: &[
+        col("id", ColType::Text, true, "id"),
+        col("instance_id", ColType::Text, true, "the ID of the instance to which the template belongs"),
+        col("resource_type", ColType::Text, true, "whether this is a system (default) or user overridden) template"),
+        col("template_type", ColType::Text, true, "whether this is an email or SMS template"),
+        col("name", ColType::Text, true, "user-friendly name of the template"),
+        col("slug", ColType::Text, true, "machine-friendly name of the template"),
+        col("position", ColType::I64, true, "position with the listing of templates"),
+        col("can_revert", ColType::Bool, true, "whether this template can be reverted to the corresponding system default"),
+        col("can_delete", ColType::Bool, true, "whether this template can be deleted"),
+        col("can_edit_body", ColType::Bool, true, "whether the body of this template can be edited"),
+        col("can_toggle", ColType::Bool, true, "whether this template can be enabled or disabled, true only for notification SMS templates"),
+        col("subject", ColType::Text, true, "email subject"),
+        col("markup", ColType::Text, true, "the editor markup used to generate the body of the template"),
+        col("body", ColType::Text, true, "the template body before variable interpolation"),
+        col("available_variables", ColType::Jsonb, true, "list of variables that are available for use in the template body"),
+        col("required_variables", ColType::Jsonb, true, "list of variables that must be contained in the template body"),
+        col("from_email_name", ColType::Text, true, "from email name"),
+        col("reply_to_email_name", ColType::Text, true, "reply to email name"),
+        col("delivered_by_clerk", ColType::Bool, true, "delivered by clerk"),
+        col("enabled", ColType::Bool, true, "enabled"),
+        col("flagged_as_suspicious", ColType::Bool, true, "flagged as suspicious"),
+        col("updated_at", ColType::Timestamptz, true, "unix timestamp of last update"),
+        col("created_at", ColType::Timestamptz, true, "unix timestamp of creation"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    doc: "Email and SMS templates, by `template_type` ('email' or 'sms').",
 };

@@ -23,7 +23,6 @@ fn every_object_is_well_formed() {
     for o in CATALOG {
         let names: BTreeSet<&str> = o.columns.iter().map(|c| c.name).collect();
         assert_eq!(names.len(), o.columns.len(), "{}: duplicate column", o.table);
-        assert!(names.contains("id"), "{}: id", o.table);
         assert!(names.contains(ATTRS_COLUMN), "{}: attrs", o.table);
         assert!(o.rowid.is_none_or(|r| names.contains(r)), "{}: rowid", o.table);
         assert!(!o.endpoints.is_empty(), "{}: no endpoint", o.table);

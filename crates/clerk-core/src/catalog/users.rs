@@ -1,7 +1,8 @@
 //! Users (`GET /users`, `GET /users/{user_id}`) and the child tables
 //! un-nested from them (email addresses, phone numbers, web3 wallets,
 //! passkeys, external and enterprise accounts), so that people join
-//! instead of digging in JSON.
+//! instead of digging in JSON; and the OAuth access tokens of a user's
+//! external accounts.
 
 use super::*;
 
@@ -339,4 +340,35 @@ pub(crate) const USER_ENTERPRISE_ACCOUNTS: ObjectSpec = ObjectSpec {
     ],
     rowid: Some("id"),
     doc: "The enterprise accounts of users, one row each (un-nested from `GET /users`; `user_id = ...` reads one user).",
+};
+
+
+pub(crate) const OAUTH_ACCESS_TOKENS: ObjectSpec = ObjectSpec {
+    table: "oauth_access_tokens",
+    object: "oauth_access_tokens",
+    noun: "oauth access token",
+    rows: Rows::Items,
+    endpoints: &[Endpoint {
+        binds: &[
+            path_bind("user_id", "user_id", "user_..."),
+            path_bind("provider", "provider", "oauth_google"),
+        ],
+        ..list("/users/{user_id}/oauth_access_tokens/{provider}", Envelope::BareArray)
+    }],
+    columns: &[
+        col("user_id", ColType::Text, false, "the user asked for (`where user_id = ...`)"),
+        col("external_account_id", ColType::Text, false, "external account ID"),
+        col("provider_user_id", ColType::Text, false, "the unique ID of the user in the external provider's system"),
+        col("token", ColType::Text, false, "the access token"),
+        col("expires_at", ColType::Timestamptz, true, "unix timestamp of the access token expiration"),
+        col("provider", ColType::Text, false, "the ID of the provider"),
+        col("public_metadata", ColType::Jsonb, false, "public metadata"),
+        col("label", ColType::Text, true, "label"),
+        col("scopes", ColType::Jsonb, true, "the list of scopes that the token is valid for"),
+        col("id_token", ColType::Text, true, "the ID token retrieved from the OIDC provider"),
+        col("token_secret", ColType::Text, true, "the token secret"),
+        attrs(),
+    ],
+    rowid: None,
+    doc: "OAuth access tokens of a user's external account, by `user_id` and `provider` (e.g. 'oauth_google').",
 };
