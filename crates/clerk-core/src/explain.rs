@@ -24,8 +24,9 @@ const SHOWN_VALUES: usize = 5;
 /// The EXPLAIN lines of a scan planned from `input`: one line per request
 /// (path and query relative to `base`; a paged list with its first page's
 /// `limit` and `offset`), at most [`SHOWN_REQUESTS`] of them, then a line
-/// saying which quals Clerk answers exactly and which are left to
-/// Postgres, and whether ORDER BY and LIMIT were sent.
+/// saying which quals Clerk answers exactly and which Postgres checks (not
+/// sent, or sent as a superset filter visible in the query string), and
+/// whether ORDER BY and LIMIT were sent.
 pub fn describe(input: &ScanInput, plan: &Plan, base: &ApiUrl) -> Vec<String> {
     let mut lines = Vec::new();
     let fetches = plan.fetches();
@@ -269,6 +270,15 @@ mod tests {
                 "Clerk Pushdown: checked by Postgres: image_url like 'a%'; limit: left to Postgres",
             ]
         );
+    }
+
+    #[test]
+    fn a_superset_filter_is_in_the_query_and_checked_by_postgres() {
+        let i = input("users", vec![Qual::cell("username", "~~", s("%ann%"))], vec![], None);
+        let l = lines(&i);
+        assert_eq!(l.len(), 2, "{l:?}");
+        assert!(l[0].starts_with("Clerk Request: GET /users?") && l[0].contains("=ann"), "{l:?}");
+        assert_eq!(l[1], "Clerk Pushdown: checked by Postgres: username like '%ann%'");
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 pub mod bindings;
 pub mod error;
+pub mod explain;
 pub mod host;
 pub mod model;
 pub mod package;

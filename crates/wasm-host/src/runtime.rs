@@ -9,10 +9,10 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use wasmtime::component::{Component, HasSelf, Linker, Resource};
+use wasmtime::component::{Component, HasSelf, InstancePre, Linker, Resource};
 use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
 
-use crate::bindings::{v1, v2};
+use crate::bindings::{ext, v1, v2};
 use crate::error::{HostError, HostResult};
 use crate::host::{ContextRes, HostState, RowRes};
 use crate::model::{Cell, ImportStmt};
@@ -34,8 +34,18 @@ struct Runtime {
     engine: Engine,
     linker_v1: Linker<StoreData>,
     linker_v2: Linker<StoreData>,
-    /// sha256 of the package -> compiled component and its WIT version
-    components: HashMap<String, (Component, WitVersion)>,
+    /// sha256 of the package -> the component, linked and ready to
+    /// instantiate
+    components: HashMap<String, Loaded>,
+}
+
+/// A compiled component, linked against its version's linker.
+struct Loaded {
+    version: WitVersion,
+    pre: InstancePre<StoreData>,
+    /// Where its optional `clerk:wrappers-ext/explain` export is, if it
+    /// has one (0.2.0 guests only; see `wit/ext`).
+    explain: Option<ext::ExplainIndices>,
 }
 
 /// What a store holds: the host state plus wasmtime's resource limits.
@@ -143,6 +153,8 @@ enum Bindings {
 pub struct GuestInstance {
     store: Store<StoreData>,
     bindings: Bindings,
+    /// The optional `explain` export, when the component has it.
+    explain: Option<ext::Explain>,
 }
 
 /// Compiled code for `sha256` from the on-disk cache, or compiled now and
@@ -216,9 +228,22 @@ pub fn instantiate(
             let version = detect_version(&rt.engine, &component).ok_or_else(|| {
                 invalid("it exports no supabase:wrappers/routines interface (0.1.0 or 0.2.0)".into())
             })?;
-            rt.components.insert(sha256.to_owned(), (component, version));
+            let linker = match version {
+                WitVersion::V1 => &rt.linker_v1,
+                WitVersion::V2 => &rt.linker_v2,
+            };
+            let pre = linker
+                .instantiate_pre(&component)
+                .map_err(|e| invalid(format!("{e:#}")))?;
+            // Optional: a component without it (or with an export of that
+            // name but another shape) runs exactly as one without it.
+            let explain = match version {
+                WitVersion::V1 => None,
+                WitVersion::V2 => ext::ExplainIndices::new(&pre).ok(),
+            };
+            rt.components.insert(sha256.to_owned(), Loaded { version, pre, explain });
         }
-        let Some((component, version)) = rt.components.get(sha256) else {
+        let Some(loaded) = rt.components.get(sha256) else {
             return Err(HostError::Trap("component cache miss".into()));
         };
         let data = StoreData {
@@ -241,15 +266,16 @@ pub fn instantiate(
             url: url.to_owned(),
             reason: format!("{e:#}"),
         };
-        let bindings = match version {
-            WitVersion::V1 => Bindings::V1(
-                v1::Wrappers::instantiate(&mut store, component, &rt.linker_v1).map_err(link_err)?,
-            ),
-            WitVersion::V2 => Bindings::V2(
-                v2::Wrappers::instantiate(&mut store, component, &rt.linker_v2).map_err(link_err)?,
-            ),
+        let instance = loaded.pre.instantiate(&mut store).map_err(link_err)?;
+        let bindings = match loaded.version {
+            WitVersion::V1 => Bindings::V1(v1::Wrappers::new(&mut store, &instance).map_err(link_err)?),
+            WitVersion::V2 => Bindings::V2(v2::Wrappers::new(&mut store, &instance).map_err(link_err)?),
         };
-        Ok(GuestInstance { store, bindings })
+        let explain = loaded
+            .explain
+            .as_ref()
+            .and_then(|indices| indices.load(&mut store, &instance).ok());
+        Ok(GuestInstance { store, bindings, explain })
     })
 }
 
@@ -257,7 +283,7 @@ pub fn instantiate(
 macro_rules! call {
     ($self:ident, $method:ident $(, $arg:expr)*) => {{
         let _active = ActiveCall::enter();
-        let GuestInstance { store, bindings } = &mut *$self;
+        let GuestInstance { store, bindings, .. } = &mut *$self;
         let r = match bindings {
             Bindings::V1(b) => b.supabase_wrappers_routines().$method(&mut *store $(, $arg)*),
             Bindings::V2(b) => b.supabase_wrappers_routines().$method(&mut *store $(, $arg)*),
@@ -352,7 +378,7 @@ impl GuestInstance {
     pub fn update(&mut self, rowid: &Cell) -> HostResult<()> {
         let conv = |e: crate::host::HostTrap| HostError::conversion(e.0);
         let _active = ActiveCall::enter();
-        let GuestInstance { store, bindings } = &mut *self;
+        let GuestInstance { store, bindings, .. } = &mut *self;
         let r = match bindings {
             Bindings::V1(b) => {
                 let id = v1::cell_to_wit(rowid).map_err(conv)?;
@@ -369,7 +395,7 @@ impl GuestInstance {
     pub fn delete(&mut self, rowid: &Cell) -> HostResult<()> {
         let conv = |e: crate::host::HostTrap| HostError::conversion(e.0);
         let _active = ActiveCall::enter();
-        let GuestInstance { store, bindings } = &mut *self;
+        let GuestInstance { store, bindings, .. } = &mut *self;
         let r = match bindings {
             Bindings::V1(b) => {
                 let id = v1::cell_to_wit(rowid).map_err(conv)?;
@@ -383,13 +409,34 @@ impl GuestInstance {
         self.finish(r)
     }
 
+    /// Whether the guest exports the optional `clerk:wrappers-ext/explain`.
+    pub fn has_explain(&self) -> bool {
+        self.explain.is_some()
+    }
+
+    /// Calls the optional `explain` export with the current context: the
+    /// guest's `Label: text` lines, masked and cleaned (see
+    /// [`crate::explain::clean_lines`]), or `None` when it has no such
+    /// export (it is then never called).
+    pub fn explain(&mut self) -> HostResult<Option<Vec<String>>> {
+        let _active = ActiveCall::enter();
+        let GuestInstance { store, explain, .. } = &mut *self;
+        let Some(explain) = explain else {
+            return Ok(None);
+        };
+        let r = explain.call_explain(&mut *store, ctx());
+        let lines = self.finish(r)?;
+        let host = self.host();
+        Ok(Some(crate::explain::clean_lines(lines, |l| host.mask(l))))
+    }
+
     pub fn end_modify(&mut self) -> HostResult<()> {
         call!(self, call_end_modify, ctx())
     }
 
     pub fn import_foreign_schema(&mut self, stmt: &ImportStmt) -> HostResult<Vec<String>> {
         let _active = ActiveCall::enter();
-        let GuestInstance { store, bindings } = &mut *self;
+        let GuestInstance { store, bindings, .. } = &mut *self;
         let r = match bindings {
             Bindings::V1(_) => {
                 return Err(HostError::Guest {

@@ -6,6 +6,7 @@
 //! implementations are stamped out once per version by [`impl_hosts!`];
 //! each version module only supplies the type conversions.
 
+pub mod ext;
 pub mod v1;
 pub mod v2;
 
@@ -287,7 +288,15 @@ macro_rules! impl_hosts {
             };
             let http = state.http.clone();
             let services = &state.services;
-            match http.send(&request, &|| services.cancel_pending()) {
+            let started = std::time::Instant::now();
+            let result = http.send(&request, &|| services.cancel_pending());
+            state.record_request(
+                request.method.as_str(),
+                &request.url,
+                result.as_ref().ok().map(|r| r.status_code),
+                started.elapsed(),
+            );
+            match result {
                 Ok(r) => Ok(wit::http::Response {
                     url: r.url,
                     status_code: r.status_code,

@@ -13,8 +13,13 @@ pub mod stats;
 pub mod time;
 pub mod utils;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Duration;
+
+use crate::explain::{LoggedRequest, RequestLog};
 
 use crate::model::{Column, Limit, Metric, OptionsKind, Qual, RowData, Sort};
 
@@ -83,6 +88,9 @@ pub struct HostState {
     /// `inc-stats` calls, summed per (fdw, metric) and written once at the
     /// end of a scan, modify or import instead of once per call.
     pub pending_stats: Vec<(String, Metric, i64)>,
+    /// When set (EXPLAIN ANALYZE of a guest with the `explain` export), every
+    /// HTTP request the guest makes is recorded here.
+    pub request_log: Option<Rc<RefCell<RequestLog>>>,
 }
 
 impl HostState {
@@ -110,6 +118,7 @@ impl HostState {
             secrets,
             reported_error: None,
             pending_stats: Vec::new(),
+            request_log: None,
         }
     }
 
@@ -161,6 +170,17 @@ impl HostState {
     pub fn get_limit(&self) -> HostResult<Limit> {
         self.limit
             .ok_or_else(|| HostTrap("the query has no limit".to_owned()))
+    }
+
+    /// Records one HTTP request in [`HostState::request_log`], if set: its
+    /// method, path and query (masked) and its outcome.
+    pub fn record_request(&self, method: &'static str, url: &str, status: Option<u16>, elapsed: Duration) {
+        if let Some(log) = &self.request_log {
+            if let Ok(mut log) = log.try_borrow_mut() {
+                let target = self.mask(&crate::explain::url_target(url));
+                log.record(LoggedRequest { method, target, status }, elapsed);
+            }
+        }
     }
 
     /// Writes the summed stats through the database services.

@@ -1,0 +1,20 @@
+//! `clerk:wrappers-ext@0.1.0` (`wit/ext`): optional guest exports beyond
+//! the contract. A component is always instantiated through its
+//! `supabase:wrappers` world; these exports are looked up afterwards and
+//! only used when present with the expected type.
+//!
+//! Only 0.2.0 guests can have them: the interface uses the 0.2.0 `context`
+//! resource, which maps to the same host resource as `v2`'s.
+
+wasmtime::component::bindgen!({
+    path: ["../../wit/v2", "../../wit/ext"],
+    world: "clerk:wrappers-ext/explain-export",
+    with: {
+        "supabase:wrappers/types@0.2.0": crate::bindings::v2::supabase::wrappers::types,
+    },
+});
+
+/// The export's fully qualified name.
+pub const EXPLAIN_EXPORT: &str = "clerk:wrappers-ext/explain@0.1.0";
+
+pub use exports::clerk::wrappers_ext::explain::{Guest as Explain, GuestIndices as ExplainIndices};
