@@ -6,40 +6,62 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '==> %s\n' "$*"; }
 
+# Each phase's wall time, printed at the end (also after a failure), so
+# that the next person sees where the time goes.
+PHASES=()
+phase_name=""
+phase_start=$SECONDS
+phase() {
+  if [ -n "$phase_name" ]; then
+    PHASES+=("$(printf '%5d s  %s' $((SECONDS - phase_start)) "$phase_name")")
+  fi
+  phase_name=$1
+  phase_start=$SECONDS
+  [ -z "$1" ] || say "$1"
+}
+summary() {
+  phase ""
+  printf '==> time per phase (total %d s)\n' "$SECONDS"
+  printf '    %s\n' "${PHASES[@]}"
+}
+trap summary EXIT
+
+phase "setup (scripts/setup.sh)"
 scripts/setup.sh
 
-say "unit, property and in-process tests (cargo test)"
+phase "unit, property and in-process tests (cargo test)"
 cargo test -q
-say "clippy"
+phase "clippy"
 cargo clippy -q --all-targets -- -D warnings
 cargo clippy -q -p wrappers -p supabase_vault -- -D warnings
 
+phase "build (scripts/build.sh)"
 scripts/build.sh
 
 # shellcheck source=scripts/env.sh
 . scripts/env.sh
-trap stop_all EXIT
-say "starting Postgres 15 on port $PGPORT and the emulator on $EMULATOR_URL"
+trap 'stop_all; summary' EXIT
+phase "starting Postgres 15 on port $PGPORT and the emulator on $EMULATOR_URL"
 start_cluster
 start_emulator 1234 57
 start_package_server
 
 PG_REGRESS=$("$PG_BIN/pg_config" --pkglibdir)/pgxs/src/test/regress/pg_regress
 status=0
-say "end-to-end SQL tests (tests/e2e)"
+phase "end-to-end SQL tests (tests/e2e)"
 psql -X -q -d postgres -c "drop database if exists clerk_e2e" -c "create database clerk_e2e"
 "$PG_REGRESS" --use-existing --bindir="$PG_BIN" --inputdir=tests/e2e \
   --outputdir="$RUN_DIR/e2e" --dbname=clerk_e2e --schedule=tests/e2e/schedule || status=1
 [ $status -eq 0 ] || cat "$RUN_DIR/e2e/regression.diffs" 2>/dev/null | head -n 200
 
-say "sessions do not block each other (tests/concurrency)"
+phase "sessions do not block each other (tests/concurrency)"
 tests/concurrency/stats_lock.sh || status=1
-say "vault SQL tests on this cluster (tests/vault)"
+phase "vault SQL tests on this cluster (tests/vault)"
 VAULT_TEST_OUTDIR="$RUN_DIR/vault" tests/vault/run.sh || status=1
-say "vault key handling across restarts and misconfiguration (own cluster)"
+phase "vault key handling across restarts and misconfiguration (own cluster)"
 tests/vault/selftest.sh || status=1
 
-say "secrets never reach logs or output"
+phase "secrets never reach logs or output"
 for secret in "$CLERK_SECRET_KEY" "$CLERK_WRONG_KEY"; do
   if grep -rqF "$secret" "$RUN_DIR/postgres.log" "$RUN_DIR/emulator.log" "$RUN_DIR/e2e"; then
     echo "FAIL: a Clerk API key appears in the logs or test output:" >&2
