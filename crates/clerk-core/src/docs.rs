@@ -4,7 +4,8 @@
 use std::fmt::Write as _;
 
 use crate::catalog::{
-    BindTo, Endpoint, Envelope, FilterKind, ObjectSpec, Shape, CATALOG, SUPABASE_ID_LOOKUPS, SUPABASE_TABLES,
+    BindTo, Endpoint, Envelope, FilterKind, ObjectSpec, Shape, WriteOp, CATALOG, SUPABASE_ID_LOOKUPS,
+    SUPABASE_TABLES, SUPABASE_WRITES,
 };
 use crate::cell::SqlType;
 
@@ -33,8 +34,8 @@ pub fn markdown() -> String {
 /// what each table needs and which columns' conditions reach Clerk.
 pub fn readme_table() -> String {
     let mut out = String::from(
-        "| table | in Supabase's wrapper | needs | conditions sent to Clerk (theirs) | conditions sent to Clerk (ours) |\n\
-         |---|---|---|---|---|\n",
+        "| table | in Supabase's wrapper | needs | conditions sent to Clerk (theirs) | conditions sent to Clerk (ours) | writes (theirs, `attrs` only) | writes (ours: `attrs` and typed columns) |\n\
+         |---|---|---|---|---|---|---|\n",
     );
     for o in CATALOG {
         let theirs = SUPABASE_TABLES.contains(&o.table);
@@ -59,18 +60,61 @@ pub fn readme_table() -> String {
             }
         }
         let ours: Vec<String> = ours.iter().map(|c| format!("`{c}`")).collect();
+        let their_writes = SUPABASE_WRITES
+            .iter()
+            .find(|(t, _)| *t == o.table)
+            .map(|(_, ops)| ops_names(ops.contains('i'), ops.contains('u'), ops.contains('d')))
+            .unwrap_or_else(|| "—".to_string());
+        let w = &o.writes;
+        let our_writes = ops_names(w.insert.is_some(), w.update.is_some(), w.delete.is_some());
         let _ = writeln!(
             out,
-            "| [`{}`](crates/clerk-core/OBJECTS.md#{}) | {} | {} | {} | {} |",
+            "| [`{}`](crates/clerk-core/OBJECTS.md#{}) | {} | {} | {} | {} | {} | {} |",
             o.table,
             o.table,
             if theirs { "yes" } else { "no" },
             if needs.is_empty() { "—" } else { needs.as_str() },
             their_pushdown,
             if ours.is_empty() { "—".to_string() } else { ours.join(", ") },
+            their_writes,
+            our_writes,
         );
     }
     out
+}
+
+/// `insert, update, delete` (those that are true), or `—`.
+fn ops_names(insert: bool, update: bool, delete: bool) -> String {
+    let names: Vec<&str> = [(insert, "insert"), (update, "update"), (delete, "delete")]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, n)| *n)
+        .collect();
+    if names.is_empty() {
+        "—".to_string()
+    } else {
+        names.join(", ")
+    }
+}
+
+fn write_line(out: &mut String, what: &str, op: &Option<WriteOp>) {
+    if let Some(op) = op {
+        let method = format!("{:?}", op.method).to_uppercase();
+        let _ = write!(out, "- {what}: `{method} {}`", op.path);
+        if what != "delete" {
+            let cols: Vec<String> = std::iter::once("`attrs` (the body as is)".to_string())
+                .chain(op.fields.iter().map(|f| {
+                    if f.field == f.column {
+                        format!("`{}`", f.column)
+                    } else {
+                        format!("`{}` (as `{}`)", f.column, f.field)
+                    }
+                }))
+                .collect();
+            let _ = write!(out, ", sets {}", cols.join(", "));
+        }
+        out.push('\n');
+    }
 }
 
 /// What a query of a table without an unbound endpoint must give: each
@@ -101,6 +145,9 @@ fn object_section(out: &mut String, o: &ObjectSpec) {
     if let Some(rowid) = o.rowid {
         let _ = writeln!(out, "- row id: `{rowid}`");
     }
+    write_line(out, "insert", &o.writes.insert);
+    write_line(out, "update", &o.writes.update);
+    write_line(out, "delete", &o.writes.delete);
     let needs = needs(o);
     if !needs.is_empty() {
         let _ = writeln!(out, "- **a query must give** {needs} (`=`, or `in (...)` where marked below)");

@@ -76,6 +76,31 @@ pub enum CoreError {
     #[error("a scan of \"{table}\" needs a condition on {}", quoted_list(columns))]
     MissingQual { table: &'static str, columns: Vec<&'static str>, example: String },
 
+    #[error("{operation} on \"{table}\" is not supported by clerk")]
+    NotWritable { table: &'static str, operation: &'static str, allowed: String },
+
+    #[error("column \"{column}\" of \"{table}\" cannot be set by {operation}")]
+    ColumnNotWritable { table: &'static str, operation: &'static str, column: String, writable: String },
+
+    #[error("column \"attrs\" of \"{table}\" must be a json object to be sent as the request body, not {got}")]
+    BadAttrs { table: &'static str, got: &'static str },
+
+    #[error("the row id of \"{table}\" is null or empty")]
+    BadRowId { table: &'static str },
+
+    /// Clerk refused a write (a 4xx with its error body).
+    #[error("clerk refused the {operation} on \"{table}\": {message}{}", column.as_ref().map(|c| format!(" (column \"{c}\")")).unwrap_or_default())]
+    WriteRejected {
+        table: &'static str,
+        operation: &'static str,
+        status: u16,
+        code: String,
+        message: String,
+        column: Option<String>,
+        /// Rows of the same statement already written before this one.
+        written: u64,
+    },
+
     #[error("{operation} on \"{object}\" is not supported yet")]
     NotSupported { operation: &'static str, object: String },
 
@@ -153,6 +178,21 @@ impl CoreError {
             CoreError::NotSupported { .. } => {
                 Some("the clerk wrapper is read-only for now".into())
             }
+            CoreError::NotWritable { allowed, .. } => Some(format!("this table allows: {allowed}")),
+            CoreError::ColumnNotWritable { writable, .. } => Some(format!("columns it can set: {writable}")),
+            CoreError::BadAttrs { .. } => Some("e.g. attrs = '{\"first_name\": \"Ada\"}'".into()),
+            CoreError::BadRowId { .. } => None,
+            CoreError::WriteRejected { written, status, .. } => {
+                let done = match written {
+                    0 => "no row of this statement was written".to_string(),
+                    1 => "1 row of this statement was already written (writes are not rolled back in clerk)".to_string(),
+                    n => format!("{n} rows of this statement were already written (writes are not rolled back in clerk)"),
+                };
+                Some(match status_hint(*status, false) {
+                    Some(h) if *status == 401 || *status == 403 || *status >= 500 => format!("{h}; {done}"),
+                    _ => done,
+                })
+            }
             CoreError::Internal(_) => None,
         }
     }
@@ -181,9 +221,30 @@ impl CoreError {
                 Some("42501")
             }
             CoreError::RateLimited { .. } => Some("53400"),
-            CoreError::NotSupported { .. } => Some("0A000"),
+            CoreError::NotSupported { .. } | CoreError::NotWritable { .. } => Some("0A000"),
+            // insufficient_privilege: the column is not the API's to set
+            CoreError::ColumnNotWritable { .. } => Some("42501"),
+            CoreError::BadAttrs { .. } => Some("22023"),
+            CoreError::BadRowId { .. } => Some("22004"),
+            CoreError::WriteRejected { status, code, .. } => Some(write_sqlstate(*status, code)),
             _ => None,
         }
+    }
+}
+
+/// The SQLSTATE of a refused write, from Clerk's status and error code.
+fn write_sqlstate(status: u16, code: &str) -> &'static str {
+    match (status, code) {
+        (401, _) => "28000",
+        (403, _) => "42501",
+        // The row is gone (no_data_found).
+        (404, _) => "P0002",
+        (_, c) if c.ends_with("_exists") || c.contains("taken") || c.contains("duplicate") => "23505",
+        (_, c) if c.contains("missing") || c.contains("required") => "23502",
+        (_, c) if c.contains("invalid") || c.contains("format") => "22023",
+        (429, _) => "53400",
+        (400..=499, _) => "23514",
+        _ => "HV000",
     }
 }
 

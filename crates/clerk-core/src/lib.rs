@@ -6,6 +6,7 @@
 //! - [`decode`]: response bodies to rows of typed [`Cell`]s;
 //! - [`response`]: status handling, Clerk's error body, 429 retries;
 //! - [`import`]: IMPORT FOREIGN SCHEMA from the catalog;
+//! - [`write`]: INSERT, UPDATE and DELETE as Clerk write requests;
 //! - [`error`]: typed errors and the one `fdw-error` rendering.
 //!
 //! Pure Rust, no I/O, no clock: it builds natively and for
@@ -24,6 +25,7 @@ pub mod plan;
 pub mod response;
 pub mod time;
 pub mod url;
+pub mod write;
 
 pub use catalog::{lookup, ObjectSpec, CATALOG};
 pub use cell::{Cell, SqlType};

@@ -18,8 +18,8 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use clerk_core::catalog::{
-    BindTo, ColType, ColumnSpec, Endpoint, Envelope, FilterKind, ObjectSpec, Rows, Shape, Source, ATTRS_COLUMN,
-    CATALOG,
+    BindTo, ColType, ColumnSpec, Endpoint, Envelope, FilterKind, Form, Method, ObjectSpec, Rows, Shape, Source,
+    WriteOp, ATTRS_COLUMN, CATALOG,
 };
 use serde_json::Value;
 
@@ -892,4 +892,62 @@ fn columns_match_the_item_schemas() {
         }
     }
     report("column", problems);
+}
+
+/// Writes: every write endpoint exists with its method, has exactly one
+/// placeholder for the row id where it addresses a row, and every typed
+/// column it accepts is a property of the request body (an array where the
+/// column is sent as a one-item array).
+#[test]
+fn writes_match_the_spec() {
+    let mut problems = Vec::new();
+    for o in CATALOG {
+        let ops: [(&str, &Option<WriteOp>); 3] =
+            [("insert", &o.writes.insert), ("update", &o.writes.update), ("delete", &o.writes.delete)];
+        for (what, op) in ops {
+            let Some(op) = op else { continue };
+            let method = match op.method {
+                Method::Post => "post",
+                Method::Patch => "patch",
+                Method::Put => "put",
+                Method::Delete => "delete",
+            };
+            let at = format!("{} {what}: {} {}", o.table, method.to_uppercase(), op.path);
+            let Some(operation) = spec()["paths"].get(op.path).and_then(|p| p.get(method)) else {
+                problems.push(format!("{at}: no such operation in the spec"));
+                continue;
+            };
+            let placeholders = op.path.matches('{').count();
+            let expected = usize::from(what != "insert");
+            if placeholders != expected {
+                problems.push(format!("{at}: {placeholders} placeholders, expected {expected} (the row id)"));
+            }
+            if what != "insert" && o.rowid.is_none() {
+                problems.push(format!("{at}: the table has no row id"));
+            }
+            if op.fields.is_empty() {
+                continue;
+            }
+            let Some(schema) = operation.pointer("/requestBody").map(resolve).and_then(|b| b.pointer("/content/application~1json/schema")) else {
+                problems.push(format!("{at}: the spec documents no json request body"));
+                continue;
+            };
+            let body = flatten(schema);
+            for f in op.fields {
+                if o.column(f.column).is_none() {
+                    problems.push(format!("{at}: field of unknown column `{}`", f.column));
+                }
+                match body.properties.get(f.field) {
+                    None => problems.push(format!("{at}: `{}` is no property of the request body", f.field)),
+                    Some(raw) => {
+                        let p = flatten(raw);
+                        if f.form == Form::OneItemArray && p.ty.as_deref() != Some("array") {
+                            problems.push(format!("{at}: `{}` is sent as an array but the body types it {}", f.field, p.describe()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    report("write", problems);
 }

@@ -5,8 +5,8 @@
 use std::cell::RefCell;
 
 use clerk_core::{
-    fdw_error_redacting, import_foreign_schema, plan_scan, ApiUrl, CoreError, CoreResult,
-    ImportStmt, Limit, Qual, ScanInput, Sort, TargetColumn,
+    fdw_error_redacting, import_foreign_schema, plan_scan, write, ApiUrl, CoreError, CoreResult,
+    ImportStmt, Limit, ObjectSpec, Qual, ScanInput, Sort, TargetColumn,
 };
 
 use crate::bindings::exports::clerk::wrappers_ext::explain::Guest as ExplainGuest;
@@ -18,8 +18,8 @@ use crate::bindings::supabase::wrappers::types::{
 use crate::bindings::supabase::wrappers::{http, stats, time, utils};
 use crate::config::{self, OptionLookup};
 use crate::convert;
-use crate::host::{Host, HttpResponse};
-use crate::scan::Scanner;
+use crate::host::{Host, HttpResponse, Method};
+use crate::scan::{request_headers, Scanner};
 use crate::{FDW_NAME, HOST_VERSION_REQUIREMENT};
 
 #[derive(Default)]
@@ -29,6 +29,14 @@ struct State {
     /// need no key and no vault access.
     api_key: Option<String>,
     scan: Option<Scanner>,
+    modify: Option<Modify>,
+}
+
+/// The INSERT, UPDATE or DELETE statement being run.
+struct Modify {
+    spec: &'static ObjectSpec,
+    /// Rows this statement wrote so far (for the message if one fails).
+    written: u64,
 }
 
 thread_local! {
@@ -60,6 +68,33 @@ impl Host for WitHost {
             headers: r.headers,
             body: r.body,
         })
+    }
+
+    fn send(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(String, String)],
+        body: &str,
+    ) -> Result<HttpResponse, String> {
+        let req = http::Request {
+            method: match method {
+                Method::Post => http::Method::Post,
+                Method::Patch => http::Method::Patch,
+                Method::Put => http::Method::Put,
+                Method::Delete => http::Method::Delete,
+            },
+            url: url.to_string(),
+            headers: headers.to_vec(),
+            body: body.to_string(),
+        };
+        let resp = match method {
+            Method::Post => http::post(&req),
+            Method::Patch => http::patch(&req),
+            Method::Put => http::put(&req),
+            Method::Delete => http::delete(&req),
+        };
+        resp.map(|r| HttpResponse { status: r.status_code, headers: r.headers, body: r.body })
     }
 
     fn epoch_secs(&self) -> i64 {
@@ -173,18 +208,7 @@ impl Guest for ClerkFdw {
             state.scan = None;
             let object = table_object(ctx)?;
             let plan = plan_scan(&scan_input(ctx, object))?;
-            let base = match &state.api_url {
-                Some(u) => u.clone(),
-                None => config::api_url(&ServerOptions(ctx.get_options(&OptionsType::Server)))?,
-            };
-            let key = match &state.api_key {
-                Some(k) => k.clone(),
-                None => {
-                    let k = config::api_key(&ServerOptions(ctx.get_options(&OptionsType::Server)))?;
-                    state.api_key = Some(k.clone());
-                    k
-                }
-            };
+            let (base, key) = ensure_connection(state, ctx)?;
             let mut scanner = Scanner::new(plan, base, &key);
             let first = scanner.prefetch(&WitHost);
             state.scan = Some(scanner);
@@ -231,27 +255,50 @@ impl Guest for ClerkFdw {
     }
 
     fn begin_modify(ctx: &Context) -> FdwResult {
-        with_state(|_| {
-            let object = table_object(ctx)?;
-            clerk_core::lookup(&object)?;
+        with_state(|state| {
+            state.modify = None;
+            let spec = clerk_core::lookup(&table_object(ctx)?)?;
+            let w = &spec.writes;
+            if w.insert.is_none() && w.update.is_none() && w.delete.is_none() {
+                return Err(CoreError::NotWritable {
+                    table: spec.table,
+                    operation: "insert, update or delete",
+                    allowed: write::allowed_ops(spec),
+                });
+            }
+            ensure_connection(state, ctx)?;
+            state.modify = Some(Modify { spec, written: 0 });
             Ok(())
         })
     }
 
-    fn insert(ctx: &Context, _row: &Row) -> FdwResult {
-        not_supported(ctx, "insert")
+    fn insert(_ctx: &Context, row: &Row) -> FdwResult {
+        with_state(|state| {
+            let cells = row_cells(row)?;
+            run_write(state, write::WriteKind::Insert, |spec| write::plan_insert(spec, &cells))
+        })
     }
 
-    fn update(ctx: &Context, _rowid: WitCell, _new_row: &Row) -> FdwResult {
-        not_supported(ctx, "update")
+    fn update(_ctx: &Context, rowid: WitCell, new_row: &Row) -> FdwResult {
+        with_state(|state| {
+            let cells = row_cells(new_row)?;
+            let rowid = rowid_cell(rowid)?;
+            run_write(state, write::WriteKind::Update, |spec| write::plan_update(spec, &rowid, &cells))
+        })
     }
 
-    fn delete(ctx: &Context, _rowid: WitCell) -> FdwResult {
-        not_supported(ctx, "delete")
+    fn delete(_ctx: &Context, rowid: WitCell) -> FdwResult {
+        with_state(|state| {
+            let rowid = rowid_cell(rowid)?;
+            run_write(state, write::WriteKind::Delete, |spec| write::plan_delete(spec, &rowid))
+        })
     }
 
     fn end_modify(_ctx: &Context) -> FdwResult {
-        Ok(())
+        with_state(|state| {
+            state.modify = None;
+            Ok(())
+        })
     }
 
     fn import_foreign_schema(
@@ -287,9 +334,62 @@ impl ExplainGuest for ClerkFdw {
     }
 }
 
-fn not_supported(ctx: &Context, operation: &'static str) -> FdwResult {
-    with_state(|_| {
-        let object = table_object(ctx)?;
-        Err(CoreError::NotSupported { operation, object })
-    })
+/// Resolves the API url and key once per instance (see [`State`]).
+fn ensure_connection(state: &mut State, ctx: &Context) -> CoreResult<(ApiUrl, String)> {
+    let opts = || ServerOptions(ctx.get_options(&OptionsType::Server));
+    let base = match &state.api_url {
+        Some(u) => u.clone(),
+        None => {
+            let u = config::api_url(&opts())?;
+            state.api_url = Some(u.clone());
+            u
+        }
+    };
+    let key = match &state.api_key {
+        Some(k) => k.clone(),
+        None => {
+            let k = config::api_key(&opts())?;
+            state.api_key = Some(k.clone());
+            k
+        }
+    };
+    Ok((base, key))
+}
+
+/// The row's (column, cell) pairs; a value the guest cannot read is an
+/// error, never silently dropped.
+fn row_cells(row: &Row) -> CoreResult<Vec<(String, Option<clerk_core::Cell>)>> {
+    row.cols()
+        .into_iter()
+        .zip(row.cells())
+        .map(|(col, cell)| match cell {
+            None => Ok((col, None)),
+            Some(c) => convert::cell_from_wit(c).map(|c| (col.clone(), Some(c))).ok_or_else(|| {
+                CoreError::Internal(format!("column \"{col}\" holds a value the clerk wrapper cannot send"))
+            }),
+        })
+        .collect()
+}
+
+fn rowid_cell(rowid: WitCell) -> CoreResult<clerk_core::Cell> {
+    convert::cell_from_wit(rowid).ok_or_else(|| CoreError::Internal("the row id has a type the clerk wrapper cannot send".into()))
+}
+
+/// Plans one write, sends it (never retried) and checks Clerk's answer.
+fn run_write(
+    state: &mut State,
+    kind: write::WriteKind,
+    plan: impl FnOnce(&'static ObjectSpec) -> CoreResult<write::WriteRequest>,
+) -> CoreResult<()> {
+    let (Some(modify), Some(base), Some(key)) = (state.modify.as_mut(), &state.api_url, &state.api_key) else {
+        return Err(CoreError::Internal("a write came before begin-modify".into()));
+    };
+    let req = plan(modify.spec)?;
+    let url = base.url(&req.path, &[]);
+    let resp = WitHost
+        .send(req.method, &url, &request_headers(key), req.body.as_deref().unwrap_or(""))
+        .map_err(CoreError::Transport)?;
+    write::check_response(modify.spec, kind, resp.status, &resp.body, modify.written)?;
+    modify.written += 1;
+    Ok(())
 }

@@ -33,6 +33,7 @@ pub(crate) const BILLING_PLANS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "Billing plans offered to users and organizations.",
 };
 
@@ -77,6 +78,7 @@ pub(crate) const BILLING_SUBSCRIPTION_ITEMS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "Items of every billing subscription (one per plan and period).",
 };
 
@@ -97,6 +99,7 @@ pub(crate) const BILLING_STATEMENTS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "Billing statements of every payer.",
 };
 
@@ -121,6 +124,7 @@ pub(crate) const BILLING_STATEMENT: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "One billing statement, by `statement_id`.",
 };
 
@@ -159,6 +163,7 @@ pub(crate) const BILLING_PAYMENT_ATTEMPTS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "Payment attempts of one billing statement, by `statement_id`.",
 };
 
@@ -187,6 +192,7 @@ pub(crate) const USER_BILLING_SUBSCRIPTIONS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "The billing subscription of a user, by `user_id`.",
 };
 
@@ -215,6 +221,7 @@ pub(crate) const ORGANIZATION_BILLING_SUBSCRIPTIONS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "The billing subscription of an organization, by `organization_id`.",
 };
 
@@ -245,6 +252,7 @@ pub(crate) const BILLING_PRICES: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "Prices of the billing plans (a plan's default price and custom ones).",
 };
 
@@ -260,6 +268,7 @@ pub(crate) const USER_BILLING_CREDITS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: None,
+    writes: READ_ONLY,
     doc: "The billing credit balance of a user, by `user_id`.",
 };
 
@@ -278,5 +287,6 @@ pub(crate) const ORGANIZATION_BILLING_CREDITS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: None,
+    writes: READ_ONLY,
     doc: "The billing credit balance of an organization, by `organization_id`.",
 };

@@ -21,6 +21,13 @@ pub(crate) const ALLOWLIST_IDENTIFIERS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: Writes {
+        insert: post("/allowlist_identifiers", &[
+            same("identifier"),
+        ]),
+        update: None,
+        delete: delete("/allowlist_identifiers/{identifier_id}"),
+    },
     doc: "Identifiers (emails, phone numbers, domains) allowed to sign up.",
 };
 
@@ -43,6 +50,13 @@ pub(crate) const BLOCKLIST_IDENTIFIERS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: Writes {
+        insert: post("/blocklist_identifiers", &[
+            same("identifier"),
+        ]),
+        update: None,
+        delete: delete("/blocklist_identifiers/{identifier_id}"),
+    },
     doc: "Identifiers that may not sign up or sign in.",
 };
 
@@ -67,6 +81,18 @@ pub(crate) const DOMAINS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: Writes {
+        insert: post("/domains", &[
+            same("name"),
+            same("is_satellite"),
+            same("proxy_url"),
+        ]),
+        update: patch("/domains/{domain_id}", &[
+            same("name"),
+            same("proxy_url"),
+        ]),
+        delete: delete("/domains/{domain_id}"),
+    },
     doc: "Domains of the instance (primary and satellites).",
 };
 
@@ -98,6 +124,14 @@ pub(crate) const INVITATIONS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: Writes {
+        insert: post("/invitations", &[
+            same("email_address"),
+            same("public_metadata"),
+        ]),
+        update: None,
+        delete: None,
+    },
     doc: "Invitations to sign up to the instance.",
 };
 
@@ -123,6 +157,25 @@ pub(crate) const JWT_TEMPLATES: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: Writes {
+        insert: post("/jwt_templates", &[
+            same("name"),
+            same("claims"),
+            same("lifetime"),
+            same("allowed_clock_skew"),
+            same("custom_signing_key"),
+            same("signing_algorithm"),
+        ]),
+        update: patch("/jwt_templates/{template_id}", &[
+            same("name"),
+            same("claims"),
+            same("lifetime"),
+            same("allowed_clock_skew"),
+            same("custom_signing_key"),
+            same("signing_algorithm"),
+        ]),
+        delete: delete("/jwt_templates/{template_id}"),
+    },
     doc: "JWT templates for session tokens.",
 };
 
@@ -167,6 +220,27 @@ pub(crate) const OAUTH_APPLICATIONS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: Writes {
+        insert: post("/oauth_applications", &[
+            same("name"),
+            same("consent_screen_enabled"),
+            same("pkce_required"),
+            same("public"),
+            same("scopes"),
+            same("redirect_uris"),
+            same("callback_url"),
+        ]),
+        update: patch("/oauth_applications/{oauth_application_id}", &[
+            same("name"),
+            same("consent_screen_enabled"),
+            same("pkce_required"),
+            same("public"),
+            same("scopes"),
+            same("redirect_uris"),
+            same("callback_url"),
+        ]),
+        delete: delete("/oauth_applications/{oauth_application_id}"),
+    },
     doc: "OAuth applications for which the instance is the identity provider.",
 };
 
@@ -187,6 +261,13 @@ pub(crate) const REDIRECT_URLS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: Writes {
+        insert: post("/redirect_urls", &[
+            same("url"),
+        ]),
+        update: None,
+        delete: delete("/redirect_urls/{id}"),
+    },
     doc: "Redirect URLs allowed for native and mobile sign-in flows.",
 };
 
@@ -205,6 +286,7 @@ pub(crate) const INSTANCE: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "The Clerk instance itself: one row.",
 };
 
@@ -253,5 +335,6 @@ pub(crate) const TEMPLATES: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "Email and SMS templates, by `template_type` ('email' or 'sms').",
 };

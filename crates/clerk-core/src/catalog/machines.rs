@@ -28,6 +28,7 @@ pub(crate) const MACHINES: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "Machines (services) that authenticate with M2M tokens.",
 };
 
@@ -80,6 +81,7 @@ pub(crate) const API_KEYS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "API keys of a subject (`subject = 'user_...'`, an organization or a machine id), revoked and expired ones included.",
 };
 
@@ -113,5 +115,6 @@ pub(crate) const M2M_TOKENS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "M2M tokens issued to a machine (`subject = 'mch_...'`).",
 };

@@ -249,6 +249,71 @@ impl Endpoint {
     }
 }
 
+/// The HTTP method of a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Post,
+    Patch,
+    Put,
+    Delete,
+}
+
+/// How a column's value goes into a request body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// `"field": value`.
+    Value,
+    /// `"field": [value]` (e.g. a user's `email` as `email_address: [...]`).
+    OneItemArray,
+}
+
+/// A typed column a write accepts, and the body field it becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyField {
+    pub column: &'static str,
+    pub field: &'static str,
+    pub form: Form,
+}
+
+/// A column written to the body field of the same name.
+pub(crate) const fn same(column: &'static str) -> BodyField {
+    BodyField { column, field: column, form: Form::Value }
+}
+
+/// One write endpoint. Update and delete fill the path's one placeholder
+/// with the row id (`rowid_column`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteOp {
+    pub method: Method,
+    pub path: &'static str,
+    /// The typed columns it accepts (besides `attrs`, whose JSON object is
+    /// the body as is; a typed column wins over the same key in it).
+    pub fields: &'static [BodyField],
+}
+
+/// What INSERT, UPDATE and DELETE do on a table (`None`: refused).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Writes {
+    pub insert: Option<WriteOp>,
+    pub update: Option<WriteOp>,
+    pub delete: Option<WriteOp>,
+}
+
+/// A read-only table.
+pub const READ_ONLY: Writes = Writes { insert: None, update: None, delete: None };
+
+pub(crate) const fn post(path: &'static str, fields: &'static [BodyField]) -> Option<WriteOp> {
+    Some(WriteOp { method: Method::Post, path, fields })
+}
+
+pub(crate) const fn patch(path: &'static str, fields: &'static [BodyField]) -> Option<WriteOp> {
+    Some(WriteOp { method: Method::Patch, path, fields })
+}
+
+pub(crate) const fn delete(path: &'static str) -> Option<WriteOp> {
+    Some(WriteOp { method: Method::Delete, path, fields: &[] })
+}
+
 /// One foreign table.
 #[derive(Debug, Clone, Copy)]
 pub struct ObjectSpec {
@@ -267,6 +332,7 @@ pub struct ObjectSpec {
     pub columns: &'static [ColumnSpec],
     /// The column identifying a row (`rowid_column` of the imported table).
     pub rowid: Option<&'static str>,
+    pub writes: Writes,
     pub doc: &'static str,
 }
 
@@ -298,6 +364,21 @@ pub const SUPABASE_TABLES: &[&str] = &[
 /// answers with a get by id (its only pushdown).
 pub const SUPABASE_ID_LOOKUPS: &[&str] =
     &["jwt_templates", "oauth_applications", "organizations", "redirect_urls", "saml_connections", "users"];
+
+/// What Supabase's wrapper writes, per table (insert, update, delete as
+/// `i`, `u`, `d`), only through the `attrs` body.
+pub const SUPABASE_WRITES: &[(&str, &str)] = &[
+    ("allowlist_identifiers", "id"),
+    ("blocklist_identifiers", "id"),
+    ("domains", "ud"),
+    ("invitations", "i"),
+    ("jwt_templates", "iud"),
+    ("oauth_applications", "iud"),
+    ("organizations", "iud"),
+    ("redirect_urls", "id"),
+    ("saml_connections", "iud"),
+    ("users", "iud"),
+];
 
 /// The name of the column holding the whole object as jsonb.
 pub const ATTRS_COLUMN: &str = "attrs";

@@ -66,6 +66,27 @@ pub(crate) const ORGANIZATIONS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: Writes {
+        insert: post("/organizations", &[
+            same("name"),
+            same("slug"),
+            same("max_allowed_memberships"),
+            same("created_by"),
+            same("public_metadata"),
+            same("private_metadata"),
+            same("created_at"),
+            same("role_set_key"),
+        ]),
+        update: patch("/organizations/{organization_id}", &[
+            same("name"),
+            same("slug"),
+            same("max_allowed_memberships"),
+            same("admin_delete_enabled"),
+            same("created_at"),
+            same("role_set_key"),
+        ]),
+        delete: delete("/organizations/{organization_id}"),
+    },
     doc: "Organizations of the Clerk instance.",
 };
 
@@ -118,6 +139,7 @@ pub(crate) const ORGANIZATION_MEMBERSHIPS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "Memberships of users in organizations: instance-wide, or per organization (`organization_id = ...`) or per user (`user_id = ...`).",
 };
 
@@ -177,6 +199,7 @@ pub(crate) const ORGANIZATION_INVITATIONS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "Invitations to organizations: instance-wide, or per organization (`organization_id = ...`).",
 };
 
@@ -220,5 +243,6 @@ pub(crate) const ORGANIZATION_DOMAINS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "Verified and pending domains of organizations: instance-wide, or per organization (`organization_id = ...`).",
 };

@@ -41,6 +41,7 @@ pub(crate) const ORGANIZATION_ROLES: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "Roles members can have in organizations (`org:admin`, custom roles), with their permissions.",
 };
 
@@ -71,6 +72,7 @@ pub(crate) const ORGANIZATION_PERMISSIONS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "Permissions that organization roles grant (system and custom).",
 };
 
@@ -108,5 +110,6 @@ pub(crate) const ROLE_SETS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "Role sets: the roles an organization may assign, its default and creator roles.",
 };

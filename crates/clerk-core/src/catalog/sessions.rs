@@ -31,6 +31,7 @@ pub(crate) const SESSIONS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "Sessions of users on clients (Clerk purges old ones).",
 };
 
@@ -56,6 +57,7 @@ pub(crate) const CLIENTS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "Clients (browsers and devices) and their sessions.",
 };
 
@@ -82,5 +84,6 @@ pub(crate) const WAITLIST_ENTRIES: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "People waiting to be let in (waitlist mode).",
 };

@@ -128,6 +128,45 @@ pub(crate) const USERS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: Writes {
+        insert: post("/users", &[
+            same("external_id"),
+            same("username"),
+            same("first_name"),
+            same("last_name"),
+            same("banned"),
+            same("locked"),
+            same("public_metadata"),
+            same("private_metadata"),
+            same("unsafe_metadata"),
+            same("created_at"),
+            same("locale"),
+            same("delete_self_enabled"),
+            same("create_organization_enabled"),
+            same("create_organizations_limit"),
+            same("legal_accepted_at"),
+            same("bypass_client_trust"),
+            BodyField { column: "email", field: "email_address", form: Form::OneItemArray },
+            BodyField { column: "phone", field: "phone_number", form: Form::OneItemArray },
+        ]),
+        update: patch("/users/{user_id}", &[
+            same("external_id"),
+            same("username"),
+            same("first_name"),
+            same("last_name"),
+            same("primary_email_address_id"),
+            same("primary_phone_number_id"),
+            same("created_at"),
+            same("primary_web3_wallet_id"),
+            same("locale"),
+            same("delete_self_enabled"),
+            same("create_organization_enabled"),
+            same("create_organizations_limit"),
+            same("legal_accepted_at"),
+            same("bypass_client_trust"),
+        ]),
+        delete: delete("/users/{user_id}"),
+    },
     doc: "Users of the Clerk instance.",
 };
 
@@ -165,6 +204,7 @@ pub(crate) const USER_EMAIL_ADDRESSES: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "The email addresses of users, one row each (un-nested from `GET /users`; `user_id = ...` reads one user).",
 };
 
@@ -204,6 +244,7 @@ pub(crate) const USER_PHONE_NUMBERS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "The phone numbers of users, one row each (un-nested from `GET /users`; `user_id = ...` reads one user).",
 };
 
@@ -238,6 +279,7 @@ pub(crate) const USER_WEB3_WALLETS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "The web3 wallets of users, one row each (un-nested from `GET /users`; `user_id = ...` reads one user).",
 };
 
@@ -264,6 +306,7 @@ pub(crate) const USER_PASSKEYS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "The passkeys of users, one row each (un-nested from `GET /users`; `user_id = ...` reads one user).",
 };
 
@@ -304,6 +347,7 @@ pub(crate) const USER_EXTERNAL_ACCOUNTS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "The external accounts of users, one row each (un-nested from `GET /users`; `user_id = ...` reads one user).",
 };
 
@@ -339,6 +383,7 @@ pub(crate) const USER_ENTERPRISE_ACCOUNTS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    writes: READ_ONLY,
     doc: "The enterprise accounts of users, one row each (un-nested from `GET /users`; `user_id = ...` reads one user).",
 };
 
@@ -370,5 +415,6 @@ pub(crate) const OAUTH_ACCESS_TOKENS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: None,
+    writes: READ_ONLY,
     doc: "OAuth access tokens of a user's external account, by `user_id` and `provider` (e.g. 'oauth_google').",
 };

@@ -1,0 +1,112 @@
+use super::*;
+use crate::catalog::lookup;
+
+fn row(cells: &[(&str, Option<Cell>)]) -> Vec<(String, Option<Cell>)> {
+    cells.iter().map(|(c, v)| (c.to_string(), v.clone())).collect()
+}
+
+fn text(s: &str) -> Option<Cell> {
+    Some(Cell::String(s.into()))
+}
+
+fn json(body: &Option<String>) -> Value {
+    serde_json::from_str(body.as_deref().unwrap_or("null")).unwrap()
+}
+
+#[test]
+fn supabase_form_sends_attrs_as_the_body() {
+    let users = lookup("users").unwrap();
+    let r = plan_insert(
+        users,
+        &row(&[
+            ("id", None),
+            ("attrs", Some(Cell::Json(r#"{"email_address": ["a@example.com"], "password": "pw"}"#.into()))),
+        ]),
+    )
+    .unwrap();
+    assert_eq!((r.method, r.path.as_str()), (Method::Post, "/users"));
+    assert_eq!(json(&r.body), serde_json::json!({"email_address": ["a@example.com"], "password": "pw"}));
+}
+
+#[test]
+fn typed_columns_map_to_body_fields_and_win_over_attrs() {
+    let users = lookup("users").unwrap();
+    let r = plan_insert(
+        users,
+        &row(&[
+            ("email", text("b@example.com")),
+            ("first_name", text("Bo")),
+            ("external_id", text("crm-42")),
+            ("last_name", None),
+            ("attrs", Some(Cell::Json(r#"{"first_name": "Ignored", "skip_password_checks": true}"#.into()))),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(
+        json(&r.body),
+        serde_json::json!({"email_address": ["b@example.com"], "first_name": "Bo", "external_id": "crm-42", "skip_password_checks": true})
+    );
+}
+
+#[test]
+fn update_sends_only_the_set_columns_to_the_row_path() {
+    let users = lookup("users").unwrap();
+    let r = plan_update(users, &Cell::String("user_1/x".into()), &row(&[("first_name", text("Ada")), ("last_name", None)]))
+        .unwrap();
+    assert_eq!((r.method, r.path.as_str()), (Method::Patch, "/users/user_1%2Fx"));
+    assert_eq!(json(&r.body), serde_json::json!({"first_name": "Ada", "last_name": null}));
+    let d = plan_delete(users, &Cell::String("user_1".into())).unwrap();
+    assert_eq!((d.method, d.path.as_str(), d.body), (Method::Delete, "/users/user_1", None));
+}
+
+#[test]
+fn what_cannot_be_written_is_an_error_saying_what_can() {
+    let users = lookup("users").unwrap();
+    let e = plan_update(users, &Cell::String("user_1".into()), &row(&[("email", text("x@y.z"))])).unwrap_err();
+    let msg = crate::error::fdw_error(&e);
+    assert!(msg.starts_with("column \"email\" of \"users\" cannot be set by update\nHINT: columns it can set: attrs, "), "{msg}");
+    assert!(msg.ends_with("\nSQLSTATE: 42501"), "{msg}");
+    let plans = lookup("billing_plans").unwrap();
+    let e = plan_insert(plans, &row(&[("attrs", Some(Cell::Json("{}".into())))])).unwrap_err();
+    assert_eq!(
+        crate::error::fdw_error(&e),
+        "insert on \"billing_plans\" is not supported by clerk\nHINT: this table allows: none (the table is read-only)\nSQLSTATE: 0A000"
+    );
+    let redirects = lookup("redirect_urls").unwrap();
+    let e = plan_update(redirects, &Cell::String("ru_1".into()), &row(&[("url", text("https://x.test"))])).unwrap_err();
+    assert!(crate::error::fdw_error(&e).contains("this table allows: insert, delete"));
+    let e = plan_insert(users, &row(&[("attrs", Some(Cell::Json("[1]".into())))])).unwrap_err();
+    assert!(matches!(e, CoreError::BadAttrs { got: "array", .. }));
+    let e = plan_delete(users, &Cell::String(String::new())).unwrap_err();
+    assert!(matches!(e, CoreError::BadRowId { .. }));
+}
+
+#[test]
+fn clerk_refusals_name_the_column_and_carry_a_sqlstate() {
+    let users = lookup("users").unwrap();
+    let body = r#"{"errors":[{"code":"form_identifier_exists","message":"taken","long_message":"That email address is taken. Please try another.","meta":{"param_name":"email_address"}}]}"#;
+    let e = check_response(users, WriteKind::Insert, 422, body, 2).unwrap_err();
+    assert_eq!(
+        crate::error::fdw_error(&e),
+        "clerk refused the insert on \"users\": That email address is taken. Please try another. (column \"email\")\n\
+         HINT: 2 rows of this statement were already written (writes are not rolled back in clerk)\nSQLSTATE: 23505"
+    );
+    let missing = r#"{"errors":[{"code":"form_param_missing","message":"missing","long_message":"name must be included.","meta":{"param_name":"name"}}]}"#;
+    let orgs = lookup("organizations").unwrap();
+    let e = check_response(orgs, WriteKind::Insert, 422, missing, 0).unwrap_err();
+    assert!(crate::error::fdw_error(&e).ends_with("(column \"name\")\nHINT: no row of this statement was written\nSQLSTATE: 23502"));
+    let gone = r#"{"errors":[{"code":"resource_not_found","message":"not found"}]}"#;
+    let e = check_response(orgs, WriteKind::Delete, 404, gone, 0).unwrap_err();
+    assert!(crate::error::fdw_error(&e).ends_with("SQLSTATE: P0002"));
+    assert_eq!(check_response(orgs, WriteKind::Delete, 200, "{}", 0), Ok(()));
+}
+
+#[test]
+fn times_are_sent_as_rfc3339() {
+    assert_eq!(crate::time::micros_to_rfc3339(1_714_564_800_123_456), "2024-05-01T12:00:00.123Z");
+    assert_eq!(crate::time::micros_to_rfc3339(-1_000), "1969-12-31T23:59:59.999Z");
+    for us in [0i64, 951_782_400_000_000, 4_102_444_800_000_000] {
+        let text = crate::time::micros_to_rfc3339(us);
+        assert_eq!(crate::time::parse_rfc3339_micros(&text), Some(us), "{text}");
+    }
+}

@@ -1,0 +1,69 @@
+-- Pins INSERT, UPDATE and DELETE: Supabase's attrs form unchanged, typed
+-- columns mapped to Clerk's body fields, the row read back after each
+-- write, and Clerk's refusals as ERRORs with their SQLSTATE and column.
+\set log_requests '\\! curl -sf "$EMULATOR_URL/__emulator/requests/log" | python3 -c ''import json,sys; [print(e["method"], e["route"], e["status"]) for e in json.load(sys.stdin)]'''
+\set reset_log '\\! curl -sf -X POST "$EMULATOR_URL/__emulator/reset" -o /dev/null'
+:reset_log
+-- Supabase's form, verbatim from their docs: the body is the attrs JSON.
+insert into clerk.users (attrs) values ('{"email_address": ["user@example.com"], "password": "secure123"}');
+select count(*) as created, min(first_name) is null as no_first_name from clerk.users where email = 'user@example.com';
+select id as attrs_user from clerk.users where email = 'user@example.com' \gset
+update clerk.users set attrs = '{"first_name": "John", "last_name": "Doe"}' where id = :'attrs_user';
+select first_name, last_name from clerk.users where id = :'attrs_user';
+delete from clerk.users where id = :'attrs_user';
+select count(*) as after_delete from clerk.users where id = :'attrs_user';
+
+-- Typed columns, as people write SQL.
+insert into clerk.users (email, first_name, external_id) values ('b@example.com', 'Bo', 'crm-42');
+select email, first_name, external_id from clerk.users where external_id = 'crm-42';
+-- UPDATE ... WHERE anything: Postgres scans, then updates each row by id,
+-- sending only the columns the SET names.
+update clerk.users set first_name = 'Ada', last_name = 'Lovelace' where external_id = 'crm-42';
+select first_name, last_name, email from clerk.users where external_id = 'crm-42';
+:log_requests
+delete from clerk.users where external_id = 'crm-42';
+select count(*) as gone from clerk.users where external_id = 'crm-42';
+
+-- Organizations, as in Supabase's docs.
+insert into clerk.organizations (attrs) values ('{"name": "My Organization", "slug": "my-org"}');
+select name, slug from clerk.organizations where slug = 'my-org';
+update clerk.organizations set name = 'Updated Name' where slug = 'my-org';
+select name from clerk.organizations where slug = 'my-org';
+delete from clerk.organizations where slug = 'my-org';
+select count(*) from clerk.organizations where slug = 'my-org';
+
+-- Small config tables: allow-list (an email, phone number or web3 wallet,
+-- as Clerk's spec says), redirect URLs.
+insert into clerk.allowlist_identifiers (identifier) values ('allowed@wrapper-test.example');
+select identifier, identifier_type from clerk.allowlist_identifiers where identifier = 'allowed@wrapper-test.example';
+delete from clerk.allowlist_identifiers where identifier = 'allowed@wrapper-test.example';
+select count(*) from clerk.allowlist_identifiers where identifier = 'allowed@wrapper-test.example';
+insert into clerk.redirect_urls (url) values ('https://wrapper-test.example/callback');
+select count(*) from clerk.redirect_urls where url = 'https://wrapper-test.example/callback';
+delete from clerk.redirect_urls where url = 'https://wrapper-test.example/callback';
+
+-- Refusals: Clerk's message, the column it names, a fitting SQLSTATE;
+-- nothing is retried.
+insert into clerk.users (email) values ('dup@example.com');
+select show_error('insert into clerk.users (email) values (''dup@example.com'')');
+delete from clerk.users where email = 'dup@example.com';
+select show_error('insert into clerk.organizations (slug) values (''no-name'')');
+-- A column or table that cannot be written: the ERROR lists what can
+-- (raised at the first row the statement writes).
+select id as some_user from clerk.users order by created_at limit 1 \gset
+select show_error(format('update clerk.users set email = %L where id = %L', 'x@example.com', :'some_user'));
+select show_error('insert into clerk.billing_plans (id) values (''x'')');
+select id as some_redirect from clerk.redirect_urls order by id limit 1 \gset
+select show_error(format('update clerk.redirect_urls set url = %L where id = %L', 'https://x.example', :'some_redirect'));
+select show_error('insert into clerk.users (attrs) values (''[1, 2]'')');
+-- A role that may read but not write, by Postgres privileges.
+create role clerk_reader;
+grant usage on schema clerk to clerk_reader;
+grant select on clerk.redirect_urls to clerk_reader;
+set role clerk_reader;
+select show_error('insert into clerk.redirect_urls (url) values (''https://reader.example'')');
+reset role;
+drop owned by clerk_reader;
+drop role clerk_reader;
+-- Back to the seeded data for the suites that follow.
+:reset_log
