@@ -3,14 +3,18 @@
 //! `wasm_fdw_meta`. Postgres values are converted here (`crate::convert`);
 //! everything about the guest itself lives in `crate::runtime`.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
+use std::rc::Rc;
 
 use pgrx::pg_sys;
+use pgrx::AllocatedByRust;
 use supabase_wrappers::prelude::*;
 
 use crate::convert;
 use crate::error::{FdwError, FdwResult};
+use wasm_host::explain::RequestLog;
 use wasm_host::{HostError, HostResult};
 use wasm_host::host::http::HttpConfig;
 use wasm_host::host::HostState;
@@ -172,6 +176,8 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
         limit: &Option<Limit>,
         options: &HashMap<String, String>,
     ) -> FdwResult<()> {
+        // Set by our BeginForeignScan when this scan is being explained.
+        let explain = crate::explain::take_request();
         let (quals, dropped) = to_model_quals(quals);
         let host = self.host();
         host.table_opts = options.clone();
@@ -204,6 +210,22 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
             })
         };
         self.target_oids = columns.iter().map(|c| c.type_oid).collect();
+        if let Some(request) = explain {
+            // `None`: the guest has no `explain` export and is not asked;
+            // EXPLAIN then shows the framework's output, as it always did.
+            if let Some(lines) = self.guest.explain()? {
+                let log = (!request.explain_only).then(|| {
+                    let log = Rc::new(RefCell::new(RequestLog::default()));
+                    self.host().request_log = Some(Rc::clone(&log));
+                    log
+                });
+                crate::explain::described(lines, log);
+            }
+            if request.explain_only {
+                // plain EXPLAIN: describe, never fetch
+                return Ok(());
+            }
+        }
         Ok(self.guest.begin_scan()?)
     }
 
@@ -290,6 +312,11 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
         let r = self.guest.import_foreign_schema(&model_stmt);
         self.host().flush_stats();
         Ok(r?)
+    }
+
+    /// Our EXPLAIN (see `crate::explain`) in front of the framework's.
+    fn fdw_routine_hook(routine: &mut supabase_wrappers::FdwRoutine<AllocatedByRust>) {
+        crate::explain::install(routine);
     }
 
     fn validator(options: Vec<Option<String>>, catalog: Option<pg_sys::Oid>) -> FdwResult<()> {

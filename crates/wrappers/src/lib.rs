@@ -11,6 +11,7 @@
 
 mod convert;
 mod error;
+mod explain;
 mod fdw;
 mod quiet;
 mod services;
