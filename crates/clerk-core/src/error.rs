@@ -88,6 +88,12 @@ pub enum CoreError {
     #[error("the row id of \"{table}\" is null or empty")]
     BadRowId { table: &'static str },
 
+    #[error("an insert into \"{table}\" needs column \"{column}\"")]
+    MissingWriteColumn { table: &'static str, column: &'static str },
+
+    #[error("column \"{column}\" of \"{table}\" can only be set to true or false")]
+    NullToggle { table: &'static str, column: &'static str },
+
     /// Clerk refused a write (a 4xx with its error body).
     #[error("clerk refused the {operation} on \"{table}\": {message}{}", column.as_ref().map(|c| format!(" (column \"{c}\")")).unwrap_or_default())]
     WriteRejected {
@@ -181,7 +187,10 @@ impl CoreError {
             CoreError::NotWritable { allowed, .. } => Some(format!("this table allows: {allowed}")),
             CoreError::ColumnNotWritable { writable, .. } => Some(format!("columns it can set: {writable}")),
             CoreError::BadAttrs { .. } => Some("e.g. attrs = '{\"first_name\": \"Ada\"}'".into()),
-            CoreError::BadRowId { .. } => None,
+            CoreError::BadRowId { .. } | CoreError::NullToggle { .. } => None,
+            CoreError::MissingWriteColumn { column, .. } => {
+                Some(format!("it names the parent the row is created in: give {column} a value"))
+            }
             CoreError::WriteRejected { written, status, .. } => {
                 let done = match written {
                     0 => "no row of this statement was written".to_string(),
@@ -225,7 +234,8 @@ impl CoreError {
             // insufficient_privilege: the column is not the API's to set
             CoreError::ColumnNotWritable { .. } => Some("42501"),
             CoreError::BadAttrs { .. } => Some("22023"),
-            CoreError::BadRowId { .. } => Some("22004"),
+            CoreError::BadRowId { .. } | CoreError::NullToggle { .. } => Some("22004"),
+            CoreError::MissingWriteColumn { .. } => Some("23502"),
             CoreError::WriteRejected { status, code, .. } => Some(write_sqlstate(*status, code)),
             _ => None,
         }
@@ -239,7 +249,11 @@ fn write_sqlstate(status: u16, code: &str) -> &'static str {
         (403, _) => "42501",
         // The row is gone (no_data_found).
         (404, _) => "P0002",
-        (_, c) if c.ends_with("_exists") || c.contains("taken") || c.contains("duplicate") => "23505",
+        (_, c) if c.ends_with("_exists") || c.contains("taken") || c.contains("duplicate") || c.starts_with("already_") => {
+            "23505"
+        }
+        // A body key Clerk does not know (from attrs): undefined_column.
+        (_, "form_param_unknown") => "42703",
         (_, c) if c.contains("missing") || c.contains("required") => "23502",
         (_, c) if c.contains("invalid") || c.contains("format") => "22023",
         (429, _) => "53400",

@@ -9,7 +9,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::catalog::{BodyField, Form, Method, ObjectSpec, WriteOp, ATTRS_COLUMN};
+use crate::catalog::{BodyField, Extra, Form, Method, ObjectSpec, WriteOp, ATTRS_COLUMN};
 use crate::cell::Cell;
 use crate::error::{CoreError, CoreResult};
 use crate::time::micros_to_rfc3339;
@@ -71,40 +71,110 @@ pub fn allowed_ops(spec: &ObjectSpec) -> String {
 /// The request for an INSERT of `row` (column name, value).
 pub fn plan_insert(spec: &'static ObjectSpec, row: &[(String, Option<Cell>)]) -> CoreResult<WriteRequest> {
     let op = write_op(spec, WriteKind::Insert)?;
-    let body = body(spec, op, WriteKind::Insert, row)?;
-    Ok(WriteRequest { method: op.method, path: op.path.to_string(), body: Some(body) })
+    let (path, rest): (String, Vec<(String, Option<Cell>)>) = match op.path_column {
+        None => (op.path.to_string(), row.to_vec()),
+        Some(column) => {
+            let value = row.iter().find(|(c, _)| c == column).and_then(|(_, v)| v.as_ref());
+            let id = value
+                .and_then(Cell::as_text)
+                .filter(|s| !s.is_empty())
+                .ok_or(CoreError::MissingWriteColumn { table: spec.table, column })?;
+            let path = fill(op.path, id)?;
+            (path, row.iter().filter(|(c, _)| c != column).cloned().collect())
+        }
+    };
+    let body = body(spec, op.fields, WriteKind::Insert, &rest, &writable_columns(op))?;
+    Ok(WriteRequest { method: op.method, path, body: Some(body) })
 }
 
-/// The request for an UPDATE of the row `rowid` with the SET columns `row`.
+/// The requests for an UPDATE of the row `rowid` with the SET columns
+/// `row`: the update endpoint for its fields (and `attrs`), then one
+/// request per [`Extra`] whose columns the SET names.
 pub fn plan_update(
     spec: &'static ObjectSpec,
     rowid: &Cell,
     row: &[(String, Option<Cell>)],
-) -> CoreResult<WriteRequest> {
-    let op = write_op(spec, WriteKind::Update)?;
-    let body = body(spec, op, WriteKind::Update, row)?;
-    Ok(WriteRequest { method: op.method, path: fill_rowid(spec, op, rowid)?, body: Some(body) })
+) -> CoreResult<Vec<WriteRequest>> {
+    let extras = spec.writes.update_extra;
+    let in_extra = |c: &str| {
+        extras.iter().any(|e| match e {
+            Extra::Toggle { column, .. } => *column == c,
+            Extra::Fields { fields, .. } => fields.iter().any(|f| f.column == c),
+        })
+    };
+    let (own, other): (Vec<_>, Vec<_>) = row.iter().cloned().partition(|(c, _)| !in_extra(c));
+    let id = row_id(spec, rowid)?;
+    let mut out = Vec::new();
+    if !own.is_empty() || other.is_empty() {
+        let op = write_op(spec, WriteKind::Update)?;
+        let body = body(spec, op.fields, WriteKind::Update, &own, &update_columns(spec))?;
+        out.push(WriteRequest { method: op.method, path: fill(op.path, id)?, body: Some(body) });
+    }
+    for extra in extras {
+        match extra {
+            Extra::Toggle { column, on, off } => {
+                if let Some((_, cell)) = other.iter().find(|(c, _)| c == column) {
+                    let path = match cell {
+                        Some(Cell::Bool(true)) => on,
+                        Some(Cell::Bool(false)) => off,
+                        _ => return Err(CoreError::NullToggle { table: spec.table, column }),
+                    };
+                    out.push(WriteRequest { method: Method::Post, path: fill(path, id)?, body: Some("{}".into()) });
+                }
+            }
+            Extra::Fields { method, path, fields } => {
+                let mine: Vec<_> =
+                    other.iter().filter(|(c, _)| fields.iter().any(|f| f.column == c.as_str())).cloned().collect();
+                if !mine.is_empty() {
+                    let body = body(spec, fields, WriteKind::Update, &mine, &update_columns(spec))?;
+                    out.push(WriteRequest { method: *method, path: fill(path, id)?, body: Some(body) });
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
-/// The request for a DELETE of the row `rowid`.
+/// The request for a DELETE of the row `rowid` (a POST for a revoke).
 pub fn plan_delete(spec: &'static ObjectSpec, rowid: &Cell) -> CoreResult<WriteRequest> {
     let op = write_op(spec, WriteKind::Delete)?;
-    Ok(WriteRequest { method: op.method, path: fill_rowid(spec, op, rowid)?, body: None })
+    let body = (op.method != Method::Delete).then(|| "{}".to_string());
+    Ok(WriteRequest { method: op.method, path: fill(op.path, row_id(spec, rowid)?)?, body })
 }
 
-fn fill_rowid(spec: &'static ObjectSpec, op: &WriteOp, rowid: &Cell) -> CoreResult<String> {
-    let id = rowid.as_text().filter(|s| !s.is_empty()).ok_or(CoreError::BadRowId { table: spec.table })?;
-    let (Some(open), Some(close)) = (op.path.find('{'), op.path.find('}')) else {
-        return Err(CoreError::Internal(format!("write path {} has no placeholder", op.path)));
+fn row_id<'c>(spec: &'static ObjectSpec, rowid: &'c Cell) -> CoreResult<&'c str> {
+    rowid.as_text().filter(|s| !s.is_empty()).ok_or(CoreError::BadRowId { table: spec.table })
+}
+
+/// The path with its one placeholder set to `id`, encoded.
+fn fill(path: &str, id: &str) -> CoreResult<String> {
+    let (Some(open), Some(close)) = (path.find('{'), path.find('}')) else {
+        return Err(CoreError::Internal(format!("write path {path} has no placeholder")));
     };
-    Ok(format!("{}{}{}", &op.path[..open], encode_component(id), &op.path[close + 1..]))
+    Ok(format!("{}{}{}", &path[..open], encode_component(id), &path[close + 1..]))
+}
+
+/// Every column an UPDATE can set, for messages.
+fn update_columns(spec: &ObjectSpec) -> String {
+    let mut cols: Vec<&str> = vec![ATTRS_COLUMN];
+    if let Some(op) = &spec.writes.update {
+        cols.extend(op.fields.iter().map(|f| f.column));
+    }
+    for e in spec.writes.update_extra {
+        match e {
+            Extra::Toggle { column, .. } => cols.push(column),
+            Extra::Fields { fields, .. } => cols.extend(fields.iter().map(|f| f.column)),
+        }
+    }
+    cols.join(", ")
 }
 
 fn body(
     spec: &'static ObjectSpec,
-    op: &WriteOp,
+    fields: &[BodyField],
     kind: WriteKind,
     row: &[(String, Option<Cell>)],
+    writable: &str,
 ) -> CoreResult<String> {
     let mut body: Map<String, Value> = Map::new();
     // Supabase's form first: the attrs object, as is.
@@ -118,7 +188,7 @@ fn body(
         }
     }
     for (column, cell) in row.iter().filter(|(c, _)| c != ATTRS_COLUMN) {
-        let field = op.fields.iter().find(|f| f.column == column.as_str());
+        let field = fields.iter().find(|f| f.column == column.as_str());
         match (field, cell) {
             // An INSERT passes every column; the ones not given are NULL.
             (_, None) if kind == WriteKind::Insert => {}
@@ -128,7 +198,7 @@ fn body(
                     table: spec.table,
                     operation: kind.sql(),
                     column: column.clone(),
-                    writable: writable_columns(op),
+                    writable: writable.to_string(),
                 });
             }
         }
@@ -149,6 +219,7 @@ fn set_field(body: &mut Map<String, Value>, f: &BodyField, value: Option<Value>)
 /// `attrs, a, b` for messages.
 pub fn writable_columns(op: &WriteOp) -> String {
     let mut cols: Vec<&str> = vec![ATTRS_COLUMN];
+    cols.extend(op.path_column);
     cols.extend(op.fields.iter().map(|f| f.column));
     cols.join(", ")
 }

@@ -53,6 +53,7 @@ fn update_sends_only_the_set_columns_to_the_row_path() {
     let users = lookup("users").unwrap();
     let r = plan_update(users, &Cell::String("user_1/x".into()), &row(&[("first_name", text("Ada")), ("last_name", None)]))
         .unwrap();
+    let [r] = r.as_slice() else { panic!("{r:?}") };
     assert_eq!((r.method, r.path.as_str()), (Method::Patch, "/users/user_1%2Fx"));
     assert_eq!(json(&r.body), serde_json::json!({"first_name": "Ada", "last_name": null}));
     let d = plan_delete(users, &Cell::String("user_1".into())).unwrap();
@@ -99,6 +100,9 @@ fn clerk_refusals_name_the_column_and_carry_a_sqlstate() {
     let e = check_response(orgs, WriteKind::Delete, 404, gone, 0).unwrap_err();
     assert!(crate::error::fdw_error(&e).ends_with("SQLSTATE: P0002"));
     assert_eq!(check_response(orgs, WriteKind::Delete, 200, "{}", 0), Ok(()));
+    let member = r#"{"errors":[{"code":"already_a_member_in_organization","message":"already a member"}]}"#;
+    let e = check_response(lookup("organization_memberships").unwrap(), WriteKind::Insert, 400, member, 0).unwrap_err();
+    assert!(crate::error::fdw_error(&e).ends_with("SQLSTATE: 23505"));
 }
 
 #[test]
@@ -109,4 +113,59 @@ fn times_are_sent_as_rfc3339() {
         let text = crate::time::micros_to_rfc3339(us);
         assert_eq!(crate::time::parse_rfc3339_micros(&text), Some(us), "{text}");
     }
+}
+
+#[test]
+fn banned_locked_and_metadata_go_to_their_own_endpoints() {
+    let users = lookup("users").unwrap();
+    let id = Cell::String("user_1".into());
+    let reqs = plan_update(
+        users,
+        &id,
+        &row(&[
+            ("first_name", text("Ada")),
+            ("banned", Some(Cell::Bool(true))),
+            ("locked", Some(Cell::Bool(false))),
+            ("public_metadata", Some(Cell::Json(r#"{"plan": "pro"}"#.into()))),
+        ]),
+    )
+    .unwrap();
+    let got: Vec<(Method, &str, Value)> = reqs.iter().map(|r| (r.method, r.path.as_str(), json(&r.body))).collect();
+    assert_eq!(
+        got,
+        vec![
+            (Method::Patch, "/users/user_1", serde_json::json!({"first_name": "Ada"})),
+            (Method::Post, "/users/user_1/ban", serde_json::json!({})),
+            (Method::Post, "/users/user_1/unlock", serde_json::json!({})),
+            (Method::Patch, "/users/user_1/metadata", serde_json::json!({"public_metadata": {"plan": "pro"}})),
+        ]
+    );
+    // Only a ban: no PATCH of the user at all.
+    let reqs = plan_update(users, &id, &row(&[("banned", Some(Cell::Bool(false)))])).unwrap();
+    assert_eq!(reqs.iter().map(|r| r.path.as_str()).collect::<Vec<_>>(), vec!["/users/user_1/unban"]);
+    assert!(matches!(plan_update(users, &id, &row(&[("banned", None)])), Err(CoreError::NullToggle { .. })));
+}
+
+#[test]
+fn a_membership_is_created_in_the_organization_its_row_names() {
+    let memberships = lookup("organization_memberships").unwrap();
+    let r = plan_insert(
+        memberships,
+        &row(&[("organization_id", text("org_1")), ("user_id", text("user_1")), ("role", text("org:member")), ("id", None)]),
+    )
+    .unwrap();
+    assert_eq!((r.method, r.path.as_str()), (Method::Post, "/organizations/org_1/memberships"));
+    assert_eq!(json(&r.body), serde_json::json!({"user_id": "user_1", "role": "org:member"}));
+    let e = plan_insert(memberships, &row(&[("user_id", text("user_1"))])).unwrap_err();
+    assert!(crate::error::fdw_error(&e).starts_with("an insert into \"organization_memberships\" needs column \"organization_id\""));
+}
+
+#[test]
+fn deleting_an_api_key_or_an_invitation_revokes_it() {
+    let keys = lookup("api_keys").unwrap();
+    let r = plan_delete(keys, &Cell::String("ak_1".into())).unwrap();
+    assert_eq!((r.method, r.path.as_str(), r.body.as_deref()), (Method::Post, "/api_keys/ak_1/revoke", Some("{}")));
+    let invitations = lookup("invitations").unwrap();
+    let r = plan_delete(invitations, &Cell::String("inv_1".into())).unwrap();
+    assert_eq!(r.path, "/invitations/inv_1/revoke");
 }

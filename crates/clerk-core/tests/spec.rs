@@ -18,8 +18,8 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use clerk_core::catalog::{
-    BindTo, ColType, ColumnSpec, Endpoint, Envelope, FilterKind, Form, Method, ObjectSpec, Rows, Shape, Source,
-    WriteOp, ATTRS_COLUMN, CATALOG,
+    BindTo, ColType, ColumnSpec, Endpoint, Envelope, Extra, FilterKind, Form, Method, ObjectSpec, Rows, Shape,
+    Source, WriteOp, ATTRS_COLUMN, CATALOG,
 };
 use serde_json::Value;
 
@@ -918,7 +918,7 @@ fn writes_match_the_spec() {
                 continue;
             };
             let placeholders = op.path.matches('{').count();
-            let expected = usize::from(what != "insert");
+            let expected = usize::from(what != "insert" || op.path_column.is_some());
             if placeholders != expected {
                 problems.push(format!("{at}: {placeholders} placeholders, expected {expected} (the row id)"));
             }
@@ -943,6 +943,38 @@ fn writes_match_the_spec() {
                         let p = flatten(raw);
                         if f.form == Form::OneItemArray && p.ty.as_deref() != Some("array") {
                             problems.push(format!("{at}: `{}` is sent as an array but the body types it {}", f.field, p.describe()));
+                        }
+                    }
+                }
+            }
+        }
+        for extra in o.writes.update_extra {
+            let (method, path, fields): (&str, Vec<&str>, &[clerk_core::catalog::BodyField]) = match extra {
+                Extra::Toggle { column, on, off } => {
+                    if o.column(column).is_none_or(|c| c.ty != ColType::Bool) {
+                        problems.push(format!("{}: toggle on `{column}`, which is no boolean column", o.table));
+                    }
+                    ("post", vec![on, off], &[])
+                }
+                Extra::Fields { method, path, fields } => {
+                    (if *method == Method::Patch { "patch" } else { "put" }, vec![path], fields)
+                }
+            };
+            for p in path {
+                let Some(operation) = spec()["paths"].get(p).and_then(|x| x.get(method)) else {
+                    problems.push(format!("{} update: {} {p}: no such operation in the spec", o.table, method.to_uppercase()));
+                    continue;
+                };
+                if !fields.is_empty() {
+                    let body = operation
+                        .pointer("/requestBody")
+                        .map(resolve)
+                        .and_then(|b| b.pointer("/content/application~1json/schema"))
+                        .map(flatten)
+                        .unwrap_or_default();
+                    for f in fields {
+                        if !body.properties.contains_key(f.field) || o.column(f.column).is_none() {
+                            problems.push(format!("{} update: {p}: `{}` is no column or no body property", o.table, f.field));
                         }
                     }
                 }

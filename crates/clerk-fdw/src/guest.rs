@@ -275,7 +275,7 @@ impl Guest for ClerkFdw {
     fn insert(_ctx: &Context, row: &Row) -> FdwResult {
         with_state(|state| {
             let cells = row_cells(row)?;
-            run_write(state, write::WriteKind::Insert, |spec| write::plan_insert(spec, &cells))
+            run_write(state, write::WriteKind::Insert, |spec| write::plan_insert(spec, &cells).map(|r| vec![r]))
         })
     }
 
@@ -290,7 +290,7 @@ impl Guest for ClerkFdw {
     fn delete(_ctx: &Context, rowid: WitCell) -> FdwResult {
         with_state(|state| {
             let rowid = rowid_cell(rowid)?;
-            run_write(state, write::WriteKind::Delete, |spec| write::plan_delete(spec, &rowid))
+            run_write(state, write::WriteKind::Delete, |spec| write::plan_delete(spec, &rowid).map(|r| vec![r]))
         })
     }
 
@@ -375,21 +375,24 @@ fn rowid_cell(rowid: WitCell) -> CoreResult<clerk_core::Cell> {
     convert::cell_from_wit(rowid).ok_or_else(|| CoreError::Internal("the row id has a type the clerk wrapper cannot send".into()))
 }
 
-/// Plans one write, sends it (never retried) and checks Clerk's answer.
+/// Plans one row's write, sends its requests in order (never retried) and
+/// checks each answer.
 fn run_write(
     state: &mut State,
     kind: write::WriteKind,
-    plan: impl FnOnce(&'static ObjectSpec) -> CoreResult<write::WriteRequest>,
+    plan: impl FnOnce(&'static ObjectSpec) -> CoreResult<Vec<write::WriteRequest>>,
 ) -> CoreResult<()> {
     let (Some(modify), Some(base), Some(key)) = (state.modify.as_mut(), &state.api_url, &state.api_key) else {
         return Err(CoreError::Internal("a write came before begin-modify".into()));
     };
-    let req = plan(modify.spec)?;
-    let url = base.url(&req.path, &[]);
-    let resp = WitHost
-        .send(req.method, &url, &request_headers(key), req.body.as_deref().unwrap_or(""))
-        .map_err(CoreError::Transport)?;
-    write::check_response(modify.spec, kind, resp.status, &resp.body, modify.written)?;
+    let headers = request_headers(key);
+    for req in plan(modify.spec)? {
+        let url = base.url(&req.path, &[]);
+        let resp = WitHost
+            .send(req.method, &url, &headers, req.body.as_deref().unwrap_or(""))
+            .map_err(CoreError::Transport)?;
+        write::check_response(modify.spec, kind, resp.status, &resp.body, modify.written)?;
+    }
     modify.written += 1;
     Ok(())
 }

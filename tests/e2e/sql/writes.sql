@@ -67,3 +67,42 @@ drop owned by clerk_reader;
 drop role clerk_reader;
 -- Back to the seeded data for the suites that follow.
 :reset_log
+
+-- Beyond Supabase's writes: a membership created in the organization its
+-- row names, a ban and metadata through their own endpoints, an API key
+-- revoked by DELETE, RBAC and machines.
+select id as member_org from clerk.organizations order by created_at limit 1 offset 2 \gset
+select u.id as new_member from clerk.users u
+ where not exists (select 1 from clerk.organization_memberships m
+                    where m.organization_id = :'member_org' and m.user_id = u.id)
+ order by u.created_at limit 1 \gset
+insert into clerk.organization_memberships (organization_id, user_id, role)
+  values (:'member_org', :'new_member', 'org:member');
+select role from clerk.organization_memberships where organization_id = :'member_org' and user_id = :'new_member';
+select show_error(format('insert into clerk.organization_memberships (organization_id, user_id, role) values (%L, %L, %L)',
+                         :'member_org', :'new_member', 'org:member'));
+:reset_log
+update clerk.users set banned = true, public_metadata = '{"plan": "pro"}' where id = :'new_member';
+select banned, public_metadata from clerk.users where id = :'new_member';
+update clerk.users set banned = false where id = :'new_member';
+select banned from clerk.users where id = :'new_member';
+:log_requests
+insert into clerk.api_keys (subject, name) values (:'new_member', 'ci key');
+select name, revoked from clerk.api_keys where subject = :'new_member' and name = 'ci key';
+delete from clerk.api_keys where subject = :'new_member' and name = 'ci key';
+select name, revoked from clerk.api_keys where subject = :'new_member' and name = 'ci key';
+insert into clerk.organization_permissions (name, key, description)
+  values ('Export reports', 'org:reports:export', 'Download CSV exports');
+update clerk.organization_permissions set description = 'Download exports' where key = 'org:reports:export';
+select name, description from clerk.organization_permissions where key = 'org:reports:export';
+delete from clerk.organization_permissions where key = 'org:reports:export';
+select count(*) from clerk.organization_permissions where key = 'org:reports:export';
+insert into clerk.machines (name) values ('ci-machine');
+select count(*) from clerk.machines where name = 'ci-machine';
+delete from clerk.machines where name = 'ci-machine';
+select count(*) from clerk.machines where name = 'ci-machine';
+insert into clerk.invitations (email_address) values ('invited@wrapper-test.example');
+select status from clerk.invitations where email_address = 'invited@wrapper-test.example';
+delete from clerk.invitations where email_address = 'invited@wrapper-test.example';
+select status from clerk.invitations where email_address = 'invited@wrapper-test.example';
+:reset_log

@@ -27,6 +27,7 @@ pub(crate) const ALLOWLIST_IDENTIFIERS: ObjectSpec = ObjectSpec {
         ]),
         update: None,
         delete: delete("/allowlist_identifiers/{identifier_id}"),
+        update_extra: &[],
     },
     doc: "Identifiers (emails, phone numbers, domains) allowed to sign up.",
 };
@@ -56,6 +57,7 @@ pub(crate) const BLOCKLIST_IDENTIFIERS: ObjectSpec = ObjectSpec {
         ]),
         update: None,
         delete: delete("/blocklist_identifiers/{identifier_id}"),
+        update_extra: &[],
     },
     doc: "Identifiers that may not sign up or sign in.",
 };
@@ -92,6 +94,7 @@ pub(crate) const DOMAINS: ObjectSpec = ObjectSpec {
             same("proxy_url"),
         ]),
         delete: delete("/domains/{domain_id}"),
+        update_extra: &[],
     },
     doc: "Domains of the instance (primary and satellites).",
 };
@@ -130,7 +133,9 @@ pub(crate) const INVITATIONS: ObjectSpec = ObjectSpec {
             same("public_metadata"),
         ]),
         update: None,
-        delete: None,
+        // DELETE revokes: the invitation stays, with status revoked.
+        delete: revoke("/invitations/{invitation_id}/revoke"),
+        update_extra: &[],
     },
     doc: "Invitations to sign up to the instance.",
 };
@@ -175,6 +180,7 @@ pub(crate) const JWT_TEMPLATES: ObjectSpec = ObjectSpec {
             same("signing_algorithm"),
         ]),
         delete: delete("/jwt_templates/{template_id}"),
+        update_extra: &[],
     },
     doc: "JWT templates for session tokens.",
 };
@@ -240,6 +246,7 @@ pub(crate) const OAUTH_APPLICATIONS: ObjectSpec = ObjectSpec {
             same("callback_url"),
         ]),
         delete: delete("/oauth_applications/{oauth_application_id}"),
+        update_extra: &[],
     },
     doc: "OAuth applications for which the instance is the identity provider.",
 };
@@ -267,6 +274,7 @@ pub(crate) const REDIRECT_URLS: ObjectSpec = ObjectSpec {
         ]),
         update: None,
         delete: delete("/redirect_urls/{id}"),
+        update_extra: &[],
     },
     doc: "Redirect URLs allowed for native and mobile sign-in flows.",
 };

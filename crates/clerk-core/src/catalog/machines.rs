@@ -28,7 +28,19 @@ pub(crate) const MACHINES: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
-    writes: READ_ONLY,
+    writes: Writes {
+        insert: post("/machines", &[
+            same("name"),
+            same("default_token_ttl"),
+            same("scoped_machines"),
+        ]),
+        update: patch("/machines/{machine_id}", &[
+            same("name"),
+            same("default_token_ttl"),
+        ]),
+        delete: delete("/machines/{machine_id}"),
+        update_extra: &[],
+    },
     doc: "Machines (services) that authenticate with M2M tokens.",
 };
 
@@ -81,7 +93,25 @@ pub(crate) const API_KEYS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
-    writes: READ_ONLY,
+    writes: Writes {
+        insert: post("/api_keys", &[
+            same("type"),
+            same("subject"),
+            same("name"),
+            same("description"),
+            same("claims"),
+            same("scopes"),
+            same("created_by"),
+        ]),
+        update: patch("/api_keys/{apiKeyID}", &[
+            same("subject"),
+            same("description"),
+            same("claims"),
+            same("scopes"),
+        ]),
+        delete: revoke("/api_keys/{apiKeyID}/revoke"),
+        update_extra: &[],
+    },
     doc: "API keys of a subject (`subject = 'user_...'`, an organization or a machine id), revoked and expired ones included.",
 };
 

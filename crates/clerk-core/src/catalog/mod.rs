@@ -281,7 +281,8 @@ pub(crate) const fn same(column: &'static str) -> BodyField {
 }
 
 /// One write endpoint. Update and delete fill the path's one placeholder
-/// with the row id (`rowid_column`).
+/// with the row id (`rowid_column`); an insert fills it from `path_column`
+/// of the new row (e.g. the organization a membership is created in).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WriteOp {
     pub method: Method,
@@ -289,6 +290,17 @@ pub struct WriteOp {
     /// The typed columns it accepts (besides `attrs`, whose JSON object is
     /// the body as is; a typed column wins over the same key in it).
     pub fields: &'static [BodyField],
+    pub path_column: Option<&'static str>,
+}
+
+/// Columns an UPDATE sends to an endpoint of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extra {
+    /// A boolean column set by one of two bodiless POSTs (`banned` by
+    /// `/ban` and `/unban`).
+    Toggle { column: &'static str, on: &'static str, off: &'static str },
+    /// Columns sent together to another endpoint (the metadata PATCH).
+    Fields { method: Method, path: &'static str, fields: &'static [BodyField] },
 }
 
 /// What INSERT, UPDATE and DELETE do on a table (`None`: refused).
@@ -297,21 +309,38 @@ pub struct Writes {
     pub insert: Option<WriteOp>,
     pub update: Option<WriteOp>,
     pub delete: Option<WriteOp>,
+    /// UPDATE columns with endpoints of their own (sent after `update`).
+    pub update_extra: &'static [Extra],
 }
 
 /// A read-only table.
-pub const READ_ONLY: Writes = Writes { insert: None, update: None, delete: None };
+pub const READ_ONLY: Writes = Writes { insert: None, update: None, delete: None, update_extra: &[] };
 
 pub(crate) const fn post(path: &'static str, fields: &'static [BodyField]) -> Option<WriteOp> {
-    Some(WriteOp { method: Method::Post, path, fields })
+    Some(WriteOp { method: Method::Post, path, fields, path_column: None })
+}
+
+/// A POST into a parent named by a column of the new row.
+pub(crate) const fn post_into(
+    path: &'static str,
+    path_column: &'static str,
+    fields: &'static [BodyField],
+) -> Option<WriteOp> {
+    Some(WriteOp { method: Method::Post, path, fields, path_column: Some(path_column) })
 }
 
 pub(crate) const fn patch(path: &'static str, fields: &'static [BodyField]) -> Option<WriteOp> {
-    Some(WriteOp { method: Method::Patch, path, fields })
+    Some(WriteOp { method: Method::Patch, path, fields, path_column: None })
 }
 
 pub(crate) const fn delete(path: &'static str) -> Option<WriteOp> {
-    Some(WriteOp { method: Method::Delete, path, fields: &[] })
+    Some(WriteOp { method: Method::Delete, path, fields: &[], path_column: None })
+}
+
+/// A DELETE that revokes instead (`POST .../revoke`): the row stays,
+/// marked revoked.
+pub(crate) const fn revoke(path: &'static str) -> Option<WriteOp> {
+    Some(WriteOp { method: Method::Post, path, fields: &[], path_column: None })
 }
 
 /// One foreign table.

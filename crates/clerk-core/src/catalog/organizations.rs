@@ -86,6 +86,11 @@ pub(crate) const ORGANIZATIONS: ObjectSpec = ObjectSpec {
             same("role_set_key"),
         ]),
         delete: delete("/organizations/{organization_id}"),
+        update_extra: &[Extra::Fields {
+            method: Method::Patch,
+            path: "/organizations/{organization_id}/metadata",
+            fields: &[same("public_metadata"), same("private_metadata")],
+        }],
     },
     doc: "Organizations of the Clerk instance.",
 };
@@ -139,7 +144,17 @@ pub(crate) const ORGANIZATION_MEMBERSHIPS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
-    writes: READ_ONLY,
+    writes: Writes {
+        insert: post_into("/organizations/{organization_id}/memberships", "organization_id", &[
+            same("user_id"),
+            same("role"),
+            same("public_metadata"),
+            same("private_metadata"),
+        ]),
+        update: None,
+        delete: None,
+        update_extra: &[],
+    },
     doc: "Memberships of users in organizations: instance-wide, or per organization (`organization_id = ...`) or per user (`user_id = ...`).",
 };
 
@@ -199,7 +214,17 @@ pub(crate) const ORGANIZATION_INVITATIONS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
-    writes: READ_ONLY,
+    writes: Writes {
+        insert: post_into("/organizations/{organization_id}/invitations", "organization_id", &[
+            same("email_address"),
+            same("role"),
+            same("public_metadata"),
+            same("private_metadata"),
+        ]),
+        update: None,
+        delete: None,
+        update_extra: &[],
+    },
     doc: "Invitations to organizations: instance-wide, or per organization (`organization_id = ...`).",
 };
 
@@ -243,6 +268,14 @@ pub(crate) const ORGANIZATION_DOMAINS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
-    writes: READ_ONLY,
+    writes: Writes {
+        insert: post_into("/organizations/{organization_id}/domains", "organization_id", &[
+            same("name"),
+            same("enrollment_mode"),
+        ]),
+        update: None,
+        delete: None,
+        update_extra: &[],
+    },
     doc: "Verified and pending domains of organizations: instance-wide, or per organization (`organization_id = ...`).",
 };

@@ -41,7 +41,22 @@ pub(crate) const ORGANIZATION_ROLES: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
-    writes: READ_ONLY,
+    writes: Writes {
+        insert: post("/organization_roles", &[
+            same("name"),
+            same("key"),
+            same("description"),
+            same("permissions"),
+        ]),
+        update: patch("/organization_roles/{organization_role_id}", &[
+            same("name"),
+            same("key"),
+            same("description"),
+            same("permissions"),
+        ]),
+        delete: delete("/organization_roles/{organization_role_id}"),
+        update_extra: &[],
+    },
     doc: "Roles members can have in organizations (`org:admin`, custom roles), with their permissions.",
 };
 
@@ -72,7 +87,20 @@ pub(crate) const ORGANIZATION_PERMISSIONS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
-    writes: READ_ONLY,
+    writes: Writes {
+        insert: post("/organization_permissions", &[
+            same("name"),
+            same("key"),
+            same("description"),
+        ]),
+        update: patch("/organization_permissions/{permission_id}", &[
+            same("name"),
+            same("key"),
+            same("description"),
+        ]),
+        delete: delete("/organization_permissions/{permission_id}"),
+        update_extra: &[],
+    },
     doc: "Permissions that organization roles grant (system and custom).",
 };
 
@@ -110,6 +138,22 @@ pub(crate) const ROLE_SETS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
-    writes: READ_ONLY,
+    writes: Writes {
+        insert: post("/role_sets", &[
+            same("name"),
+            same("key"),
+            same("description"),
+            same("roles"),
+            same("type"),
+        ]),
+        update: patch("/role_sets/{role_set_key_or_id}", &[
+            same("name"),
+            same("key"),
+            same("description"),
+            same("type"),
+        ]),
+        delete: None,
+        update_extra: &[],
+    },
     doc: "Role sets: the roles an organization may assign, its default and creator roles.",
 };

@@ -84,6 +84,13 @@ pub(crate) const WAITLIST_ENTRIES: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
-    writes: READ_ONLY,
+    writes: Writes {
+        insert: post("/waitlist_entries", &[
+            same("email_address"),
+        ]),
+        update: None,
+        delete: delete("/waitlist_entries/{waitlist_entry_id}"),
+        update_extra: &[],
+    },
     doc: "People waiting to be let in (waitlist mode).",
 };

@@ -88,6 +88,7 @@ pub(crate) const SAML_CONNECTIONS: ObjectSpec = ObjectSpec {
             same("login_hint"),
         ]),
         delete: delete("/saml_connections/{saml_connection_id}"),
+        update_extra: &[],
     },
     doc: "SAML connections of the instance (superseded by enterprise connections in newer instances).",
 };
@@ -127,6 +128,28 @@ pub(crate) const ENTERPRISE_CONNECTIONS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
-    writes: READ_ONLY,
+    writes: Writes {
+        insert: post("/enterprise_connections", &[
+            same("name"),
+            same("provider"),
+            same("active"),
+            same("domains"),
+            same("organization_id"),
+            same("allow_organization_account_linking"),
+            same("custom_attributes"),
+        ]),
+        update: patch("/enterprise_connections/{enterprise_connection_id}", &[
+            same("name"),
+            same("active"),
+            same("domains"),
+            same("organization_id"),
+            same("sync_user_attributes"),
+            same("disable_additional_identifications"),
+            same("allow_organization_account_linking"),
+            same("custom_attributes"),
+        ]),
+        delete: delete("/enterprise_connections/{enterprise_connection_id}"),
+        update_extra: &[],
+    },
     doc: "Enterprise SSO connections (SAML, OIDC) of the instance.",
 };

@@ -166,6 +166,16 @@ pub(crate) const USERS: ObjectSpec = ObjectSpec {
             same("bypass_client_trust"),
         ]),
         delete: delete("/users/{user_id}"),
+        update_extra: &[
+            Extra::Toggle { column: "banned", on: "/users/{user_id}/ban", off: "/users/{user_id}/unban" },
+            Extra::Toggle { column: "locked", on: "/users/{user_id}/lock", off: "/users/{user_id}/unlock" },
+            // Deep-merged into the existing metadata, as Clerk's PATCH does.
+            Extra::Fields {
+                method: Method::Patch,
+                path: "/users/{user_id}/metadata",
+                fields: &[same("public_metadata"), same("private_metadata"), same("unsafe_metadata")],
+            },
+        ],
     },
     doc: "Users of the Clerk instance.",
 };
