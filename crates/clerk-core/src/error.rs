@@ -53,6 +53,12 @@ pub enum CoreError {
     #[error("request to the clerk api failed: {0}")]
     Transport(String),
 
+    #[error("clerk api returned the same page again at offset {offset} of {path}: the server seems to ignore offset")]
+    PagingStuck { path: String, offset: u64 },
+
+    #[error("the list {path} did not end after {pages} pages")]
+    PagingRunaway { path: String, pages: u64 },
+
     #[error("clerk api rate limit still exceeded after {retries} retries and {waited_secs} s of waiting")]
     RateLimited { retries: u32, waited_secs: u64 },
 
@@ -167,6 +173,9 @@ impl CoreError {
             CoreError::RateLimited { .. } => Some(
                 "clerk allows 1000 requests per 10 s on production instances and 100 on development ones; retry later or narrow the query"
                     .into(),
+            ),
+            CoreError::PagingStuck { .. } | CoreError::PagingRunaway { .. } => Some(
+                "the scan was stopped instead of reading forever; check that api_url points at clerk's backend api".into(),
             ),
             CoreError::InvalidJson { .. } | CoreError::UnexpectedShape { .. } => {
                 Some("check that the api_url server option points at clerk's backend api (…/v1)".into())

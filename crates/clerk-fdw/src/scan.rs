@@ -20,6 +20,10 @@ use crate::host::Host;
 /// slow there). Larger results are refetched.
 const REPLAY_MAX_ROWS: usize = 10_000;
 
+/// Pages one list may take: 20,000 pages of 500 rows is ten million rows,
+/// more than a Clerk instance holds; past it the server is not paging.
+const MAX_PAGES_PER_LIST: u64 = 20_000;
+
 /// The request headers sent on every call. Header names are lower case:
 /// Supabase's host panics on anything else.
 pub fn request_headers(api_key: &str) -> Vec<(String, String)> {
@@ -52,6 +56,12 @@ pub struct Scanner {
     pager: Option<Pager>,
     /// The current one-object fetch has not been sent yet.
     one_pending: bool,
+    /// The first id of the previous page of the current list and how many
+    /// pages it has had: a server that ignores `offset` must end in an
+    /// ERROR, not an endless scan.
+    last_first_id: Option<String>,
+    pages: u64,
+    max_pages: u64,
     /// Fetched rows and the index of the fetch they came from.
     buffer: VecDeque<(usize, Fetched)>,
     exhausted: bool,
@@ -71,6 +81,9 @@ impl Scanner {
             headers: request_headers(api_key),
             retry: RetryPolicy::default(),
             fetch: 0,
+            last_first_id: None,
+            pages: 0,
+            max_pages: MAX_PAGES_PER_LIST,
             pager: None,
             one_pending: false,
             buffer: VecDeque::new(),
@@ -90,6 +103,12 @@ impl Scanner {
         self
     }
 
+    /// Lowers the page cap (tests).
+    pub fn with_max_pages(mut self, max_pages: u64) -> Scanner {
+        self.max_pages = max_pages;
+        self
+    }
+
     pub fn plan(&self) -> &Plan {
         &self.plan
     }
@@ -102,6 +121,8 @@ impl Scanner {
     /// Makes fetch `index` the current one (or marks the scan exhausted).
     fn start_fetch(&mut self, index: usize) {
         self.fetch = index;
+        self.last_first_id = None;
+        self.pages = 0;
         match self.plan.fetches().get(index) {
             None => {
                 self.pager = None;
@@ -206,6 +227,7 @@ impl Scanner {
                         .as_mut()
                         .map_or(items.items.len(), |p| p.record(&req, items.items.len(), items.total_count));
                     items.items.truncate(keep);
+                    check_progress(&mut self.last_first_id, &mut self.pages, self.max_pages, &fetch.path, req.offset, &items.items)?;
                     // Newest first: the first row older than the window's
                     // bound ends the list.
                     if let Some(stop) = self.plan.stop {
@@ -272,6 +294,29 @@ impl Scanner {
             }
         }
     }
+}
+
+/// Fails when a list does not advance: the same first row again at a later
+/// offset (a server ignoring `offset`), or more pages than any Clerk
+/// instance has.
+fn check_progress(
+    last_first_id: &mut Option<String>,
+    pages: &mut u64,
+    max_pages: u64,
+    path: &str,
+    offset: u64,
+    items: &[Value],
+) -> CoreResult<()> {
+    *pages += 1;
+    if *pages > max_pages {
+        return Err(CoreError::PagingRunaway { path: path.to_string(), pages: max_pages });
+    }
+    let first = items.first().and_then(|i| i.get("id")).and_then(Value::as_str);
+    if offset > 0 && first.is_some() && first == last_first_id.as_deref() {
+        return Err(CoreError::PagingStuck { path: path.to_string(), offset });
+    }
+    *last_first_id = first.map(str::to_string);
+    Ok(())
 }
 
 #[cfg(test)]

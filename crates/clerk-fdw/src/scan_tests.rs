@@ -358,3 +358,43 @@ fn an_updated_at_window_stops_at_the_first_older_row() {
     assert_eq!(rows.len(), 602, "rows down to 999_399 ms");
     assert_eq!(host.calls.borrow().len(), 2, "two pages of 500, not three");
 }
+
+#[test]
+fn a_server_that_ignores_offset_is_an_error_not_an_endless_scan() {
+    // Always the same full page, whatever the offset.
+    let host = FakeHost::new(|_url: &str| {
+        let page: Vec<_> = (0..500).map(|i| json!({"id": format!("user_{i}"), "created_at": i})).collect();
+        ok(serde_json::Value::Array(page).to_string())
+    });
+    let mut s = scanner("users", vec![], None);
+    let e = drain(&mut s, &host).unwrap_err();
+    assert_eq!(e, CoreError::PagingStuck { path: "/users".into(), offset: 500 });
+    assert_eq!(host.calls.borrow().len(), 2, "stopped at the second page");
+}
+
+#[test]
+fn a_list_that_never_ends_is_stopped() {
+    // Every page full and new: a server that pages forever.
+    let host = FakeHost::new(|url: &str| {
+        let offset: usize = url
+            .split(['?', '&'])
+            .find_map(|p| p.strip_prefix("offset="))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let page: Vec<_> = (offset..offset + 500).map(|i| json!({"id": format!("user_{i}")})).collect();
+        ok(serde_json::Value::Array(page).to_string())
+    });
+    // The real cap (20,000 pages) behaves the same, only slower.
+    let mut s = scanner("users", vec![], None).with_max_pages(40);
+    let mut rows = 0u64;
+    let e = loop {
+        match s.next_row(&host) {
+            Ok(Some(_)) => rows += 1,
+            Ok(None) => panic!("ended after {rows} rows"),
+            Err(e) => break e,
+        }
+    };
+    assert!(matches!(e, CoreError::PagingRunaway { pages: 40, .. }), "{e:?}");
+    assert_eq!(rows, 40 * 500);
+    assert_eq!(host.calls.borrow().len(), 41);
+}
