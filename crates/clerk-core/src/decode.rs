@@ -131,6 +131,12 @@ impl Projection {
                         Some(&computed)
                     }
                     SourceRef::Catalog(Source::Parent(k)) => parent.and_then(|p| p.get(*k)),
+                    SourceRef::Catalog(Source::Composite(pointers)) => {
+                        let parts: Option<Vec<&str>> =
+                            pointers.iter().map(|p| item.pointer(p).and_then(Value::as_str)).collect();
+                        computed = parts.map_or(Value::Null, |p| Value::String(p.join("/")));
+                        Some(&computed)
+                    }
                     SourceRef::Catalog(s) => extract(item, *s),
                     SourceRef::ExtraKey(k) => item.get(k.as_str()),
                 };
@@ -170,7 +176,7 @@ pub fn extract(item: &Value, source: Source) -> Option<&Value> {
         Source::Pointer(p) => item.pointer(p),
         Source::Whole => Some(item),
         // Read from the parent object, see [`Projection::row`].
-        Source::Parent(_) | Source::IsPrimary { .. } => None,
+        Source::Parent(_) | Source::IsPrimary { .. } | Source::Composite(_) => None,
         Source::PrimaryOf { list, id_key, value_key } => {
             let id = item.get(id_key)?.as_str()?;
             item.get(list)?

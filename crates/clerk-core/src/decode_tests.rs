@@ -195,3 +195,13 @@ proptest::proptest! {
         let _ = decode_object(&body);
     }
 }
+
+#[test]
+fn a_composite_row_id_joins_its_parts() {
+    let spec = lookup("organization_memberships").unwrap();
+    let p = Projection::new(spec, &[TargetColumn::new("membership_key", SqlType::Text)]);
+    let item = json!({"id": "orgmem_1", "organization": {"id": "org_1"}, "public_user_data": {"user_id": "user_2"}});
+    assert_eq!(p.row(&item, None, &[]).unwrap(), vec![Some(Cell::String("org_1/user_2".into()))]);
+    let no_user = json!({"id": "orgmem_1", "organization": {"id": "org_1"}});
+    assert_eq!(p.row(&no_user, None, &[]).unwrap(), vec![None]);
+}

@@ -94,6 +94,9 @@ pub enum CoreError {
     #[error("the row id of \"{table}\" is null or empty")]
     BadRowId { table: &'static str },
 
+    #[error("row id \"{id}\" does not name the {parts} ids this write needs")]
+    BadCompositeId { id: String, parts: usize },
+
     #[error("an insert into \"{table}\" needs column \"{column}\"")]
     MissingWriteColumn { table: &'static str, column: &'static str },
 
@@ -197,6 +200,9 @@ impl CoreError {
             CoreError::ColumnNotWritable { writable, .. } => Some(format!("columns it can set: {writable}")),
             CoreError::BadAttrs { .. } => Some("e.g. attrs = '{\"first_name\": \"Ada\"}'".into()),
             CoreError::BadRowId { .. } | CoreError::NullToggle { .. } => None,
+            CoreError::BadCompositeId { .. } => {
+                Some("the row id column must hold the value a scan gives it, e.g. org_.../user_...".into())
+            }
             CoreError::MissingWriteColumn { column, .. } => {
                 Some(format!("it names the parent the row is created in: give {column} a value"))
             }
@@ -244,6 +250,7 @@ impl CoreError {
             CoreError::ColumnNotWritable { .. } => Some("42501"),
             CoreError::BadAttrs { .. } => Some("22023"),
             CoreError::BadRowId { .. } | CoreError::NullToggle { .. } => Some("22004"),
+            CoreError::BadCompositeId { .. } => Some("22023"),
             CoreError::MissingWriteColumn { .. } => Some("23502"),
             CoreError::WriteRejected { status, code, .. } => Some(write_sqlstate(*status, code)),
             _ => None,

@@ -146,12 +146,33 @@ fn row_id<'c>(spec: &'static ObjectSpec, rowid: &'c Cell) -> CoreResult<&'c str>
     rowid.as_text().filter(|s| !s.is_empty()).ok_or(CoreError::BadRowId { table: spec.table })
 }
 
-/// The path with its one placeholder set to `id`, encoded.
+/// The path with its placeholders set, in order, to the `/`-separated
+/// parts of `id` (one part for most rows; a composite row id such as a
+/// membership's `org_.../user_...` fills two), each encoded.
 fn fill(path: &str, id: &str) -> CoreResult<String> {
-    let (Some(open), Some(close)) = (path.find('{'), path.find('}')) else {
+    // One placeholder takes the id whole (encoded, whatever it holds).
+    let parts: Vec<&str> = if path.matches('{').count() == 1 { vec![id] } else { id.split('/').collect() };
+    let mut out = String::with_capacity(path.len() + id.len());
+    let mut rest = path;
+    let mut used = 0;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else { break };
+        let Some(part) = parts.get(used).filter(|p| !p.is_empty()) else {
+            return Err(CoreError::BadCompositeId { id: id.to_string(), parts: path.matches('{').count() });
+        };
+        out.push_str(&rest[..open]);
+        out.push_str(&encode_component(part));
+        rest = &rest[close + 1..];
+        used += 1;
+    }
+    if used == 0 {
         return Err(CoreError::Internal(format!("write path {path} has no placeholder")));
-    };
-    Ok(format!("{}{}{}", &path[..open], encode_component(id), &path[close + 1..]))
+    }
+    if used != parts.len() {
+        return Err(CoreError::BadCompositeId { id: id.to_string(), parts: used });
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// Every column an UPDATE can set, for messages.

@@ -169,3 +169,20 @@ fn deleting_an_api_key_or_an_invitation_revokes_it() {
     let r = plan_delete(invitations, &Cell::String("inv_1".into())).unwrap();
     assert_eq!(r.path, "/invitations/inv_1/revoke");
 }
+
+#[test]
+fn a_membership_is_addressed_by_its_composite_row_id() {
+    let memberships = lookup("organization_memberships").unwrap();
+    let key = Cell::String("org_1/user_2".into());
+    let reqs = plan_update(memberships, &key, &row(&[("role", text("org:admin"))])).unwrap();
+    assert_eq!(
+        reqs.iter().map(|r| (r.method, r.path.as_str(), json(&r.body))).collect::<Vec<_>>(),
+        vec![(Method::Patch, "/organizations/org_1/memberships/user_2", serde_json::json!({"role": "org:admin"}))]
+    );
+    let d = plan_delete(memberships, &key).unwrap();
+    assert_eq!((d.method, d.path.as_str()), (Method::Delete, "/organizations/org_1/memberships/user_2"));
+    for bad in ["org_1", "org_1/user_2/x", "org_1/"] {
+        let e = plan_delete(memberships, &Cell::String(bad.into())).unwrap_err();
+        assert!(matches!(e, CoreError::BadCompositeId { .. }), "{bad}: {e:?}");
+    }
+}

@@ -678,7 +678,7 @@ enum Found {
 fn find(item: &Schema, c: &ColumnSpec) -> Option<Found> {
     match c.source {
         // Parent sources are resolved by the caller, against the parent.
-        Source::Whole | Source::Parent(_) | Source::IsPrimary { .. } => None,
+        Source::Whole | Source::Parent(_) | Source::IsPrimary { .. } | Source::Composite(_) => None,
         Source::Key(k) => Some(property(item, k)),
         Source::Pointer(pointer) => {
             let mut current: Option<Schema> = None;
@@ -816,9 +816,21 @@ fn columns_match_the_item_schemas() {
                     (Source::Parent(_) | Source::IsPrimary { .. }, None) => {
                         Some(Found::Missing(format!("`{}` reads a parent, but {} has none", c.name, o.table)))
                     }
+                    (Source::Composite(pointers), _) => {
+                        // Each part must resolve to a string property.
+                        let missing_part = pointers.iter().find_map(|p| {
+                            let part = ColumnSpec { source: Source::Pointer(p), ..*c };
+                            match find(item, &part) {
+                                Some(Found::Property { schema, .. }) if schema.kind() == Kind::Str => None,
+                                Some(Found::Missing(why)) => Some(why),
+                                _ => Some(format!("{p} is no string")),
+                            }
+                        });
+                        missing_part.map(Found::Missing)
+                    }
                     _ => find(item, c),
                 };
-                if found.is_none() && matches!(c.source, Source::IsPrimary { .. }) {
+                if found.is_none() && matches!(c.source, Source::IsPrimary { .. } | Source::Composite(_)) {
                     present += 1;
                 }
                 match found {
@@ -918,7 +930,12 @@ fn writes_match_the_spec() {
                 continue;
             };
             let placeholders = op.path.matches('{').count();
-            let expected = usize::from(what != "insert" || op.path_column.is_some());
+            // Update and delete fill one placeholder per part of the row id.
+            let rowid_parts = match o.rowid.and_then(|r| o.column(r)).map(|c| c.source) {
+                Some(Source::Composite(parts)) => parts.len(),
+                _ => 1,
+            };
+            let expected = if what == "insert" { usize::from(op.path_column.is_some()) } else { rowid_parts };
             if placeholders != expected {
                 problems.push(format!("{at}: {placeholders} placeholders, expected {expected} (the row id)"));
             }

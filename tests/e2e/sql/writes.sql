@@ -81,6 +81,14 @@ insert into clerk.organization_memberships (organization_id, user_id, role)
 select role from clerk.organization_memberships where organization_id = :'member_org' and user_id = :'new_member';
 select show_error(format('insert into clerk.organization_memberships (organization_id, user_id, role) values (%L, %L, %L)',
                          :'member_org', :'new_member', 'org:member'));
+-- A membership's row id is organization_id/user_id (Clerk addresses it by
+-- both): update and delete with any where.
+update clerk.organization_memberships set role = 'org:admin'
+ where organization_id = :'member_org' and user_id = :'new_member';
+select role, membership_key = :'member_org' || '/' || :'new_member' as keyed
+  from clerk.organization_memberships where organization_id = :'member_org' and user_id = :'new_member';
+delete from clerk.organization_memberships where organization_id = :'member_org' and user_id = :'new_member';
+select count(*) from clerk.organization_memberships where organization_id = :'member_org' and user_id = :'new_member';
 :reset_log
 update clerk.users set banned = true, public_metadata = '{"plan": "pro"}' where id = :'new_member';
 select banned, public_metadata from clerk.users where id = :'new_member';

@@ -89,6 +89,10 @@ pub enum Source {
         id_key: &'static str,
         value_key: &'static str,
     },
+    /// Text values at these JSON pointers joined by `/`: a row id made of
+    /// the ids Clerk addresses the row by (`org_.../user_...` for a
+    /// membership, whose write paths take both). Clerk ids never hold `/`.
+    Composite(&'static [&'static str]),
     /// A child table's row: a top-level key of the parent object (e.g. the
     /// user's `id` as `user_id` of an email address).
     Parent(&'static str),

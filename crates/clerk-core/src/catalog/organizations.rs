@@ -128,6 +128,15 @@ pub(crate) const ORGANIZATION_MEMBERSHIPS: ObjectSpec = ObjectSpec {
     ],
     columns: &[
         col("id", ColType::Text, false, "membership id (`orgmem_...`)"),
+        ColumnSpec {
+            source: Source::Composite(&["/organization/id", "/public_user_data/user_id"]),
+            ..col(
+                "membership_key",
+                ColType::Text,
+                true,
+                "`organization_id/user_id`: the row id updates and deletes address a membership by",
+            )
+        },
         ptr("organization_id", "/organization/id", ColType::Text, false, "id of the organization"),
         ptr("user_id", "/public_user_data/user_id", ColType::Text, true, "id of the member"),
         ptr("identifier", "/public_user_data/identifier", ColType::Text, true, "the member's primary identifier (email, phone or username)"),
@@ -143,7 +152,7 @@ pub(crate) const ORGANIZATION_MEMBERSHIPS: ObjectSpec = ObjectSpec {
         col("updated_at", ColType::Timestamptz, false, "unix timestamp of last update"),
         attrs(),
     ],
-    rowid: Some("id"),
+    rowid: Some("membership_key"),
     writes: Writes {
         insert: post_into("/organizations/{organization_id}/memberships", "organization_id", &[
             same("user_id"),
@@ -151,9 +160,13 @@ pub(crate) const ORGANIZATION_MEMBERSHIPS: ObjectSpec = ObjectSpec {
             same("public_metadata"),
             same("private_metadata"),
         ]),
-        update: None,
-        delete: None,
-        update_extra: &[],
+        update: patch("/organizations/{organization_id}/memberships/{user_id}", &[same("role")]),
+        delete: delete("/organizations/{organization_id}/memberships/{user_id}"),
+        update_extra: &[Extra::Fields {
+            method: Method::Patch,
+            path: "/organizations/{organization_id}/memberships/{user_id}/metadata",
+            fields: &[same("public_metadata"), same("private_metadata")],
+        }],
     },
     doc: "Memberships of users in organizations: instance-wide, or per organization (`organization_id = ...`) or per user (`user_id = ...`).",
 };
