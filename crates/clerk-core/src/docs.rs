@@ -126,7 +126,8 @@ fn needs(o: &ObjectSpec) -> String {
     }
     let mut alternatives: Vec<String> = Vec::new();
     for e in o.endpoints {
-        let cols: Vec<String> = e.binds.iter().map(|b| format!("`{}`", b.column)).collect();
+        let cols: Vec<String> =
+            e.binds.iter().filter(|b| b.all.is_empty()).map(|b| format!("`{}`", b.column)).collect();
         let alt = cols.join(" and ");
         if !alternatives.contains(&alt) {
             alternatives.push(alt);
@@ -190,6 +191,9 @@ fn endpoint_section(out: &mut String, o: &ObjectSpec, e: &Endpoint) {
                 let mut s = format!("`{} = '...'` fills {target}", b.column);
                 if b.fan_out {
                     s.push_str(" (`in (...)`: one request per value)");
+                }
+                if !b.all.is_empty() {
+                    s.push_str(&format!(" (without it: one request for each of {})", b.all.join(", ")));
                 }
                 if !b.exact {
                     s.push_str(" (re-checked by Postgres)");

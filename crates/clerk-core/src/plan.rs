@@ -237,7 +237,9 @@ pub fn plan_scan(input: &ScanInput) -> CoreResult<Plan> {
     let mut used_quals: BTreeSet<usize> = BTreeSet::new();
     for b in &bound {
         used_quals.insert(b.qual);
-        plan.handled[b.qual] = b.bind.exact;
+        if let Some(h) = plan.handled.get_mut(b.qual) {
+            *h = b.bind.exact;
+        }
     }
     let requests: Vec<Vec<(&'static Bind, String)>> = bind_combinations(&bound);
 
@@ -356,12 +358,13 @@ fn sorted_window(
             if q.field != w.column || !matches!(q.operator.as_str(), ">" | ">=") || !usable(i, q) {
                 return None;
             }
-            let micros = match &q.value {
-                QualValue::Cell(Cell::Timestamptz(us) | Cell::Timestamp(us)) => *us,
-                QualValue::Cell(Cell::Date(secs)) => secs.checked_mul(1_000_000)?,
+            let (micros, slack_ms) = match &q.value {
+                QualValue::Cell(Cell::Timestamptz(us) | Cell::Timestamp(us)) => (*us, 0),
+                // A date: a day more (see the time ranges of `push_with`).
+                QualValue::Cell(Cell::Date(secs)) => (secs.checked_mul(1_000_000)?, 86_400_000),
                 _ => return None,
             };
-            Some((w, micros.div_euclid(1000).checked_sub(1)?))
+            Some((w, micros.div_euclid(1000).checked_sub(1 + slack_ms)?))
         })
     })
 }
@@ -387,11 +390,8 @@ fn bind_endpoint(
                 return None;
             }
             let values: Vec<String> = match &q.value {
-                QualValue::Cell(c) if !q.use_or => vec![c.as_text()?.to_string()],
-                QualValue::Array(cells) if q.use_or => cells
-                    .iter()
-                    .map(|c| c.as_text().map(str::to_string))
-                    .collect::<Option<Vec<_>>>()?,
+                QualValue::Cell(c) if !q.use_or => vec![bind_text(c)?],
+                QualValue::Array(cells) if q.use_or => cells.iter().map(bind_text).collect::<Option<Vec<_>>>()?,
                 _ => return None,
             };
             let fits = match values.len() {
@@ -401,7 +401,13 @@ fn bind_endpoint(
             };
             (fits && values.iter().all(|v| !v.is_empty())).then_some((i, values))
         });
-        let (qual, values) = found?;
+        let (qual, values) = match found {
+            Some(found) => found,
+            // No qual: once per value where the parameter has a default
+            // that hides rows; otherwise the endpoint does not apply.
+            None if !bind.all.is_empty() => (usize::MAX, bind.all.iter().map(|v| v.to_string()).collect()),
+            None => return None,
+        };
         let mut unique: Vec<String> = Vec::with_capacity(values.len());
         for v in values {
             if !unique.contains(&v) {
@@ -413,6 +419,15 @@ fn bind_endpoint(
         out.push(Bound { bind, qual, values });
     }
     Some(out)
+}
+
+/// A qual value as a bound parameter: text as is, booleans as Clerk spells
+/// them.
+fn bind_text(c: &Cell) -> Option<String> {
+    match c {
+        Cell::Bool(b) => Some(b.to_string()),
+        other => other.as_text().map(str::to_string),
+    }
 }
 
 /// One list of (bind, value) per request: the product of the bound values.
@@ -523,7 +538,7 @@ fn push_with(
             let QualValue::Cell(c) = &q.value else { return None };
             let text = c.as_text()?;
             let run = match q.operator.as_str() {
-                "=" => Some(text),
+                "=" => Some(text).filter(|t| !t.trim().is_empty()),
                 "~~" | "~~*" => longest_literal_run(text),
                 _ => None,
             }?;
@@ -542,16 +557,19 @@ fn push_with(
         }
         FilterKind::TimeRange { after, before } => {
             let QualValue::Cell(c) = &q.value else { return None };
-            let micros = match c {
-                Cell::Timestamptz(us) | Cell::Timestamp(us) => *us,
-                Cell::Date(secs) => secs.checked_mul(1_000_000)?,
+            // Widen by one millisecond so the bound is a superset whether
+            // Clerk compares strictly or inclusively; a date by a day more
+            // each way (a `date` column holds the whole day, and a date
+            // compared with a timestamp is midnight in the session's zone).
+            let (micros, slack_ms) = match c {
+                Cell::Timestamptz(us) | Cell::Timestamp(us) => (*us, 0),
+                Cell::Date(secs) => (secs.checked_mul(1_000_000)?, 86_400_000),
                 _ => return None,
             };
-            // Widen by one millisecond so the bound is a superset whether
-            // Clerk compares strictly or inclusively.
+            let ms = micros.div_euclid(1000);
             let (param, ms) = match q.operator.as_str() {
-                ">" | ">=" => (after, micros.div_euclid(1000).checked_sub(1)?),
-                "<" | "<=" => (before, micros.div_euclid(1000).checked_add(2)?),
+                ">" | ">=" => (after, ms.checked_sub(1 + slack_ms)?),
+                "<" | "<=" => (before, ms.checked_add(2 + slack_ms)?),
                 _ => return None,
             };
             if !claim(used, param) {

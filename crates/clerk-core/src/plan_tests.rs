@@ -568,3 +568,51 @@ fn like_patterns_push_their_longest_literal_run_as_a_substring_search() {
     .unwrap();
     assert_eq!(list_query(&plan), q(&[("name_query", "Ada")]));
 }
+
+#[test]
+fn date_bounds_are_widened_by_a_day_each_way() {
+    let day = 1_676_505_600; // 2023-02-16, seconds
+    let plan = plan_scan(&input(
+        "users",
+        vec![Qual::cell("created_at", "<=", Cell::Date(day)), Qual::cell("last_active_at", ">", Cell::Date(day))],
+        vec![],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(
+        list_query(&plan),
+        q(&[("created_at_before", "1676592000002"), ("last_active_at_after", "1676419199999")])
+    );
+}
+
+#[test]
+fn m2m_tokens_ask_for_every_revoked_and_expired_combination_unless_a_qual_picks() {
+    let all = plan_scan(&input("m2m_tokens", vec![Qual::cell("subject", "=", s("mch_1"))], vec![], None)).unwrap();
+    let queries: Vec<Vec<(String, String)>> = all.fetches().iter().map(|f| f.query.clone()).collect();
+    assert_eq!(
+        queries,
+        vec![
+            q(&[("subject", "mch_1"), ("revoked", "false"), ("expired", "false")]),
+            q(&[("subject", "mch_1"), ("revoked", "false"), ("expired", "true")]),
+            q(&[("subject", "mch_1"), ("revoked", "true"), ("expired", "false")]),
+            q(&[("subject", "mch_1"), ("revoked", "true"), ("expired", "true")]),
+        ]
+    );
+    assert_eq!(all.handled, vec![true]);
+    let valid = plan_scan(&input(
+        "m2m_tokens",
+        vec![
+            Qual::cell("subject", "=", s("mch_1")),
+            Qual::cell("revoked", "=", Cell::Bool(false)),
+            Qual::cell("expired", "=", Cell::Bool(false)),
+        ],
+        vec![],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(valid.fetches().len(), 1);
+    assert_eq!(valid.handled, vec![true, true, true]);
+    // Without a subject it is still an error naming it.
+    let e = plan_scan(&input("m2m_tokens", vec![], vec![], None)).unwrap_err();
+    assert!(matches!(e, CoreError::MissingQual { table: "m2m_tokens", .. }));
+}

@@ -386,6 +386,15 @@ fn endpoints_paths_binds_and_shapes_match_the_spec() {
                         "{at}: bind of `{}` to query `{q}`, which is no query parameter",
                         b.column
                     )),
+                    // An optional parameter is bound only to enumerate its
+                    // values (its default hides rows); its default must be
+                    // one of them.
+                    Some(p) if !p.required && !b.all.is_empty() => {
+                        let default = p.schema.default.map(|d| d.to_string().trim_matches('"').to_string());
+                        if default.as_deref().is_some_and(|d| !b.all.contains(&d)) {
+                            problems.push(format!("{at}: `{q}` defaults to {default:?}, not one of {:?}", b.all));
+                        }
+                    }
                     Some(p) if !p.required => problems.push(format!(
                         "{at}: bind of `{}` to query `{q}`, which the spec does not require (make it a filter)",
                         b.column

@@ -52,6 +52,7 @@ const SUBJECT: Bind = Bind {
     exact: true,
     fan_out: true,
     example: "user_...",
+    all: &[],
 };
 
 pub(crate) const API_KEYS: ObjectSpec = ObjectSpec {
@@ -122,10 +123,13 @@ pub(crate) const M2M_TOKENS: ObjectSpec = ObjectSpec {
     rows: Rows::Items,
     endpoints: &[Endpoint {
         path: "/m2m_tokens",
-        binds: &[Bind { example: "mch_...", ..SUBJECT }],
+        // Clerk lists only valid tokens unless asked for revoked or expired
+        // ones, each flag an exact filter: the table asks for all four
+        // combinations (a qual on either picks its value).
+        binds: &[Bind { example: "mch_...", ..SUBJECT }, both_booleans("revoked"), both_booleans("expired")],
         shape: Shape::Paged { envelope: Envelope::Keyed("m2m_tokens"), page_size_max: 100 },
         fixed_query: &[],
-        filters: &[boolean("revoked", "revoked"), boolean("expired", "expired")],
+        filters: &[],
         order_by: &[],
         default_order: None,
         sorted_windows: &[],

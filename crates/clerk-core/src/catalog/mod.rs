@@ -211,6 +211,17 @@ pub struct Bind {
     pub fan_out: bool,
     /// A sample value for error hints (`'stmt_...'`).
     pub example: &'static str,
+    /// Every value the parameter can take, when a request without a qual on
+    /// the column should be made once per value (an optional filter whose
+    /// default hides rows, e.g. `revoked=false` of `GET /m2m_tokens`);
+    /// empty: the bind is required.
+    pub all: &'static [&'static str],
+}
+
+/// A boolean query parameter Clerk defaults to `false` (hiding the `true`
+/// rows): without a qual the table asks for both.
+pub(crate) const fn both_booleans(column: &'static str) -> Bind {
+    Bind { column, to: BindTo::Query(column), exact: true, fan_out: true, example: "true", all: &["false", "true"] }
 }
 
 /// The most requests one `IN (...)` on a bound column may fan out to;
@@ -549,13 +560,13 @@ pub(crate) const fn partial_order(column: &'static str, field: &'static str) -> 
 
 /// A path placeholder bound exactly by `column = v`, fanning out on `IN`.
 pub(crate) const fn path_bind(column: &'static str, placeholder: &'static str, example: &'static str) -> Bind {
-    Bind { column, to: BindTo::Path(placeholder), exact: true, fan_out: true, example }
+    Bind { column, to: BindTo::Path(placeholder), exact: true, fan_out: true, example, all: &[] }
 }
 
 /// A get-by-id path placeholder: `id = v` only (an `IN` list goes to the
 /// list endpoint's repeated filter instead, one request).
 pub(crate) const fn id_bind(column: &'static str, placeholder: &'static str, example: &'static str) -> Bind {
-    Bind { column, to: BindTo::Path(placeholder), exact: true, fan_out: false, example }
+    Bind { column, to: BindTo::Path(placeholder), exact: true, fan_out: false, example, all: &[] }
 }
 
 /// A paged list endpoint without binds, filters or orders.

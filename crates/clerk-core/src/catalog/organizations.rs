@@ -223,7 +223,6 @@ pub(crate) const ORGANIZATION_INVITATIONS: ObjectSpec = ObjectSpec {
         col("expires_at", ColType::Timestamptz, true, "unix timestamp of expiration"),
         col("created_at", ColType::Timestamptz, true, "unix timestamp of creation"),
         col("updated_at", ColType::Timestamptz, true, "unix timestamp of last update"),
-        col("public_organization_data", ColType::Jsonb, true, "public organization data"),
         attrs(),
     ],
     rowid: Some("id"),
@@ -238,7 +237,8 @@ pub(crate) const ORGANIZATION_INVITATIONS: ObjectSpec = ObjectSpec {
         delete: None,
         update_extra: &[],
     },
-    doc: "Invitations to organizations: instance-wide, or per organization (`organization_id = ...`).",
+    doc: "Invitations to organizations: instance-wide, or per organization (`organization_id = ...`). \
+          The instance-wide list also carries `public_organization_data` in `attrs`, the per-organization one does not.",
 };
 
 
