@@ -38,6 +38,9 @@ cargo clippy -q -p wrappers -p supabase_vault -- -D warnings
 phase "build (scripts/build.sh)"
 scripts/build.sh
 
+phase "host tests against the built components (wasm-host)"
+WASM_HOST_COMPONENT_TESTS=1 cargo test -q -p wasm-host --test explain_export
+
 # shellcheck source=scripts/env.sh
 . scripts/env.sh
 trap 'stop_all; summary' EXIT
