@@ -451,7 +451,9 @@ fn bind_combinations(bound: &[Bound]) -> Vec<Vec<(&'static Bind, String)>> {
 /// The error for a scan that no endpoint can serve, naming what the last
 /// (least specific) endpoint needs and showing a `where` that works.
 fn missing_qual(spec: &'static ObjectSpec) -> CoreError {
-    let binds: &[Bind] = spec.endpoints.last().map_or(&[], |e| e.binds);
+    // Only the binds a query must give (not those enumerating their values).
+    let binds: Vec<&Bind> =
+        spec.endpoints.last().map_or(&[][..], |e| e.binds).iter().filter(|b| b.all.is_empty()).collect();
     CoreError::MissingQual {
         table: spec.table,
         columns: binds.iter().map(|b| b.column).collect(),

@@ -614,5 +614,12 @@ fn m2m_tokens_ask_for_every_revoked_and_expired_combination_unless_a_qual_picks(
     assert_eq!(valid.handled, vec![true, true, true]);
     // Without a subject it is still an error naming it.
     let e = plan_scan(&input("m2m_tokens", vec![], vec![], None)).unwrap_err();
-    assert!(matches!(e, CoreError::MissingQual { table: "m2m_tokens", .. }));
+    assert_eq!(
+        e,
+        CoreError::MissingQual {
+            table: "m2m_tokens",
+            columns: vec!["subject"],
+            example: "subject = 'mch_...'".into()
+        }
+    );
 }
