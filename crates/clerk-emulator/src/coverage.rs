@@ -56,6 +56,7 @@ pub const OPERATIONS: &[Operation] = &[
         "/users/{user_id}/oauth_access_tokens/{provider}",
         Served,
     ),
+    op("GET", "/users/{user_id}/trusted_devices", Served),
     // Organizations
     op("GET", "/organizations", Served),
     op("POST", "/organizations", Served),
@@ -218,6 +219,11 @@ pub const OPERATIONS: &[Operation] = &[
         "/enterprise_connections/{enterprise_connection_id}",
         Served,
     ),
+    op(
+        "GET",
+        "/enterprise_connections/{enterprise_connection_id}/test_runs",
+        Served,
+    ),
     // Sessions
     op("GET", "/sessions", Served),
     op("POST", "/sessions", Served),
@@ -347,4 +353,28 @@ pub const OPERATIONS: &[Operation] = &[
     op("GET", "/templates/{template_type}/{slug}", Served),
     // Instance settings
     op("GET", "/instance", Served),
+    op("GET", "/instance/protect", Served),
+    op("GET", "/instance/communication", Served),
+    op("GET", "/instance/oauth_application_settings", Served),
+    op("GET", "/instance/organization_settings", Served),
+    // JWKS
+    op("GET", "/jwks", Served),
+    // Sign-ups
+    op("GET", "/sign_ups/{id}", Served),
+    // SCIM directories (the older name of directories)
+    op("GET", "/scim_directories", Served),
+    op("GET", "/scim_directories/{scim_directory_id}", Served),
+    op(
+        "GET",
+        "/scim_directories/{scim_directory_id}/group_role_mappings",
+        Served,
+    ),
+    // Directories
+    op("GET", "/directories", Served),
+    op("GET", "/directories/{directory_id}", Served),
+    op(
+        "GET",
+        "/directories/{directory_id}/group_role_mappings",
+        Served,
+    ),
 ];

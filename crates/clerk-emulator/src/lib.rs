@@ -22,6 +22,7 @@ pub mod billing;
 pub mod body;
 pub mod collection;
 pub mod coverage;
+pub mod directories;
 pub mod domains;
 pub mod envelope;
 pub mod error;
@@ -29,6 +30,7 @@ pub mod identifications;
 pub mod identifiers;
 pub mod instance;
 pub mod invitations;
+pub mod jwks;
 pub mod jwt_templates;
 pub mod knobs;
 pub mod listing;
@@ -47,9 +49,12 @@ pub mod rbac;
 pub mod redirect_urls;
 pub mod seed;
 pub mod sessions;
+pub mod sign_ups;
 pub mod sso_connections;
 pub mod state;
 pub mod templates;
+pub mod test_runs;
+pub mod trusted_devices;
 pub mod user_writes;
 pub mod users;
 pub mod waitlist;
@@ -95,6 +100,11 @@ pub fn router(state: AppState) -> Router {
         .merge(oauth_tokens::routes())
         .merge(templates::routes())
         .merge(instance::routes())
+        .merge(directories::routes())
+        .merge(trusted_devices::routes())
+        .merge(test_runs::routes())
+        .merge(jwks::routes())
+        .merge(sign_ups::routes())
         .method_not_allowed_fallback(method_not_allowed)
         // Layers run outside-in in reverse order: count, authenticate, then
         // the knobs (rate limit, latency, faults).

@@ -44,7 +44,7 @@ fn chars(word: impl Fn(u64) -> u64, n: usize, alphabet: &[u8]) -> String {
 }
 
 /// Unpadded base64url (the encoding of a JWT's parts).
-fn base64url(bytes: &[u8]) -> String {
+pub(crate) fn base64url(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let b = [

@@ -234,6 +234,12 @@ impl Rbac {
         })
     }
 
+    /// Schema `Role` of the role `key` as it is now, if it exists.
+    pub fn role_object(&self, key: &str) -> Option<Value> {
+        self.role_by_key(key)
+            .map(|(_, role)| self.render_role(&role))
+    }
+
     /// Every role key, for error messages.
     pub fn role_keys(&self) -> Vec<String> {
         self.roles

@@ -85,6 +85,20 @@ pub enum Stream {
     TemplateId = 50,
     /// OAuth access tokens of external accounts.
     OAuthToken = 51,
+    /// Directories (SCIM directories) and their group role mappings.
+    DirectoryId = 52,
+    Directory = 53,
+    GroupRoleMappingId = 54,
+    /// Users' trusted devices.
+    TrustedDeviceId = 55,
+    TrustedDevice = 56,
+    /// Enterprise connection test runs.
+    TestRunId = 57,
+    TestRun = 58,
+    /// The instance's signing key (JWKS).
+    Jwks = 59,
+    /// Sign-up attempts.
+    SignUp = 60,
 }
 
 /// SplitMix64 finaliser: a fast, well-mixed 64-bit hash step.

@@ -73,6 +73,11 @@ impl Sessions {
         }
     }
 
+    /// The id of seeded session `k` (the one user `k`'s sign-up created).
+    pub fn seeded_session_id(&self, store: &Store, k: u32) -> String {
+        self.session_ids.id(k, store.users.core(k).created_at)
+    }
+
     fn client_id(&self, store: &Store, k: u32) -> String {
         self.client_ids.id(k, store.users.core(k).created_at - 500)
     }

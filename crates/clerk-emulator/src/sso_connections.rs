@@ -102,7 +102,7 @@ impl SsoConnections {
     }
 
     /// Seeded enterprise connection `k` (over SAML connection `k`).
-    fn seeded_enterprise(&self, store: &Store, k: u32) -> Value {
+    pub(crate) fn seeded_enterprise(&self, store: &Store, k: u32) -> Value {
         let saml = self.seeded_saml(store, k);
         let at = Self::created_at(store, k);
         let mut ent = json!({
@@ -127,7 +127,13 @@ impl SsoConnections {
             .get_by_id(self.saml_ids.index(id), id, &|i| self.seeded_saml(store, i))
     }
 
-    fn find_enterprise(&self, store: &Store, id: &str) -> Option<(u32, Value)> {
+    /// The number of seeded enterprise connections (indexes `0..n`).
+    pub fn seeded_enterprise_count(&self) -> u32 {
+        self.enterprise.seeded_len()
+    }
+
+    /// The live enterprise connection `id` with its index, as `GET` shows it.
+    pub(crate) fn find_enterprise(&self, store: &Store, id: &str) -> Option<(u32, Value)> {
         self.enterprise
             .get_by_id(self.enterprise_ids.index(id), id, &|i| {
                 self.seeded_enterprise(store, i)

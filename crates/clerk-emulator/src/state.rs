@@ -9,6 +9,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use crate::admin::{Counters, RequestLog};
 use crate::api_keys::ApiKeys;
 use crate::billing::Billing;
+use crate::directories::Directories;
 use crate::domains::Domains;
 use crate::identifications::Identifications;
 use crate::identifiers::Identifiers;
@@ -104,6 +105,7 @@ pub struct Store {
     pub api_keys: ApiKeys,
     pub billing: Billing,
     pub templates: Templates,
+    pub directories: Directories,
     seed: u64,
     /// The write clock: writes are stamped after every seeded time, one
     /// second apart, so output stays reproducible (the wall clock is never
@@ -126,7 +128,10 @@ impl Store {
                 org_table.core(k - users).created_at
             }
         });
+        let sso = SsoConnections::seeded(seed, organizations);
         Self {
+            directories: Directories::seeded(seed, sso.seeded_enterprise_count()),
+            sso,
             org_invitations,
             invitations: Invitations::seeded(seed, users),
             users: user_table,
@@ -139,7 +144,6 @@ impl Store {
             jwt_templates: JwtTemplates::seeded(seed),
             redirect_urls: RedirectUrls::seeded(seed),
             oauth_applications: OAuthApplications::seeded(seed),
-            sso: SsoConnections::seeded(seed, organizations),
             org_domains: OrganizationDomains::seeded(seed, organizations),
             identifications: Identifications::default(),
             sessions: Sessions::seeded(seed, users),

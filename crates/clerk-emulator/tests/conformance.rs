@@ -74,6 +74,10 @@ fn the_coverage_list_spans_every_resource_of_issue_3() {
         "/billing/prices",
         "/templates",
         "/instance",
+        "/jwks",
+        "/sign_ups",
+        "/scim_directories",
+        "/directories",
     ];
     for prefix in prefixes {
         assert!(

@@ -166,3 +166,71 @@ async fn unknown_templates_and_types_are_clerk_errors() {
         assert_clerk_error(&reply.json(), code);
     }
 }
+
+#[tokio::test]
+async fn instance_settings_are_fixed_objects() {
+    let app = app(3, 1, 23);
+    let protect = get_ok(&app, "/v1/instance/protect").await;
+    assert_eq!(
+        protect,
+        json!({ "object": "instance_protect", "rules_enabled": true, "specter_enabled": false, "checks_bypassed": false })
+    );
+    let communication = get_ok(&app, "/v1/instance/communication").await;
+    assert_eq!(communication["object"], "instance_communication");
+    assert_eq!(communication["blocked_country_codes"], json!(["KP", "IR"]));
+    let oauth = get_ok(&app, "/v1/instance/oauth_application_settings").await;
+    assert_eq!(oauth["object"], "oauth_application_settings");
+    assert_eq!(oauth["dynamic_oauth_client_registration"], false);
+    assert_eq!(
+        oauth["default_scopes"],
+        json!(["openid", "profile", "email"])
+    );
+    let orgs = get_ok(&app, "/v1/instance/organization_settings").await;
+    assert_eq!(orgs["object"], "organization_settings");
+    assert_eq!(orgs["enabled"], true);
+    assert_eq!(orgs["domains_enabled"], true);
+    assert_eq!(
+        orgs["domains_enrollment_modes"].as_array().unwrap().len(),
+        3
+    );
+    // The roles it names are the seeded role set's.
+    let set = get_ok(&app, "/v1/role_sets/role_set:default").await;
+    assert_eq!(orgs["initial_role_set_key"], set["key"]);
+    assert_eq!(orgs["creator_role"], set["creator_role"]["key"]);
+    assert_eq!(orgs["domains_default_role"], set["default_role"]["key"]);
+    // The same for every seed and size.
+    let other = common::app(40, 9, 24);
+    for uri in [
+        "/v1/instance/protect",
+        "/v1/instance/communication",
+        "/v1/instance/oauth_application_settings",
+        "/v1/instance/organization_settings",
+    ] {
+        assert_eq!(get_ok(&other, uri).await, get_ok(&app, uri).await, "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn jwks_holds_the_instance_signing_key() {
+    let app = app(3, 1, 23);
+    let jwks = get_ok(&app, "/v1/jwks").await;
+    let keys = jwks["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 1);
+    let key = &keys[0];
+    assert_eq!(key["kid"], get_ok(&app, "/v1/instance").await["id"]);
+    assert_eq!(key["kty"], "RSA");
+    assert_eq!(key["alg"], "RS256");
+    assert_eq!(key["use"], "sig");
+    assert_eq!(key["e"], "AQAB");
+    // 256 bytes of modulus in unpadded base64url.
+    let n = key["n"].as_str().unwrap();
+    assert_eq!(n.len(), 342);
+    assert!(n
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    assert_eq!(get_ok(&common::app(50, 2, 23), "/v1/jwks").await, jwks);
+    assert_ne!(get_ok(&common::app(3, 1, 24), "/v1/jwks").await, jwks);
+    // Only GET.
+    let reply = common::call(&app, Method::POST, "/v1/jwks", None).await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+}

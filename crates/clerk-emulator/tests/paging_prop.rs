@@ -7,7 +7,8 @@
 //! scoped to a `subject` (API keys, M2M tokens) with a subject the property
 //! picks and objects it adds to it, fixed orders by their own field
 //! (billing statements by `timestamp`) or by their own rule (billing prices
-//! by amount then newest first, templates by position).
+//! by amount then newest first, templates by position). Directories, under
+//! both of their names, are newest first.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -326,6 +327,14 @@ const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         path: "/v1/templates/sms?paginated=true",
         fixed_order: Some(position_order),
+        ..GENERIC
+    },
+    Endpoint {
+        path: "/v1/directories?x=1",
+        ..GENERIC
+    },
+    Endpoint {
+        path: "/v1/scim_directories?x=1",
         ..GENERIC
     },
     Endpoint {

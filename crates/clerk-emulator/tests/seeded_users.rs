@@ -323,3 +323,172 @@ async fn oauth_access_tokens_follow_the_users_external_accounts() {
     .await;
     assert_eq!(bad.status, axum::http::StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// Seeded users in index order (their creation order).
+async fn users_by_index(app: &axum::Router) -> Vec<Value> {
+    all_users(app, "&order_by=%2Bcreated_at").await
+}
+
+#[tokio::test]
+async fn every_fifth_user_has_active_trusted_devices() {
+    let app = app(60, 3, 42);
+    let users = users_by_index(&app).await;
+    let mut seen = HashSet::new();
+    for (i, user) in users.iter().enumerate() {
+        let id = user["id"].as_str().unwrap();
+        let body = get_ok(&app, &format!("/v1/users/{id}/trusted_devices")).await;
+        let expected = match i % 10 {
+            0 => 1,
+            5 => 2,
+            _ => 0,
+        };
+        assert_eq!(body["total_count"], expected, "user {i}");
+        let devices = array(&body["data"]);
+        assert_eq!(devices.len(), expected);
+        for d in devices {
+            assert_eq!(d["object"], "trusted_device");
+            assert!(seen.insert(d["id"].as_str().unwrap().to_owned()));
+            assert!(d["id"].as_str().unwrap().starts_with("td_"));
+            assert_eq!(d["status"], "active");
+            assert_eq!(d["revoked_at"], Value::Null);
+            assert_eq!(d["algorithm"], "ES256");
+            assert!(d["created_at"].as_i64() > user["created_at"].as_i64());
+            assert!(d["updated_at"].as_i64() >= d["created_at"].as_i64());
+            if let Some(used) = d["last_used_at"].as_i64() {
+                assert_eq!(d["updated_at"], used);
+            }
+        }
+        if expected == 2 {
+            // An iPhone and an Android phone, newest first.
+            let platforms: HashSet<&str> = devices
+                .iter()
+                .map(|d| d["platform"].as_str().unwrap())
+                .collect();
+            assert_eq!(platforms.len(), 2);
+            assert!(devices[0]["created_at"].as_i64() > devices[1]["created_at"].as_i64());
+        }
+        // No paging parameters: the whole list, whatever is asked.
+        let ignored = get_ok(&app, &format!("/v1/users/{id}/trusted_devices?limit=1")).await;
+        assert_eq!(ignored, body);
+    }
+    // Created users have none; unknown and deleted users are 404s.
+    let created = call_expect(
+        &app,
+        Method::POST,
+        "/v1/users",
+        Some(json!({ "email_address": ["devices@example.com"] })),
+        axum::http::StatusCode::OK,
+    )
+    .await;
+    let created = created["id"].as_str().unwrap();
+    let body = get_ok(&app, &format!("/v1/users/{created}/trusted_devices")).await;
+    assert_eq!(body, json!({ "data": [], "total_count": 0 }));
+    let first = users[0]["id"].as_str().unwrap();
+    call_expect(
+        &app,
+        Method::DELETE,
+        &format!("/v1/users/{first}"),
+        None,
+        axum::http::StatusCode::OK,
+    )
+    .await;
+    for uri in [
+        format!("/v1/users/{first}/trusted_devices"),
+        "/v1/users/user_nope/trusted_devices".to_owned(),
+    ] {
+        let body = call_expect(
+            &app,
+            Method::GET,
+            &uri,
+            None,
+            axum::http::StatusCode::NOT_FOUND,
+        )
+        .await;
+        common::assert_clerk_error(&body, "resource_not_found");
+    }
+}
+
+#[tokio::test]
+async fn every_fourth_user_has_a_completed_sign_up() {
+    let app = app(40, 3, 42);
+    let users = users_by_index(&app).await;
+    for (i, user) in users.iter().enumerate() {
+        let id = user["id"].as_str().unwrap();
+        let sign_up_id = format!("sua_{}", id.strip_prefix("user_").unwrap());
+        let uri = format!("/v1/sign_ups/{sign_up_id}");
+        if i % 4 != 0 {
+            let body = call_expect(
+                &app,
+                Method::GET,
+                &uri,
+                None,
+                axum::http::StatusCode::NOT_FOUND,
+            )
+            .await;
+            common::assert_clerk_error(&body, "resource_not_found");
+            continue;
+        }
+        let s = get_ok(&app, &uri).await;
+        assert_eq!(s["object"], "sign_up_attempt");
+        assert_eq!(s["id"], sign_up_id.as_str());
+        assert_eq!(s["status"], "complete");
+        assert_eq!(s["created_user_id"], id);
+        assert_eq!(s["missing_fields"], json!([]));
+        assert_eq!(s["unverified_fields"], json!([]));
+        assert_eq!(s["verifications"]["email_address"]["status"], "verified");
+        for field in [
+            "username",
+            "first_name",
+            "last_name",
+            "external_id",
+            "password_enabled",
+            "locale",
+            "legal_accepted_at",
+        ] {
+            assert_eq!(s[field], user[field], "{field} of user {i}");
+        }
+        let primary = array(&user["email_addresses"])
+            .iter()
+            .find(|e| e["id"] == user["primary_email_address_id"])
+            .unwrap();
+        assert_eq!(s["email_address"], primary["email_address"]);
+        assert_eq!(
+            s["phone_number"].is_null(),
+            array(&user["phone_numbers"]).is_empty()
+        );
+        assert!(s["abandon_at"].as_i64() > user["created_at"].as_i64());
+        // The session the sign-up created is the user's.
+        let session = s["created_session_id"].as_str().unwrap();
+        let session = get_ok(&app, &format!("/v1/sessions/{session}")).await;
+        assert_eq!(session["user_id"], id);
+    }
+    // History: a deleted user's sign-up stays; unknown ids are 404s.
+    let first = users[0]["id"].as_str().unwrap();
+    let sign_up = format!("/v1/sign_ups/sua_{}", &first[5..]);
+    let before = get_ok(&app, &sign_up).await;
+    call_expect(
+        &app,
+        Method::DELETE,
+        &format!("/v1/users/{first}"),
+        None,
+        axum::http::StatusCode::OK,
+    )
+    .await;
+    assert_eq!(get_ok(&app, &sign_up).await, before);
+    let other_seed = users_by_index(&common::app(4, 1, 43)).await;
+    for bad in [
+        "sua_nope".to_owned(),
+        first.to_owned(),
+        format!("sua_{}", &other_seed[0]["id"].as_str().unwrap()[5..]),
+    ] {
+        let body = call_expect(
+            &app,
+            Method::GET,
+            &format!("/v1/sign_ups/{bad}"),
+            None,
+            axum::http::StatusCode::NOT_FOUND,
+        )
+        .await;
+        common::assert_clerk_error(&body, "resource_not_found");
+    }
+}
