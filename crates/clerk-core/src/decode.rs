@@ -87,6 +87,8 @@ pub fn json_type(v: &Value) -> &'static str {
 pub struct Projection {
     /// The API object's name in messages.
     object: &'static str,
+    /// Keys removed from `attrs` (credentials).
+    hidden: &'static [&'static str],
     columns: Vec<(String, SqlType, SourceRef)>,
 }
 
@@ -94,6 +96,7 @@ impl Projection {
     pub fn new(spec: &'static ObjectSpec, columns: &[TargetColumn]) -> Projection {
         Projection {
             object: spec.noun,
+            hidden: spec.hidden,
             columns: columns
                 .iter()
                 .map(|c| (c.name.clone(), c.ty.clone(), spec.source_of(&c.name)))
@@ -131,6 +134,16 @@ impl Projection {
                         Some(&computed)
                     }
                     SourceRef::Catalog(Source::Parent(k)) => parent.and_then(|p| p.get(*k)),
+                    SourceRef::Catalog(Source::Whole) if !self.hidden.is_empty() => {
+                        let mut whole = item.clone();
+                        if let Some(map) = whole.as_object_mut() {
+                            for k in self.hidden {
+                                map.remove(*k);
+                            }
+                        }
+                        computed = whole;
+                        Some(&computed)
+                    }
                     SourceRef::Catalog(Source::Composite(pointers)) => {
                         let parts: Option<Vec<&str>> =
                             pointers.iter().map(|p| item.pointer(p).and_then(Value::as_str)).collect();
@@ -138,6 +151,7 @@ impl Projection {
                         Some(&computed)
                     }
                     SourceRef::Catalog(s) => extract(item, *s),
+                    SourceRef::ExtraKey(k) if self.hidden.contains(&k.as_str()) => None,
                     SourceRef::ExtraKey(k) => item.get(k.as_str()),
                 };
                 let from_request;

@@ -205,3 +205,16 @@ fn a_composite_row_id_joins_its_parts() {
     let no_user = json!({"id": "orgmem_1", "organization": {"id": "org_1"}});
     assert_eq!(p.row(&no_user, None, &[]).unwrap(), vec![None]);
 }
+
+#[test]
+fn credentials_are_kept_out_of_attrs_and_extra_columns() {
+    let spec = lookup("directories").unwrap();
+    let p = Projection::new(
+        spec,
+        &[TargetColumn::new("attrs", SqlType::Jsonb), TargetColumn::new("api_key", SqlType::Text)],
+    );
+    let item = json!({"id": "dir_1", "name": "Okta", "api_key": "scim_secret_123"});
+    let row = p.row(&item, None, &[]).unwrap();
+    assert_eq!(row[0], Some(Cell::Json(json!({"id": "dir_1", "name": "Okta"}).to_string())));
+    assert_eq!(row[1], None, "a declared column cannot read it either");
+}

@@ -899,6 +899,13 @@ fn columns_match_the_item_schemas() {
                 if key == "object" || s.kind() == Kind::Json {
                     continue;
                 }
+                // A credential is deliberately no column (and not in attrs).
+                if o.hidden.contains(&key.as_str()) {
+                    if o.columns.iter().any(|c| c.name == key.as_str()) {
+                        problems.push(format!("{}: hidden key `{key}` is a column", o.table));
+                    }
+                    continue;
+                }
                 let has_column = o.columns.iter().any(|c| matches!(c.source, Source::Key(k) if k == key));
                 if !has_column {
                     problems.push(format!(

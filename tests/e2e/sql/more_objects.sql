@@ -100,3 +100,27 @@ select user_id as some_user, provider as some_provider from clerk.user_external_
 select count(*) as tokens, bool_and(user_id = :'some_user') as that_user, bool_and(provider = :'some_provider') as that_provider
   from clerk.oauth_access_tokens where user_id = :'some_user' and provider = :'some_provider';
 select show_error('select * from clerk.oauth_access_tokens where user_id = ''user_x''');
+
+-- The instance's settings (one row each), its JWKS, SCIM directories
+-- (under both names; the SCIM api_key is a credential, in no column and
+-- not in attrs), trusted devices, test runs and sign-ups.
+select (select count(*) from clerk.instance_protect) as protect,
+       (select count(*) from clerk.instance_communication) as communication,
+       (select count(*) from clerk.instance_oauth_application_settings) as oauth_settings,
+       (select initial_role_set_key from clerk.instance_organization_settings) as role_set,
+       (select jsonb_array_length(keys) from clerk.jwks) as keys;
+select count(*) as directories, count(*) filter (where attrs ? 'api_key') as with_api_key,
+       (select count(*) from clerk.scim_directories) as scim_directories
+  from clerk.directories;
+select id as some_directory from clerk.directories order by id limit 1 \gset
+select count(*) = (select count(*) from clerk.scim_group_role_mappings where scim_directory_id = :'some_directory') as same_mappings
+  from clerk.directory_group_role_mappings where directory_id = :'some_directory';
+select id as first_user from clerk.users order by created_at limit 1 \gset
+select count(*) > 0 as has_devices, bool_and(user_id = :'first_user') as that_user
+  from clerk.user_trusted_devices where user_id = :'first_user';
+select id as some_connection from clerk.enterprise_connections order by created_at limit 1 \gset
+select count(*) > 0 as has_runs, bool_and(enterprise_connection_id = :'some_connection') as that_connection
+  from clerk.enterprise_connection_test_runs where enterprise_connection_id = :'some_connection';
+select created_user_id = :'first_user' as created_that_user, status
+  from clerk.sign_ups where id = 'sua_' || substr(:'first_user', 6);
+select show_error('select * from clerk.sign_ups');

@@ -33,6 +33,7 @@ pub(crate) const BILLING_PLANS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: READ_ONLY,
     doc: "Billing plans offered to users and organizations.",
 };
@@ -78,6 +79,7 @@ pub(crate) const BILLING_SUBSCRIPTION_ITEMS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: READ_ONLY,
     doc: "Items of every billing subscription (one per plan and period).",
 };
@@ -99,6 +101,7 @@ pub(crate) const BILLING_STATEMENTS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: READ_ONLY,
     doc: "Billing statements of every payer.",
 };
@@ -124,6 +127,7 @@ pub(crate) const BILLING_STATEMENT: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: READ_ONLY,
     doc: "One billing statement, by `statement_id`.",
 };
@@ -163,6 +167,7 @@ pub(crate) const BILLING_PAYMENT_ATTEMPTS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: READ_ONLY,
     doc: "Payment attempts of one billing statement, by `statement_id`.",
 };
@@ -192,6 +197,7 @@ pub(crate) const USER_BILLING_SUBSCRIPTIONS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: READ_ONLY,
     doc: "The billing subscription of a user, by `user_id`.",
 };
@@ -221,6 +227,7 @@ pub(crate) const ORGANIZATION_BILLING_SUBSCRIPTIONS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: READ_ONLY,
     doc: "The billing subscription of an organization, by `organization_id`.",
 };
@@ -252,6 +259,7 @@ pub(crate) const BILLING_PRICES: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: READ_ONLY,
     doc: "Prices of the billing plans (a plan's default price and custom ones).",
 };
@@ -268,6 +276,7 @@ pub(crate) const USER_BILLING_CREDITS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: None,
+    hidden: &[],
     writes: READ_ONLY,
     doc: "The billing credit balance of a user, by `user_id`.",
 };
@@ -287,6 +296,7 @@ pub(crate) const ORGANIZATION_BILLING_CREDITS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: None,
+    hidden: &[],
     writes: READ_ONLY,
     doc: "The billing credit balance of an organization, by `organization_id`.",
 };

@@ -21,6 +21,7 @@ pub(crate) const ALLOWLIST_IDENTIFIERS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: Writes {
         insert: post("/allowlist_identifiers", &[
             same("identifier"),
@@ -51,6 +52,7 @@ pub(crate) const BLOCKLIST_IDENTIFIERS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: Writes {
         insert: post("/blocklist_identifiers", &[
             same("identifier"),
@@ -83,6 +85,7 @@ pub(crate) const DOMAINS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: Writes {
         insert: post("/domains", &[
             same("name"),
@@ -127,6 +130,7 @@ pub(crate) const INVITATIONS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: Writes {
         insert: post("/invitations", &[
             same("email_address"),
@@ -162,6 +166,7 @@ pub(crate) const JWT_TEMPLATES: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: Writes {
         insert: post("/jwt_templates", &[
             same("name"),
@@ -226,6 +231,7 @@ pub(crate) const OAUTH_APPLICATIONS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: Writes {
         insert: post("/oauth_applications", &[
             same("name"),
@@ -268,6 +274,7 @@ pub(crate) const REDIRECT_URLS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: Writes {
         insert: post("/redirect_urls", &[
             same("url"),
@@ -294,6 +301,7 @@ pub(crate) const INSTANCE: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: READ_ONLY,
     doc: "The Clerk instance itself: one row.",
 };
@@ -343,6 +351,146 @@ pub(crate) const TEMPLATES: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: READ_ONLY,
     doc: "Email and SMS templates, by `template_type` ('email' or 'sms').",
+};
+
+
+pub(crate) const INSTANCE_PROTECT: ObjectSpec = ObjectSpec {
+    table: "instance_protect",
+    object: "instance_protect",
+    noun: "protect settings",
+    rows: Rows::Items,
+    endpoints: &[one("/instance/protect", &[])],
+    columns: &[
+        col("rules_enabled", ColType::Bool, false, "rules enabled"),
+        col("specter_enabled", ColType::Bool, false, "specter enabled"),
+        col("checks_bypassed", ColType::Bool, false, "checks bypassed"),
+        attrs(),
+    ],
+    rowid: None,
+    hidden: &[],
+    writes: READ_ONLY,
+    doc: "The instance's bot and abuse protection settings: one row.",
+};
+
+pub(crate) const INSTANCE_COMMUNICATION: ObjectSpec = ObjectSpec {
+    table: "instance_communication",
+    object: "instance_communication",
+    noun: "communication settings",
+    rows: Rows::Items,
+    endpoints: &[one("/instance/communication", &[])],
+    columns: &[
+        col("blocked_country_codes", ColType::Jsonb, false, "ISO 3166-1 alpha-2 country codes that are blocked for SMS delivery on this instance"),
+        attrs(),
+    ],
+    rowid: None,
+    hidden: &[],
+    writes: READ_ONLY,
+    doc: "The instance's SMS and email communication settings: one row.",
+};
+
+pub(crate) const INSTANCE_OAUTH_APPLICATION_SETTINGS: ObjectSpec = ObjectSpec {
+    table: "instance_oauth_application_settings",
+    object: "instance_oauth_application_settings",
+    noun: "oauth application settings",
+    rows: Rows::Items,
+    endpoints: &[one("/instance/oauth_application_settings", &[])],
+    columns: &[
+        col("dynamic_oauth_client_registration", ColType::Bool, false, "whether dynamic OAuth client registration is enabled for the instance (RFC 7591)"),
+        col("default_scopes", ColType::Jsonb, true, "default scopes"),
+        col("oauth_jwt_access_tokens", ColType::Bool, false, "oauth jwt access tokens"),
+        col("client_id_metadata_documents_advertised", ColType::Bool, false, "client id metadata documents advertised"),
+        col("client_id_metadata_documents_only_allow_pre_registered_clients", ColType::Bool, false, "when true, new unknown CIMD clients are rejected"),
+        col("client_id_metadata_documents_block_implicitly_allowed_clients", ColType::Bool, false, "when true, recorded implicitly allowed CIMD clients are rejected on future client lookups"),
+        attrs(),
+    ],
+    rowid: None,
+    hidden: &[],
+    writes: READ_ONLY,
+    doc: "The instance's settings for OAuth applications: one row.",
+};
+
+pub(crate) const INSTANCE_ORGANIZATION_SETTINGS: ObjectSpec = ObjectSpec {
+    table: "instance_organization_settings",
+    object: "instance_organization_settings",
+    noun: "organization settings",
+    rows: Rows::Items,
+    endpoints: &[one("/instance/organization_settings", &[])],
+    columns: &[
+        col("enabled", ColType::Bool, false, "enabled"),
+        col("max_allowed_memberships", ColType::I64, false, "max allowed memberships"),
+        col("max_allowed_roles", ColType::I64, false, "max allowed roles"),
+        col("max_role_sets_allowed", ColType::I64, true, "max role sets allowed"),
+        col("max_allowed_domains", ColType::I64, false, "max allowed domains"),
+        col("max_allowed_permissions", ColType::I64, true, "max_allowed_permissions is now a no-op, as permissions are now unlimited"),
+        col("creator_role", ColType::Text, false, "the role key that a user will be assigned after creating an organization"),
+        col("admin_delete_enabled", ColType::Bool, false, "the default for whether an admin can delete an organization with the Frontend API"),
+        col("domains_enabled", ColType::Bool, false, "domains enabled"),
+        col("slug_disabled", ColType::Bool, true, "slug disabled"),
+        col("domains_enrollment_modes", ColType::Jsonb, false, "domains enrollment modes"),
+        col("domains_default_role", ColType::Text, false, "domains default role"),
+        col("initial_role_set_key", ColType::Text, true, "the role set key that it will be used to create new organizations"),
+        attrs(),
+    ],
+    rowid: None,
+    hidden: &[],
+    writes: READ_ONLY,
+    doc: "The instance's organization settings (limits, roles, domains): one row.",
+};
+
+pub(crate) const JWKS: ObjectSpec = ObjectSpec {
+    table: "jwks",
+    object: "jwks",
+    noun: "json web key set",
+    rows: Rows::Items,
+    endpoints: &[one("/jwks", &[])],
+    columns: &[
+        col("keys", ColType::Jsonb, true, "keys"),
+        attrs(),
+    ],
+    rowid: None,
+    hidden: &[],
+    writes: READ_ONLY,
+    doc: "The instance's JSON Web Key Set (public keys verifying session tokens): one row.",
+};
+
+pub(crate) const SIGN_UPS: ObjectSpec = ObjectSpec {
+    table: "sign_ups",
+    object: "sign_ups",
+    noun: "sign-up",
+    rows: Rows::Items,
+    endpoints: &[one("/sign_ups/{id}", &[path_bind("id", "id", "sua_...")])],
+    columns: &[
+        col("id", ColType::Text, false, "id"),
+        col("status", ColType::Text, false, "status"),
+        col("required_fields", ColType::Jsonb, false, "required fields"),
+        col("optional_fields", ColType::Jsonb, false, "optional fields"),
+        col("missing_fields", ColType::Jsonb, false, "missing fields"),
+        col("unverified_fields", ColType::Jsonb, false, "unverified fields"),
+        col("verifications", ColType::Jsonb, false, "verifications"),
+        col("username", ColType::Text, true, "username"),
+        col("email_address", ColType::Text, true, "email address"),
+        col("phone_number", ColType::Text, true, "phone number"),
+        col("web3_wallet", ColType::Text, true, "web3 wallet"),
+        col("password_enabled", ColType::Bool, false, "password enabled"),
+        col("first_name", ColType::Text, true, "first name"),
+        col("last_name", ColType::Text, true, "last name"),
+        col("unsafe_metadata", ColType::Jsonb, true, "unsafe metadata"),
+        col("public_metadata", ColType::Jsonb, true, "public metadata"),
+        col("custom_action", ColType::Bool, false, "custom action"),
+        col("external_id", ColType::Text, true, "external id"),
+        col("created_session_id", ColType::Text, true, "created session id"),
+        col("created_user_id", ColType::Text, true, "created user id"),
+        col("abandon_at", ColType::Timestamptz, false, "unix timestamp at which the user abandoned the sign up attempt"),
+        col("legal_accepted_at", ColType::Timestamptz, true, "unix timestamp at which the user accepted the legal requirements"),
+        col("locale", ColType::Text, true, "the user locale preference for the sign-up specified as a BCP-47 language tag"),
+        col("external_account", ColType::Jsonb, true, "external account"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    hidden: &[],
+    writes: READ_ONLY,
+    doc: "Sign-up attempts, by `id` (Clerk lists none).",
 };

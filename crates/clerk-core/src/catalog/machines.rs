@@ -28,6 +28,7 @@ pub(crate) const MACHINES: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: Writes {
         insert: post("/machines", &[
             same("name"),
@@ -94,6 +95,7 @@ pub(crate) const API_KEYS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: Writes {
         insert: post("/api_keys", &[
             same("type"),
@@ -149,6 +151,7 @@ pub(crate) const M2M_TOKENS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: READ_ONLY,
     doc: "M2M tokens issued to a machine (`subject = 'mch_...'`).",
 };

@@ -66,6 +66,7 @@ pub(crate) const ORGANIZATIONS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: Writes {
         insert: post("/organizations", &[
             same("name"),
@@ -153,6 +154,7 @@ pub(crate) const ORGANIZATION_MEMBERSHIPS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("membership_key"),
+    hidden: &[],
     writes: Writes {
         insert: post_into("/organizations/{organization_id}/memberships", "organization_id", &[
             same("user_id"),
@@ -226,6 +228,7 @@ pub(crate) const ORGANIZATION_INVITATIONS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: Writes {
         insert: post_into("/organizations/{organization_id}/invitations", "organization_id", &[
             same("email_address"),
@@ -281,6 +284,7 @@ pub(crate) const ORGANIZATION_DOMAINS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: Writes {
         insert: post_into("/organizations/{organization_id}/domains", "organization_id", &[
             same("name"),

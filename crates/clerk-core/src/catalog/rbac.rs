@@ -41,6 +41,7 @@ pub(crate) const ORGANIZATION_ROLES: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: Writes {
         insert: post("/organization_roles", &[
             same("name"),
@@ -87,6 +88,7 @@ pub(crate) const ORGANIZATION_PERMISSIONS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: Writes {
         insert: post("/organization_permissions", &[
             same("name"),
@@ -138,6 +140,7 @@ pub(crate) const ROLE_SETS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: Writes {
         insert: post("/role_sets", &[
             same("name"),

@@ -31,6 +31,7 @@ pub(crate) const SESSIONS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: READ_ONLY,
     doc: "Sessions of users on clients (Clerk purges old ones).",
 };
@@ -57,6 +58,7 @@ pub(crate) const CLIENTS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: READ_ONLY,
     doc: "Clients (browsers and devices) and their sessions.",
 };
@@ -84,6 +86,7 @@ pub(crate) const WAITLIST_ENTRIES: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: Writes {
         insert: post("/waitlist_entries", &[
             same("email_address"),

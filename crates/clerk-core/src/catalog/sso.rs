@@ -51,6 +51,7 @@ pub(crate) const SAML_CONNECTIONS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: Writes {
         insert: post("/saml_connections", &[
             same("name"),
@@ -128,6 +129,7 @@ pub(crate) const ENTERPRISE_CONNECTIONS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: Writes {
         insert: post("/enterprise_connections", &[
             same("name"),
@@ -152,4 +154,156 @@ pub(crate) const ENTERPRISE_CONNECTIONS: ObjectSpec = ObjectSpec {
         update_extra: &[],
     },
     doc: "Enterprise SSO connections (SAML, OIDC) of the instance.",
+};
+
+
+pub(crate) const ENTERPRISE_CONNECTION_TEST_RUNS: ObjectSpec = ObjectSpec {
+    table: "enterprise_connection_test_runs",
+    object: "enterprise_connection_test_runs",
+    noun: "test run",
+    rows: Rows::Items,
+    endpoints: &[Endpoint {
+        binds: &[path_bind("enterprise_connection_id", "enterprise_connection_id", "entconn_...")],
+        filters: &[eq("status", "status")],
+        ..list("/enterprise_connections/{enterprise_connection_id}/test_runs", Envelope::DataTotalCount)
+    }],
+    columns: &[
+        col("enterprise_connection_id", ColType::Text, false, "the connection asked for (`where enterprise_connection_id = ...`)"),
+        col("id", ColType::Text, false, "the test run ID"),
+        col("status", ColType::Text, false, "the status of the test run"),
+        col("connection_type", ColType::Text, false, "the type of enterprise connection the test run was performed against"),
+        col("parsed_user_info", ColType::Jsonb, true, "the user information parsed from the IdP response"),
+        col("logs", ColType::Jsonb, true, "log entries captured during the test run"),
+        col("saml", ColType::Jsonb, true, "SAML-specific metadata, present for SAML connections"),
+        col("oauth", ColType::Jsonb, true, "OAuth-specific metadata, present for OIDC connections"),
+        col("created_at", ColType::Timestamptz, false, "unix timestamp in milliseconds when the test run was created"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    hidden: &[],
+    writes: READ_ONLY,
+    doc: "Test runs of an enterprise connection, by `enterprise_connection_id`.",
+};
+
+
+// SCIM provisioning: the same directories under their two names (Clerk
+// renamed `scim_directories` to `directories`), with group-to-role
+// mappings. The SCIM `api_key` is a credential: no column, not in `attrs`.
+
+pub(crate) const DIRECTORIES: ObjectSpec = ObjectSpec {
+    table: "directories",
+    object: "directories",
+    noun: "directory",
+    rows: Rows::Items,
+    endpoints: &[
+        one("/directories/{directory_id}", &[id_bind("id", "directory_id", "dir_...")]),
+        list("/directories", Envelope::DataTotalCount),
+    ],
+    columns: &[
+        col("id", ColType::Text, false, "unique identifier for the directory"),
+        col("name", ColType::Text, false, "A human-friendly name for the directory"),
+        col("enterprise_connection_id", ColType::Text, true, "the ID of the associated enterprise connection"),
+        col("endpoint_url", ColType::Text, false, "the provisioning endpoint URL for this directory"),
+        col("provider", ColType::Text, false, "the identity provider for this directory"),
+        col("enabled", ColType::Bool, false, "whether the directory is enabled"),
+        col("group_role_mapping_enabled", ColType::Bool, false, "whether group-to-role mapping is enabled for this directory"),
+        col("attribute_mapping", ColType::Jsonb, false, "mapping of user attributes to the directory attribute paths they are extracted from"),
+        col("custom_attributes", ColType::Jsonb, true, "custom attributes to map from the IdP to the user's profile via directory sync"),
+        col("created_at", ColType::Timestamptz, false, "unix timestamp when the directory was created"),
+        col("updated_at", ColType::Timestamptz, false, "unix timestamp when the directory was last updated"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    hidden: &["api_key"],
+    writes: READ_ONLY,
+    doc: "SCIM directories provisioning users from an identity provider.",
+};
+
+pub(crate) const SCIM_DIRECTORIES: ObjectSpec = ObjectSpec {
+    table: "scim_directories",
+    object: "scim_directories",
+    noun: "scim directory",
+    rows: Rows::Items,
+    endpoints: &[
+        one("/scim_directories/{scim_directory_id}", &[id_bind("id", "scim_directory_id", "dir_...")]),
+        list("/scim_directories", Envelope::DataTotalCount),
+    ],
+    columns: &[
+        col("id", ColType::Text, false, "unique identifier for the directory"),
+        col("name", ColType::Text, false, "A human-friendly name for the directory"),
+        col("enterprise_connection_id", ColType::Text, true, "the ID of the associated enterprise connection"),
+        col("endpoint_url", ColType::Text, false, "the SCIM endpoint URL for this directory"),
+        col("provider", ColType::Text, false, "the identity provider for this directory"),
+        col("enabled", ColType::Bool, false, "whether the directory is enabled"),
+        col("group_role_mapping_enabled", ColType::Bool, false, "whether group-to-role mapping is enabled for this directory"),
+        col("attribute_mapping", ColType::Jsonb, false, "mapping of user attributes to the SCIM attribute paths they are extracted from"),
+        col("custom_attributes", ColType::Jsonb, true, "custom attributes to map from the IdP to the user's profile via SCIM provisioning"),
+        col("created_at", ColType::Timestamptz, false, "unix timestamp when the directory was created"),
+        col("updated_at", ColType::Timestamptz, false, "unix timestamp when the directory was last updated"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    hidden: &["api_key"],
+    writes: READ_ONLY,
+    doc: "SCIM directories under their older name (the same rows as `directories`).",
+};
+
+pub(crate) const DIRECTORY_GROUP_ROLE_MAPPINGS: ObjectSpec = ObjectSpec {
+    table: "directory_group_role_mappings",
+    object: "directory_group_role_mappings",
+    noun: "group role mapping",
+    rows: Rows::Items,
+    endpoints: &[Endpoint {
+        binds: &[path_bind("directory_id", "directory_id", "dir_...")],
+        shape: Shape::Unpaged { envelope: Envelope::DataTotalCount },
+        ..list("/directories/{directory_id}/group_role_mappings", Envelope::DataTotalCount)
+    }],
+    columns: &[
+        col("id", ColType::Text, false, "unique identifier for the directory group role mapping"),
+        col("directory_id", ColType::Text, false, "the ID of the directory this mapping belongs to"),
+        col("scim_directory_id", ColType::Text, false, "the legacy name for directory_id. Carries the same value"),
+        col("directory_group_id", ColType::Text, false, "the group ID from the identity provider"),
+        col("scim_group_id", ColType::Text, false, "the legacy name for directory_group_id. Carries the same value"),
+        col("directory_group_display_name", ColType::Text, false, "the display name of the group, as reported by the identity provider"),
+        col("scim_group_display_name", ColType::Text, false, "the legacy name for directory_group_display_name. Carries the same value"),
+        col("role", ColType::Jsonb, true, "role"),
+        col("precedence", ColType::I64, false, "precedence"),
+        col("created_at", ColType::Timestamptz, false, "unix timestamp (milliseconds) of when the mapping was created"),
+        col("updated_at", ColType::Timestamptz, false, "unix timestamp (milliseconds) of when the mapping was last updated"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    hidden: &[],
+    writes: READ_ONLY,
+    doc: "Mappings of a directory's IdP groups to organization roles, by `directory_id`.",
+};
+
+pub(crate) const SCIM_GROUP_ROLE_MAPPINGS: ObjectSpec = ObjectSpec {
+    table: "scim_group_role_mappings",
+    object: "scim_group_role_mappings",
+    noun: "group role mapping",
+    rows: Rows::Items,
+    endpoints: &[Endpoint {
+        binds: &[path_bind("scim_directory_id", "scim_directory_id", "dir_...")],
+        shape: Shape::Unpaged { envelope: Envelope::DataTotalCount },
+        ..list("/scim_directories/{scim_directory_id}/group_role_mappings", Envelope::DataTotalCount)
+    }],
+    columns: &[
+        col("id", ColType::Text, false, "unique identifier for the SCIM group role mapping"),
+        col("scim_directory_id", ColType::Text, false, "the ID of the directory this mapping belongs to"),
+        col("directory_id", ColType::Text, false, "the ID of the directory this mapping belongs to"),
+        col("scim_group_id", ColType::Text, false, "the SCIM group ID from the identity provider"),
+        col("directory_group_id", ColType::Text, false, "the group ID from the identity provider"),
+        col("scim_group_display_name", ColType::Text, false, "the display name of the SCIM group, as reported by the identity provider"),
+        col("directory_group_display_name", ColType::Text, false, "the display name of the group, as reported by the identity provider"),
+        col("role", ColType::Jsonb, true, "role"),
+        col("precedence", ColType::I64, false, "precedence"),
+        col("created_at", ColType::Timestamptz, false, "unix timestamp (milliseconds) of when the mapping was created"),
+        col("updated_at", ColType::Timestamptz, false, "unix timestamp (milliseconds) of when the mapping was last updated"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    hidden: &[],
+    writes: READ_ONLY,
+    doc: "Group role mappings under their older name, by `scim_directory_id`.",
 };

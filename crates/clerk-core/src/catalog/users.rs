@@ -128,6 +128,7 @@ pub(crate) const USERS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: Writes {
         insert: post("/users", &[
             same("external_id"),
@@ -214,6 +215,7 @@ pub(crate) const USER_EMAIL_ADDRESSES: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: READ_ONLY,
     doc: "The email addresses of users, one row each (un-nested from `GET /users`; `user_id = ...` reads one user).",
 };
@@ -254,6 +256,7 @@ pub(crate) const USER_PHONE_NUMBERS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: READ_ONLY,
     doc: "The phone numbers of users, one row each (un-nested from `GET /users`; `user_id = ...` reads one user).",
 };
@@ -289,6 +292,7 @@ pub(crate) const USER_WEB3_WALLETS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: READ_ONLY,
     doc: "The web3 wallets of users, one row each (un-nested from `GET /users`; `user_id = ...` reads one user).",
 };
@@ -316,6 +320,7 @@ pub(crate) const USER_PASSKEYS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: READ_ONLY,
     doc: "The passkeys of users, one row each (un-nested from `GET /users`; `user_id = ...` reads one user).",
 };
@@ -357,6 +362,7 @@ pub(crate) const USER_EXTERNAL_ACCOUNTS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: READ_ONLY,
     doc: "The external accounts of users, one row each (un-nested from `GET /users`; `user_id = ...` reads one user).",
 };
@@ -393,6 +399,7 @@ pub(crate) const USER_ENTERPRISE_ACCOUNTS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: Some("id"),
+    hidden: &[],
     writes: READ_ONLY,
     doc: "The enterprise accounts of users, one row each (un-nested from `GET /users`; `user_id = ...` reads one user).",
 };
@@ -425,6 +432,38 @@ pub(crate) const OAUTH_ACCESS_TOKENS: ObjectSpec = ObjectSpec {
         attrs(),
     ],
     rowid: None,
+    hidden: &[],
     writes: READ_ONLY,
     doc: "OAuth access tokens of a user's external account, by `user_id` and `provider` (e.g. 'oauth_google').",
+};
+
+
+pub(crate) const USER_TRUSTED_DEVICES: ObjectSpec = ObjectSpec {
+    table: "user_trusted_devices",
+    object: "user_trusted_devices",
+    noun: "trusted device",
+    rows: Rows::Items,
+    endpoints: &[Endpoint {
+        binds: &[path_bind("user_id", "user_id", "user_...")],
+        shape: Shape::Unpaged { envelope: Envelope::DataTotalCount },
+        ..list("/users/{user_id}/trusted_devices", Envelope::DataTotalCount)
+    }],
+    columns: &[
+        col("user_id", ColType::Text, false, "the user asked for (`where user_id = ...`)"),
+        col("id", ColType::Text, false, "id"),
+        col("platform", ColType::Text, false, "platform"),
+        col("app_identifier", ColType::Text, false, "app identifier"),
+        col("name", ColType::Text, true, "name"),
+        col("algorithm", ColType::Text, false, "algorithm"),
+        col("status", ColType::Text, false, "status"),
+        col("created_at", ColType::Timestamptz, false, "unix timestamp of creation in milliseconds"),
+        col("updated_at", ColType::Timestamptz, false, "unix timestamp of the last update in milliseconds"),
+        col("last_used_at", ColType::Timestamptz, true, "unix timestamp of the last use in milliseconds"),
+        col("revoked_at", ColType::Timestamptz, true, "unix timestamp of revocation in milliseconds"),
+        attrs(),
+    ],
+    rowid: Some("id"),
+    hidden: &[],
+    writes: READ_ONLY,
+    doc: "Trusted devices of a user, by `user_id`.",
 };
