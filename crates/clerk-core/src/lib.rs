@@ -15,6 +15,7 @@
 
 pub mod catalog;
 pub mod cell;
+pub mod count;
 pub mod decode;
 pub mod docs;
 pub mod error;

@@ -6,6 +6,7 @@
 //! implementations are stamped out once per version by [`impl_hosts!`];
 //! each version module only supplies the type conversions.
 
+pub mod count;
 pub mod ext;
 pub mod v1;
 pub mod v2;
