@@ -396,3 +396,43 @@ fn run_write(
     modify.written += 1;
     Ok(())
 }
+
+/// `clerk:wrappers-ext/count`: `count(*)` of a scan in one request, when
+/// Clerk counts exactly the rows the scan would return
+/// (`clerk_core::count`); sent like a scan's request (same headers, same
+/// 429 retries), as a one-object fetch reading `total_count`.
+impl crate::bindings::exports::clerk::wrappers_ext::count::Guest for ClerkFdw {
+    fn plan_count(ctx: &Context) -> Result<Option<Vec<String>>, FdwError> {
+        with_state(|state| {
+            let input = scan_input(ctx, table_object(ctx)?);
+            let Some(count) = clerk_core::count::plan_count(&input)? else {
+                return Ok(None);
+            };
+            let base = match &state.api_url {
+                Some(u) => u.clone(),
+                None => config::api_url(&ServerOptions(ctx.get_options(&OptionsType::Server)))?,
+            };
+            Ok(Some(clerk_core::count::describe(&input, &count, &base)))
+        })
+    }
+
+    fn count(ctx: &Context) -> Result<u64, FdwError> {
+        use clerk_core::count::{plan_count, CountPlan};
+        with_state(|state| {
+            let input = scan_input(ctx, table_object(ctx)?);
+            let request = match plan_count(&input)? {
+                Some(CountPlan::Request(r)) => r,
+                Some(CountPlan::Zero) => return Ok(0),
+                None => {
+                    return Err(CoreError::Internal(
+                        "count(*) of this scan cannot be answered exactly by one request".into(),
+                    ))
+                }
+            };
+            let (base, key) = ensure_connection(state, ctx)?;
+            let mut scanner = Scanner::new(request.fetch_plan(), base, &key);
+            let row = scanner.next_row(&WitHost)?;
+            request.read(row)
+        })
+    }
+}

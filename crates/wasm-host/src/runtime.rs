@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 use wasmtime::component::{Component, HasSelf, InstancePre, Linker, Resource};
 use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
 
-use crate::bindings::{ext, v1, v2};
+use crate::bindings::{count, ext, v1, v2};
 use crate::error::{HostError, HostResult};
 use crate::host::{ContextRes, HostState, RowRes};
 use crate::model::{Cell, ImportStmt};
@@ -46,6 +46,8 @@ struct Loaded {
     /// Where its optional `clerk:wrappers-ext/explain` export is, if it
     /// has one (0.2.0 guests only; see `wit/ext`).
     explain: Option<ext::ExplainIndices>,
+    /// Likewise for `clerk:wrappers-ext/count` (`wit/ext/aggregate.wit`).
+    count: Option<count::CountIndices>,
 }
 
 /// What a store holds: the host state plus wasmtime's resource limits.
@@ -155,6 +157,8 @@ pub struct GuestInstance {
     bindings: Bindings,
     /// The optional `explain` export, when the component has it.
     explain: Option<ext::Explain>,
+    /// The optional `count` export, when the component has it.
+    count: Option<count::Count>,
 }
 
 /// Compiled code for `sha256` from the on-disk cache, or compiled now and
@@ -241,7 +245,11 @@ pub fn instantiate(
                 WitVersion::V1 => None,
                 WitVersion::V2 => ext::ExplainIndices::new(&pre).ok(),
             };
-            rt.components.insert(sha256.to_owned(), Loaded { version, pre, explain });
+            let count = match version {
+                WitVersion::V1 => None,
+                WitVersion::V2 => count::CountIndices::new(&pre).ok(),
+            };
+            rt.components.insert(sha256.to_owned(), Loaded { version, pre, explain, count });
         }
         let Some(loaded) = rt.components.get(sha256) else {
             return Err(HostError::Trap("component cache miss".into()));
@@ -275,7 +283,11 @@ pub fn instantiate(
             .explain
             .as_ref()
             .and_then(|indices| indices.load(&mut store, &instance).ok());
-        Ok(GuestInstance { store, bindings, explain })
+        let count = loaded
+            .count
+            .as_ref()
+            .and_then(|indices| indices.load(&mut store, &instance).ok());
+        Ok(GuestInstance { store, bindings, explain, count })
     })
 }
 
@@ -428,6 +440,40 @@ impl GuestInstance {
         let lines = self.finish(r)?;
         let host = self.host();
         Ok(Some(crate::explain::clean_lines(lines, |l| host.mask(l))))
+    }
+
+    /// Whether the guest exports the optional `clerk:wrappers-ext/count`.
+    pub fn has_count(&self) -> bool {
+        self.count.is_some()
+    }
+
+    /// Calls the optional `count` export's `plan-count` with the current
+    /// context: `Ok(None)` when the guest has no such export or cannot
+    /// count this scan exactly, else its EXPLAIN lines (masked, cleaned).
+    pub fn plan_count(&mut self) -> HostResult<Option<Vec<String>>> {
+        let _active = ActiveCall::enter();
+        let GuestInstance { store, count, .. } = &mut *self;
+        let Some(count) = count else {
+            return Ok(None);
+        };
+        let r = count.call_plan_count(&mut *store, ctx());
+        let Some(lines) = self.finish(r)? else {
+            return Ok(None);
+        };
+        let host = self.host();
+        Ok(Some(crate::explain::clean_lines(lines, |l| host.mask(l))))
+    }
+
+    /// Calls the optional `count` export's `count` with the current
+    /// context: the number of rows of the scan (`Ok(None)`: no such export).
+    pub fn count(&mut self) -> HostResult<Option<u64>> {
+        let _active = ActiveCall::enter();
+        let GuestInstance { store, count, .. } = &mut *self;
+        let Some(count) = count else {
+            return Ok(None);
+        };
+        let r = count.call_count(&mut *store, ctx());
+        self.finish(r).map(Some)
     }
 
     pub fn end_modify(&mut self) -> HostResult<()> {

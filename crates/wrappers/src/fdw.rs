@@ -36,6 +36,8 @@ pub(crate) struct WasmFdw {
     guest: GuestInstance,
     /// Postgres type of each target column of the current scan.
     target_oids: Vec<pg_sys::Oid>,
+    /// Set when the scan is a pushed `count(*)` (see `crate::count`).
+    count: crate::count::CountRows,
 }
 
 fn required<'a>(opts: &'a HashMap<String, String>, name: &'static str) -> HostResult<&'a str> {
@@ -88,7 +90,7 @@ fn validate_server_options(opts: &HashMap<String, String>) -> HostResult<()> {
     Ok(())
 }
 
-fn to_model_quals(quals: &[Qual]) -> (Vec<model::Qual>, bool) {
+pub(crate) fn to_model_quals(quals: &[Qual]) -> (Vec<model::Qual>, bool) {
     let mut out = Vec::with_capacity(quals.len());
     let mut dropped = false;
     for q in quals {
@@ -165,6 +167,7 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
         Ok(WasmFdw {
             guest,
             target_oids: Vec::new(),
+            count: Default::default(),
         })
     }
 
@@ -230,6 +233,9 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
     }
 
     fn iter_scan(&mut self, row: &mut Row) -> FdwResult<Option<()>> {
+        if let Some(more) = self.count.next_row(row) {
+            return Ok(more.then_some(()));
+        }
         if self.guest.iter_scan()?.is_none() {
             return Ok(None);
         }
@@ -257,13 +263,49 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
     }
 
     fn re_scan(&mut self) -> FdwResult<()> {
+        if self.count.rewind() {
+            return Ok(());
+        }
         Ok(self.guest.re_scan()?)
     }
 
     fn end_scan(&mut self) -> FdwResult<()> {
+        if self.count.is_active() {
+            // a counted scan never began the guest's scan
+            self.host().flush_stats();
+            return Ok(());
+        }
         let r = self.guest.end_scan();
         self.host().flush_stats();
         Ok(r?)
+    }
+
+    /// `count(*)` pushdown (`crate::count`): the framework builds the path
+    /// only where our GetForeignUpperPaths lets it.
+    fn supported_aggregates() -> Vec<AggregateKind> {
+        crate::count::supported_aggregates()
+    }
+
+    fn get_rel_size(
+        quals: &[Qual],
+        _columns: &[Column],
+        _sorts: &[Sort],
+        _limit: &Option<Limit>,
+        options: &HashMap<String, String>,
+    ) -> FdwResult<(i64, i32)> {
+        crate::count::sized(quals, options);
+        Ok((0, 0))
+    }
+
+    fn begin_aggregate_scan(
+        &mut self,
+        aggregates: &[Aggregate],
+        group_by: &[Column],
+        quals: &[Qual],
+        options: &HashMap<String, String>,
+    ) -> FdwResult<()> {
+        self.count = crate::count::begin(&mut self.guest, aggregates, group_by, quals, options)?;
+        Ok(())
     }
 
     fn begin_modify(&mut self, options: &HashMap<String, String>) -> FdwResult<()> {
@@ -317,6 +359,7 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
     /// Our EXPLAIN (see `crate::explain`) in front of the framework's.
     fn fdw_routine_hook(routine: &mut supabase_wrappers::FdwRoutine<AllocatedByRust>) {
         crate::explain::install(routine);
+        crate::count::install(routine);
     }
 
     fn validator(options: Vec<Option<String>>, catalog: Option<pg_sys::Oid>) -> FdwResult<()> {

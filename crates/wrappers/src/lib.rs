@@ -10,6 +10,7 @@
 //! plan-time qual warnings).
 
 mod convert;
+mod count;
 mod error;
 mod explain;
 mod fdw;
