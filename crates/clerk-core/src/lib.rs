@@ -24,6 +24,7 @@ pub mod import;
 pub mod pager;
 pub mod plan;
 pub mod response;
+pub mod returning;
 pub mod time;
 pub mod url;
 pub mod write;

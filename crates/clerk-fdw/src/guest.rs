@@ -4,12 +4,14 @@
 
 use std::cell::RefCell;
 
+use clerk_core::returning::Answers;
 use clerk_core::{
     fdw_error_redacting, import_foreign_schema, plan_scan, write, ApiUrl, CoreError, CoreResult,
     ImportStmt, Limit, ObjectSpec, Qual, ScanInput, Sort, TargetColumn,
 };
 
 use crate::bindings::exports::clerk::wrappers_ext::explain::Guest as ExplainGuest;
+use crate::bindings::exports::clerk::wrappers_ext::returning::Guest as ReturningGuest;
 use crate::bindings::exports::supabase::wrappers::routines::Guest;
 use crate::bindings::supabase::wrappers::types::{
     Cell as WitCell, Context, FdwError, FdwResult, ImportForeignSchemaStmt, Options, OptionsType,
@@ -37,6 +39,8 @@ struct Modify {
     spec: &'static ObjectSpec,
     /// Rows this statement wrote so far (for the message if one fails).
     written: u64,
+    /// The answers to the last row's write, for `returning.last-row`.
+    last: Option<Answers>,
 }
 
 thread_local! {
@@ -267,7 +271,7 @@ impl Guest for ClerkFdw {
                 });
             }
             ensure_connection(state, ctx)?;
-            state.modify = Some(Modify { spec, written: 0 });
+            state.modify = Some(Modify { spec, written: 0, last: None });
             Ok(())
         })
     }
@@ -275,7 +279,15 @@ impl Guest for ClerkFdw {
     fn insert(_ctx: &Context, row: &Row) -> FdwResult {
         with_state(|state| {
             let cells = row_cells(row)?;
-            run_write(state, write::WriteKind::Insert, |spec| write::plan_insert(spec, &cells).map(|r| vec![r]))
+            run_write(state, write::WriteKind::Insert, |spec| {
+                let request = write::plan_insert(spec, &cells)?;
+                // the parent the row is created in (a column its answer may lack)
+                let parent = write::write_op(spec, write::WriteKind::Insert)?.path_column.and_then(|column| {
+                    let (_, value) = cells.iter().find(|(c, _)| c == column)?;
+                    Some((column, value.as_ref()?.as_text()?.to_string()))
+                });
+                Ok((vec![request], parent.into_iter().collect()))
+            })
         })
     }
 
@@ -283,14 +295,18 @@ impl Guest for ClerkFdw {
         with_state(|state| {
             let cells = row_cells(new_row)?;
             let rowid = rowid_cell(rowid)?;
-            run_write(state, write::WriteKind::Update, |spec| write::plan_update(spec, &rowid, &cells))
+            run_write(state, write::WriteKind::Update, |spec| {
+                Ok((write::plan_update(spec, &rowid, &cells)?, rowid_bound(spec, &rowid)))
+            })
         })
     }
 
     fn delete(_ctx: &Context, rowid: WitCell) -> FdwResult {
         with_state(|state| {
             let rowid = rowid_cell(rowid)?;
-            run_write(state, write::WriteKind::Delete, |spec| write::plan_delete(spec, &rowid).map(|r| vec![r]))
+            run_write(state, write::WriteKind::Delete, |spec| {
+                Ok((vec![write::plan_delete(spec, &rowid)?], rowid_bound(spec, &rowid)))
+            })
         })
     }
 
@@ -334,6 +350,35 @@ impl ExplainGuest for ClerkFdw {
     }
 }
 
+/// `clerk:wrappers-ext/returning`: the row the last write was answered
+/// with, for RETURNING, decoded with the context's columns exactly as a
+/// scan decodes them (see [`clerk_core::returning`]). No request.
+impl ReturningGuest for ClerkFdw {
+    fn last_row(ctx: &Context, row: &Row) -> Result<bool, FdwError> {
+        with_state(|state| {
+            let Some(modify) = state.modify.as_ref() else {
+                return Err(CoreError::Internal("last-row called outside an insert, update or delete".into()));
+            };
+            let Some(answers) = modify.last.as_ref() else {
+                return Ok(false);
+            };
+            let columns: Vec<TargetColumn> = ctx
+                .get_columns()
+                .iter()
+                .map(|c| TargetColumn::new(c.name(), convert::sql_type_from_wit(c.type_oid())))
+                .collect();
+            let Some(cells) = answers.row(modify.spec, &columns)? else {
+                return Ok(false);
+            };
+            for cell in cells {
+                let wit: Option<WitCell> = cell.map(convert::cell_to_wit);
+                row.push(wit.as_ref());
+            }
+            Ok(true)
+        })
+    }
+}
+
 /// Resolves the API url and key once per instance (see [`State`]).
 fn ensure_connection(state: &mut State, ctx: &Context) -> CoreResult<(ApiUrl, String)> {
     let opts = || ServerOptions(ctx.get_options(&OptionsType::Server));
@@ -371,29 +416,46 @@ fn row_cells(row: &Row) -> CoreResult<Vec<(String, Option<clerk_core::Cell>)>> {
         .collect()
 }
 
+/// The row id as the value a column of the answer defaults to.
+fn rowid_bound(spec: &'static ObjectSpec, rowid: &clerk_core::Cell) -> Vec<(&'static str, String)> {
+    match (spec.rowid, rowid.as_text()) {
+        (Some(column), Some(id)) => vec![(column, id.to_string())],
+        _ => Vec::new(),
+    }
+}
+
 fn rowid_cell(rowid: WitCell) -> CoreResult<clerk_core::Cell> {
     convert::cell_from_wit(rowid).ok_or_else(|| CoreError::Internal("the row id has a type the clerk wrapper cannot send".into()))
 }
 
-/// Plans one row's write, sends its requests in order (never retried) and
-/// checks each answer.
+/// A row's write requests and the values they were made for (see
+/// [`Answers::new`]).
+type Planned = (Vec<write::WriteRequest>, Vec<(&'static str, String)>);
+
+/// Plans one row's write, sends its requests in order (never retried),
+/// checks each answer and keeps the answers for `returning.last-row`.
 fn run_write(
     state: &mut State,
     kind: write::WriteKind,
-    plan: impl FnOnce(&'static ObjectSpec) -> CoreResult<Vec<write::WriteRequest>>,
+    plan: impl FnOnce(&'static ObjectSpec) -> CoreResult<Planned>,
 ) -> CoreResult<()> {
     let (Some(modify), Some(base), Some(key)) = (state.modify.as_mut(), &state.api_url, &state.api_key) else {
         return Err(CoreError::Internal("a write came before begin-modify".into()));
     };
+    modify.last = None;
     let headers = request_headers(key);
-    for req in plan(modify.spec)? {
+    let (requests, bound) = plan(modify.spec)?;
+    let mut answers = Answers::new(bound);
+    for req in requests {
         let url = base.url(&req.path, &[]);
         let resp = WitHost
             .send(req.method, &url, &headers, req.body.as_deref().unwrap_or(""))
             .map_err(CoreError::Transport)?;
         write::check_response(modify.spec, kind, resp.status, &resp.body, modify.written)?;
+        answers.push(resp.body);
     }
     modify.written += 1;
+    modify.last = Some(answers);
     Ok(())
 }
 

@@ -6,7 +6,9 @@
 //! host's `http`, `time`, `stats` and `utils` imports. It imports nothing
 //! else (no WASI), so it runs unchanged on Supabase's host. Besides
 //! `routines` it exports the optional `clerk:wrappers-ext/explain@0.1.0`
-//! (the requests a scan makes, for EXPLAIN), which other hosts ignore.
+//! (the requests a scan makes, for EXPLAIN) and
+//! `clerk:wrappers-ext/returning@0.1.0` (the row a write was answered with,
+//! for RETURNING), which other hosts ignore.
 //!
 //! Build (what the repository's scripts call):
 //!
@@ -21,8 +23,8 @@ pub mod convert;
 pub mod host;
 pub mod scan;
 
-// The contract's world plus our optional `clerk:wrappers-ext/explain`
-// export (wit/ext): the imports are exactly `supabase:wrappers`'s.
+// The contract's world plus our optional `clerk:wrappers-ext` exports
+// (wit/ext): the imports are exactly `supabase:wrappers`'s.
 mod bindings {
     wit_bindgen::generate!({
         path: ["../../wit/v2", "../../wit/ext"],

@@ -40,6 +40,11 @@ pub enum HostError {
 
     #[error("{message}")]
     Conversion { message: String, hint: Option<String> },
+
+    /// A feature the package (or the host for it) does not offer, such as
+    /// RETURNING from a guest without the `returning` export (0A000).
+    #[error("{message}")]
+    Unsupported { message: String, hint: String },
 }
 
 pub type HostResult<T> = Result<T, HostError>;
@@ -117,6 +122,7 @@ impl HostError {
             HostError::InvalidOption { .. } => ErrorKind::InvalidOption,
             HostError::Conversion { .. } => ErrorKind::InvalidDataType,
             HostError::Guest { sqlstate: Some(code), .. } => ErrorKind::Code(*code),
+            HostError::Unsupported { .. } => ErrorKind::Code(Sqlstate(*b"0A000")),
             _ => ErrorKind::FdwError,
         }
     }
@@ -127,7 +133,9 @@ impl HostError {
                 "fdw_package_checksum" => "remote packages need the sha256 of the .wasm file: add fdw_package_checksum '<64 hex digits>' to the server options".to_owned(),
                 _ => format!("add {name} '...' to the server's OPTIONS"),
             }),
-            HostError::InvalidOption { hint, .. } | HostError::Package { hint, .. } => {
+            HostError::InvalidOption { hint, .. }
+            | HostError::Package { hint, .. }
+            | HostError::Unsupported { hint, .. } => {
                 Some(hint.clone())
             }
             HostError::ChecksumMismatch { .. } => Some(

@@ -15,7 +15,7 @@ use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDea
 use crate::bindings::{count, ext, v1, v2};
 use crate::error::{HostError, HostResult};
 use crate::host::{ContextRes, HostState, RowRes};
-use crate::model::{Cell, ImportStmt};
+use crate::model::{Cell, ImportStmt, RowData};
 
 /// The version this host reports to guests. Every published guest asks for
 /// `^0.1.0`, so it stays in the 0.1 line (as Supabase's host does).
@@ -46,8 +46,19 @@ struct Loaded {
     /// Where its optional `clerk:wrappers-ext/explain` export is, if it
     /// has one (0.2.0 guests only; see `wit/ext`).
     explain: Option<ext::ExplainIndices>,
+    /// Likewise for `clerk:wrappers-ext/returning`.
+    returning: Option<ext::ReturningIndices>,
     /// Likewise for `clerk:wrappers-ext/count` (`wit/ext/aggregate.wit`).
     count: Option<count::CountIndices>,
+}
+
+/// Which optional `clerk:wrappers-ext` exports a component has (see
+/// `wit/ext/README.md`); a host calls only those.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Extensions {
+    pub explain: bool,
+    pub returning: bool,
+    pub count: bool,
 }
 
 /// What a store holds: the host state plus wasmtime's resource limits.
@@ -157,6 +168,8 @@ pub struct GuestInstance {
     bindings: Bindings,
     /// The optional `explain` export, when the component has it.
     explain: Option<ext::Explain>,
+    /// The optional `returning` export, when the component has it.
+    returning: Option<ext::Returning>,
     /// The optional `count` export, when the component has it.
     count: Option<count::Count>,
 }
@@ -204,6 +217,78 @@ fn load_or_compile(
     Ok(component)
 }
 
+/// The runtime of this backend, created on first use.
+fn with_runtime<T>(f: impl FnOnce(&mut Runtime) -> HostResult<T>) -> HostResult<T> {
+    RUNTIME.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(new_runtime()?);
+        }
+        let Some(rt) = slot.as_mut() else {
+            return Err(HostError::Trap("wasm runtime unavailable".into()));
+        };
+        f(rt)
+    })
+}
+
+/// `bytes` (whose sha256 is `sha256`) compiled and linked, compiling it
+/// only the first time this backend sees that checksum, and only the first
+/// time any backend does when `cache_dir` is given.
+fn loaded<'rt>(
+    rt: &'rt mut Runtime,
+    url: &str,
+    sha256: &str,
+    bytes: &[u8],
+    cache_dir: Option<&Path>,
+) -> HostResult<&'rt Loaded> {
+    if !rt.components.contains_key(sha256) {
+        let invalid = |reason: String| HostError::InvalidComponent {
+            url: url.to_owned(),
+            reason,
+        };
+        let component = load_or_compile(&rt.engine, sha256, bytes, cache_dir)
+            .map_err(|e| invalid(format!("{e}")))?;
+        let version = detect_version(&rt.engine, &component).ok_or_else(|| {
+            invalid("it exports no supabase:wrappers/routines interface (0.1.0 or 0.2.0)".into())
+        })?;
+        let linker = match version {
+            WitVersion::V1 => &rt.linker_v1,
+            WitVersion::V2 => &rt.linker_v2,
+        };
+        let pre = linker
+            .instantiate_pre(&component)
+            .map_err(|e| invalid(format!("{e:#}")))?;
+        // Optional: a component without them (or with an export of that
+        // name but another shape) runs exactly as one without them.
+        let (explain, returning) = match version {
+            WitVersion::V1 => (None, None),
+            WitVersion::V2 => (ext::ExplainIndices::new(&pre).ok(), ext::ReturningIndices::new(&pre).ok()),
+        };
+        let count = match version {
+            WitVersion::V1 => None,
+            WitVersion::V2 => count::CountIndices::new(&pre).ok(),
+        };
+        rt.components.insert(sha256.to_owned(), Loaded { version, pre, explain, returning, count });
+    }
+    rt.components
+        .get(sha256)
+        .ok_or_else(|| HostError::Trap("component cache miss".into()))
+}
+
+/// Which optional exports the component `bytes` has, without instantiating
+/// it (it is compiled and cached as [`instantiate`] would). For planning:
+/// e.g. whether a statement's RETURNING can be answered.
+pub fn extensions(url: &str, sha256: &str, bytes: &[u8], cache_dir: Option<&Path>) -> HostResult<Extensions> {
+    with_runtime(|rt| {
+        let loaded = loaded(rt, url, sha256, bytes, cache_dir)?;
+        Ok(Extensions {
+            explain: loaded.explain.is_some(),
+            returning: loaded.returning.is_some(),
+            count: loaded.count.is_some(),
+        })
+    })
+}
+
 /// Instantiates `bytes` (whose sha256 is `sha256`), compiling it only the
 /// first time this backend sees that checksum, and only the first time any
 /// backend does when `cache_dir` is given.
@@ -214,53 +299,16 @@ pub fn instantiate(
     host: HostState,
     cache_dir: Option<&Path>,
 ) -> HostResult<GuestInstance> {
-    RUNTIME.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        if slot.is_none() {
-            *slot = Some(new_runtime()?);
-        }
-        let Some(rt) = slot.as_mut() else {
-            return Err(HostError::Trap("wasm runtime unavailable".into()));
-        };
-        if !rt.components.contains_key(sha256) {
-            let invalid = |reason: String| HostError::InvalidComponent {
-                url: url.to_owned(),
-                reason,
-            };
-            let component = load_or_compile(&rt.engine, sha256, bytes, cache_dir)
-                .map_err(|e| invalid(format!("{e}")))?;
-            let version = detect_version(&rt.engine, &component).ok_or_else(|| {
-                invalid("it exports no supabase:wrappers/routines interface (0.1.0 or 0.2.0)".into())
-            })?;
-            let linker = match version {
-                WitVersion::V1 => &rt.linker_v1,
-                WitVersion::V2 => &rt.linker_v2,
-            };
-            let pre = linker
-                .instantiate_pre(&component)
-                .map_err(|e| invalid(format!("{e:#}")))?;
-            // Optional: a component without it (or with an export of that
-            // name but another shape) runs exactly as one without it.
-            let explain = match version {
-                WitVersion::V1 => None,
-                WitVersion::V2 => ext::ExplainIndices::new(&pre).ok(),
-            };
-            let count = match version {
-                WitVersion::V1 => None,
-                WitVersion::V2 => count::CountIndices::new(&pre).ok(),
-            };
-            rt.components.insert(sha256.to_owned(), Loaded { version, pre, explain, count });
-        }
-        let Some(loaded) = rt.components.get(sha256) else {
-            return Err(HostError::Trap("component cache miss".into()));
-        };
+    with_runtime(|rt| {
+        let engine = rt.engine.clone();
+        let loaded = loaded(rt, url, sha256, bytes, cache_dir)?;
         let data = StoreData {
             host,
             limits: StoreLimitsBuilder::new()
                 .memory_size(GUEST_MEMORY_BYTES)
                 .build(),
         };
-        let mut store = Store::new(&rt.engine, data);
+        let mut store = Store::new(&engine, data);
         store.limiter(|d| &mut d.limits);
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(|state| {
@@ -283,11 +331,15 @@ pub fn instantiate(
             .explain
             .as_ref()
             .and_then(|indices| indices.load(&mut store, &instance).ok());
+        let returning = loaded
+            .returning
+            .as_ref()
+            .and_then(|indices| indices.load(&mut store, &instance).ok());
         let count = loaded
             .count
             .as_ref()
             .and_then(|indices| indices.load(&mut store, &instance).ok());
-        Ok(GuestInstance { store, bindings, explain, count })
+        Ok(GuestInstance { store, bindings, explain, returning, count })
     })
 }
 
@@ -474,6 +526,43 @@ impl GuestInstance {
         };
         let r = count.call_count(&mut *store, ctx());
         self.finish(r).map(Some)
+    }
+
+    /// Whether the guest exports the optional `clerk:wrappers-ext/returning`.
+    pub fn has_returning(&self) -> bool {
+        self.returning.is_some()
+    }
+
+    /// Calls the optional `returning` export after a write: the row the
+    /// last `insert`/`update`/`delete` was answered with, one cell per
+    /// column of `host().columns` (set by the caller), in `host().row`'s
+    /// form. `Ok(None)`: the guest has no such export (it is then never
+    /// called); `Ok(Some(None))`: it answered false (no object).
+    pub fn last_row(&mut self) -> HostResult<Option<Option<RowData>>> {
+        self.host().row = RowData::default();
+        let _active = ActiveCall::enter();
+        let GuestInstance { store, returning, .. } = &mut *self;
+        let Some(returning) = returning else {
+            return Ok(None);
+        };
+        let r = returning.call_last_row(&mut *store, ctx(), row());
+        let found = self.finish(r);
+        let data = std::mem::take(&mut self.host().row);
+        if !found? {
+            return Ok(Some(None));
+        }
+        let wanted = self.host().columns.len();
+        if data.cells.len() != wanted {
+            return Err(HostError::Guest {
+                message: format!(
+                    "the wasm guest returned {} cells for {wanted} RETURNING columns",
+                    data.cells.len()
+                ),
+                hint: None,
+                sqlstate: None,
+            });
+        }
+        Ok(Some(Some(data)))
     }
 
     pub fn end_modify(&mut self) -> HostResult<()> {

@@ -3,8 +3,8 @@
 //! `supabase:wrappers` world; these exports are looked up afterwards and
 //! only used when present with the expected type.
 //!
-//! Only 0.2.0 guests can have them: the interface uses the 0.2.0 `context`
-//! resource, which maps to the same host resource as `v2`'s.
+//! Only 0.2.0 guests can have them: the interfaces use the 0.2.0 `context`
+//! and `row` resources, which map to the same host resources as `v2`'s.
 
 wasmtime::component::bindgen!({
     path: ["../../wit/v2", "../../wit/ext"],
@@ -14,7 +14,23 @@ wasmtime::component::bindgen!({
     },
 });
 
-/// The export's fully qualified name.
+/// The `returning` export's bindings (a module of their own: each world
+/// generates its own `exports` tree).
+mod returning_world {
+    wasmtime::component::bindgen!({
+        path: ["../../wit/v2", "../../wit/ext"],
+        world: "clerk:wrappers-ext/returning-export",
+        with: {
+            "supabase:wrappers/types@0.2.0": crate::bindings::v2::supabase::wrappers::types,
+        },
+    });
+}
+
+/// The exports' fully qualified names.
 pub const EXPLAIN_EXPORT: &str = "clerk:wrappers-ext/explain@0.1.0";
+pub const RETURNING_EXPORT: &str = "clerk:wrappers-ext/returning@0.1.0";
 
 pub use exports::clerk::wrappers_ext::explain::{Guest as Explain, GuestIndices as ExplainIndices};
+pub use returning_world::exports::clerk::wrappers_ext::returning::{
+    Guest as Returning, GuestIndices as ReturningIndices,
+};
