@@ -4,15 +4,20 @@
 //! the view `vault.decrypted_secrets`, and `vault.create_secret` /
 //! `vault.update_secret`, defined in `sql/vault.sql`. The Rust side is the
 //! cryptography ([`crypto`]), loading the root key at postmaster start
-//! ([`key`]), the internal `vault._crypto_aead_*` functions ([`functions`])
-//! and the mapping of errors to SQL ([`error`]).
+//! ([`key`], running the getkey program with a deadline: [`script`]), the
+//! root key fingerprint kept in the data directory ([`fingerprint_file`]) and
+//! in each database ([`record`]), the internal `vault._crypto_*` functions
+//! ([`functions`]) and the mapping of errors to SQL ([`error`]).
 
 use pgrx::prelude::*;
 
 pub mod crypto;
 mod error;
+pub mod fingerprint_file;
 mod functions;
 mod key;
+mod record;
+pub mod script;
 
 ::pgrx::pg_module_magic!(name, version);
 
@@ -28,6 +33,7 @@ extension_sql_file!(
         functions::crypto_aead_noncegen,
         functions::crypto_aead_encrypt,
         functions::crypto_aead_decrypt,
+        functions::crypto_key_check,
     ],
     finalize
 );

@@ -1,6 +1,8 @@
 -- Pins: PUBLIC (any role without grants) can neither call vault.create_secret,
 -- vault.update_secret or the internal crypto functions, nor read
--- vault.secrets or vault.decrypted_secrets; a role granted EXECUTE on
+-- vault.secrets, vault.decrypted_secrets or vault.root_key_fingerprint (only
+-- vault._name_context, a pure encoding the view calls, is open, and only to
+-- roles with USAGE on the schema); a role granted EXECUTE on
 -- create_secret can store a secret (SECURITY DEFINER) without being able to
 -- read it back; the grants the README gives a reader role (what the wrappers
 -- host needs in the querying role) are enough to run the host's statement.
@@ -20,7 +22,8 @@ select p.proname,
 from pg_proc p where p.pronamespace = 'vault'::regnamespace order by p.proname;
 select has_schema_privilege('vault_test_nobody', 'vault', 'usage') as nobody_schema_usage,
        has_table_privilege('vault_test_nobody', 'vault.secrets', 'select') as nobody_reads_secrets,
-       has_table_privilege('vault_test_nobody', 'vault.decrypted_secrets', 'select') as nobody_reads_decrypted;
+       has_table_privilege('vault_test_nobody', 'vault.decrypted_secrets', 'select') as nobody_reads_decrypted,
+       has_table_privilege('vault_test_nobody', 'vault.root_key_fingerprint', 'select') as nobody_reads_fingerprint;
 
 set role vault_test_nobody;
 select vault.create_secret('x');

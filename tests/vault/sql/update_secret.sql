@@ -1,6 +1,7 @@
 -- Pins: vault.update_secret re-encrypts a new value under a fresh nonce and
 -- bumps updated_at; NULL arguments keep the stored value, name and
--- description; an unknown id is an error.
+-- description; a new name re-seals the value (it is bound to the name); an
+-- unknown id is an error.
 set client_min_messages = warning;
 create extension if not exists supabase_vault cascade;
 reset client_min_messages;
@@ -16,12 +17,20 @@ select decrypted_secret, name, description,
        updated_at > created_at as updated_at_bumped
 from vault.decrypted_secrets where id = :'id';
 
--- metadata only: the ciphertext and nonce stay as they are
+-- description only: the ciphertext and nonce stay as they are
 select secret as ct2, nonce as nonce2 from vault.secrets where id = :'id' \gset
-select vault.update_secret(:'id', new_name => 'update_me_renamed', new_description => 'after');
+select vault.update_secret(:'id', new_description => 'after');
 select decrypted_secret, name, description,
        secret = :'ct2' as same_ciphertext, nonce = :'nonce2'::bytea as same_nonce
 from vault.decrypted_secrets where id = :'id';
+
+-- a new name: the value is bound to the name, so it is sealed again (same
+-- value, fresh nonce) and reads under the new name
+select vault.update_secret(:'id', new_name => 'update_me_renamed');
+select decrypted_secret, name, description,
+       secret = :'ct2' as same_ciphertext, nonce = :'nonce2'::bytea as same_nonce
+from vault.decrypted_secrets where id = :'id';
+select nonce as nonce2 from vault.secrets where id = :'id' \gset
 
 -- setting the same value again still draws a fresh nonce
 select vault.update_secret(:'id', 'second value');
