@@ -146,6 +146,70 @@ impl WasmFdw {
     fn host(&mut self) -> &mut HostState {
         self.guest.host()
     }
+
+    /// After a write of a statement with RETURNING (our `ExecForeign*`
+    /// left the columns it reads, see `crate::returning`): the guest's
+    /// `last-row`, converted as a scan's cells are, handed back.
+    fn answer_returning(&mut self) -> FdwResult<()> {
+        let Some(wanted) = crate::returning::take_wanted() else {
+            return Ok(());
+        };
+        self.host().columns = wanted
+            .iter()
+            .map(|w| model::Column {
+                name: w.name.clone(),
+                num: u32::try_from(w.attnum).unwrap_or(0),
+                type_oid: convert::type_oid_of(w.type_oid),
+            })
+            .collect();
+        let answer = self.guest.last_row();
+        self.host().columns = Vec::new();
+        let data = match answer? {
+            // planning refuses RETURNING for such a guest; a plan made for
+            // another package is refused here
+            None => {
+                let oid = self.host().table_opts.get("wrappers.ftable_oid").and_then(|o| o.parse::<u32>().ok());
+                let table = oid.map_or_else(String::new, |o| crate::returning::relation_name(pg_sys::Oid::from(o)));
+                return Err(crate::returning::unsupported(&table).into());
+            }
+            Some(None) => {
+                crate::returning::answered(None);
+                return Ok(());
+            }
+            Some(Some(data)) => data,
+        };
+        let cells = data
+            .cells
+            .into_iter()
+            .zip(&wanted)
+            .map(|(cell, w)| cell.map(|c| convert::from_guest(c, &w.name, w.type_oid)).transpose())
+            .collect::<HostResult<Vec<_>>>()?;
+        crate::returning::answered(Some(cells));
+        Ok(())
+    }
+}
+
+/// The optional exports of the package a foreign table's server names
+/// (compiled into this backend's cache if needed, not instantiated).
+pub(crate) fn table_extensions(foreigntableid: pg_sys::Oid) -> FdwResult<runtime::Extensions> {
+    // SAFETY: catalog lookups of an existing foreign table (the planner
+    // holds a lock on it); an unknown oid raises Postgres' own ERROR.
+    let opts = unsafe {
+        let table = pg_sys::GetForeignTable(foreigntableid);
+        let server = pg_sys::GetForeignServer((*table).serverid);
+        let list = pgrx::PgList::<pg_sys::DefElem>::from_pg((*server).options);
+        let mut opts = HashMap::new();
+        for def in list.iter_ptr() {
+            let name = std::ffi::CStr::from_ptr((*def).defname).to_string_lossy().into_owned();
+            let value = std::ffi::CStr::from_ptr(pg_sys::defGetString(def)).to_string_lossy().into_owned();
+            opts.insert(name, value);
+        }
+        opts
+    };
+    validate_server_options(&opts)?;
+    let url = required(&opts, "fdw_package_url")?;
+    let pkg = package::load(url, opts.get("fdw_package_checksum").map(String::as_str), Path::new(CACHE_DIR))?;
+    Ok(runtime::extensions(url, &pkg.sha256, &pkg.bytes, Some(Path::new(CACHE_DIR)))?)
 }
 
 impl ForeignDataWrapper<FdwError> for WasmFdw {
@@ -315,18 +379,21 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
 
     fn insert(&mut self, row: &Row) -> FdwResult<()> {
         self.host().row = to_guest_row(row)?;
-        Ok(self.guest.insert()?)
+        self.guest.insert()?;
+        self.answer_returning()
     }
 
     fn update(&mut self, rowid: &Cell, new_row: &Row) -> FdwResult<()> {
         let id = convert::to_guest(rowid)?;
         self.host().row = to_guest_row(new_row)?;
-        Ok(self.guest.update(&id)?)
+        self.guest.update(&id)?;
+        self.answer_returning()
     }
 
     fn delete(&mut self, rowid: &Cell) -> FdwResult<()> {
         let id = convert::to_guest(rowid)?;
-        Ok(self.guest.delete(&id)?)
+        self.guest.delete(&id)?;
+        self.answer_returning()
     }
 
     fn end_modify(&mut self) -> FdwResult<()> {
@@ -359,6 +426,8 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
     /// Our EXPLAIN (see `crate::explain`) in front of the framework's.
     fn fdw_routine_hook(routine: &mut supabase_wrappers::FdwRoutine<AllocatedByRust>) {
         crate::explain::install(routine);
+        // RETURNING (see `crate::returning`)
+        crate::returning::install(routine);
         crate::count::install(routine);
     }
 

@@ -15,6 +15,7 @@ mod error;
 mod explain;
 mod fdw;
 mod quiet;
+mod returning;
 mod services;
 
 pgrx::pg_module_magic!(name, version);
