@@ -39,7 +39,7 @@ phase "build (scripts/build.sh)"
 scripts/build.sh
 
 phase "host tests against the built components (wasm-host)"
-WASM_HOST_COMPONENT_TESTS=1 cargo test -q -p wasm-host --test explain_export
+WASM_HOST_COMPONENT_TESTS=1 cargo test -q -p wasm-host --test explain_export --test returning_export
 
 # shellcheck source=scripts/env.sh
 . scripts/env.sh

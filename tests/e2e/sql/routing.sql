@@ -72,3 +72,9 @@ execute changed_since(:'last_sync');
 with everything as materialized (select * from clerk.users)
 select count(*) as same_count_without_pushdown from everything where updated_at > :'last_sync';
 deallocate changed_since;
+
+-- The debug server option reports each request Clerk gets as an INFO
+-- message (method, path and query, status, milliseconds; never a key).
+alter server clerk_server options (add debug 'true');
+\! psql -X -q -d clerk_e2e -c "select count(id) from clerk.organizations where id = 'org_doesnotexist'" 2>&1 | sed -E 's/ [0-9]+ ms/ <n> ms/'
+alter server clerk_server options (drop debug);

@@ -173,14 +173,29 @@ impl HostState {
     }
 
     /// Records one HTTP request in [`HostState::request_log`], if set: its
-    /// method, path and query (masked) and its outcome.
-    pub fn record_request(&self, method: &'static str, url: &str, status: Option<u16>, elapsed: Duration) {
+    /// method, path and query (masked) and its outcome; and with the server
+    /// option `debug 'true'`, reports it as an INFO message
+    /// (`wasm fdw request: GET /v1/users?limit=500&offset=0: 200 in 12 ms`).
+    pub fn record_request(&mut self, method: &'static str, url: &str, status: Option<u16>, elapsed: Duration) {
         if let Some(log) = &self.request_log {
             if let Ok(mut log) = log.try_borrow_mut() {
                 let target = self.mask(&crate::explain::url_target(url));
                 log.record(LoggedRequest { method, target, status }, elapsed);
             }
         }
+        if self.debug() {
+            let target = self.mask(&crate::explain::url_target(url));
+            let outcome = status.map_or_else(|| "failed".to_string(), |s| s.to_string());
+            let msg = format!("wasm fdw request: {method} {target}: {outcome} in {} ms", elapsed.as_millis());
+            self.services.report(ReportLevel::Info, &msg);
+        }
+    }
+
+    /// The server option `debug` is on (`true`, `on`, `yes` or `1`).
+    pub fn debug(&self) -> bool {
+        self.server_opts
+            .get("debug")
+            .is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "on" | "yes" | "1"))
     }
 
     /// Writes the summed stats through the database services.
