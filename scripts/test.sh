@@ -39,7 +39,8 @@ phase "build (scripts/build.sh)"
 scripts/build.sh
 
 phase "host tests against the built components (wasm-host)"
-WASM_HOST_COMPONENT_TESTS=1 cargo test -q -p wasm-host --test explain_export --test returning_export
+# the same package selection as `cargo test -q` above, so its test binaries are reused
+WASM_HOST_COMPONENT_TESTS=1 cargo test -q --test explain_export --test returning_export
 
 # shellcheck source=scripts/env.sh
 . scripts/env.sh
