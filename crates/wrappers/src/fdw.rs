@@ -38,6 +38,9 @@ pub(crate) struct WasmFdw {
     target_oids: Vec<pg_sys::Oid>,
     /// Set when the scan is a pushed `count(*)` (see `crate::count`).
     count: crate::count::CountRows,
+    /// The scan's quals beyond the framework's, and its clause count (see
+    /// `crate::quals`), kept for a re-scan's `begin_scan`.
+    scan_quals: crate::quals::ScanQuals,
 }
 
 fn required<'a>(opts: &'a HashMap<String, String>, name: &'static str) -> HostResult<&'a str> {
@@ -232,6 +235,7 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
             guest,
             target_oids: Vec::new(),
             count: Default::default(),
+            scan_quals: Default::default(),
         })
     }
 
@@ -245,7 +249,14 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
     ) -> FdwResult<()> {
         // Set by our BeginForeignScan when this scan is being explained.
         let explain = crate::explain::take_request();
-        let (quals, dropped) = to_model_quals(quals);
+        if let Some(scan_quals) = crate::quals::take() {
+            self.scan_quals = scan_quals;
+        }
+        let seen = quals.len() + self.scan_quals.evaluated.len();
+        let (mut quals, mut dropped) = to_model_quals(quals);
+        quals.extend(self.scan_quals.evaluated.iter().cloned());
+        // a clause of the plan that no qual stands for (`crate::quals`)
+        dropped |= seen < self.scan_quals.clauses;
         let host = self.host();
         host.table_opts = options.clone();
         host.quals = quals;
@@ -429,6 +440,8 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
         // RETURNING (see `crate::returning`)
         crate::returning::install(routine);
         crate::count::install(routine);
+        // last: its callbacks run first (see `crate::quals`)
+        crate::quals::install(routine);
     }
 
     fn validator(options: Vec<Option<String>>, catalog: Option<pg_sys::Oid>) -> FdwResult<()> {

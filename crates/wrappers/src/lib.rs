@@ -14,6 +14,7 @@ mod count;
 mod error;
 mod explain;
 mod fdw;
+mod quals;
 mod quiet;
 mod returning;
 mod services;
