@@ -308,6 +308,52 @@ pub fn check_response(
     })
 }
 
+/// Planning, before any row: whether a statement making `kind` writes
+/// with these `columns` (INSERT: the columns it gives; UPDATE: the columns
+/// its SET names) can be attempted at all. The rules are
+/// [`plan_insert`]'s, [`plan_update`]'s and [`plan_delete`]'s, without the
+/// values: the table lacks the write, or a column is not one the write
+/// takes (the error lists those it does).
+pub fn check_columns(spec: &'static ObjectSpec, kind: WriteKind, columns: &[String]) -> CoreResult<()> {
+    let refuse = |column: &String, writable: String| CoreError::ColumnNotWritable {
+        table: spec.table,
+        operation: kind.sql(),
+        column: column.clone(),
+        writable,
+    };
+    match kind {
+        WriteKind::Insert => {
+            let op = write_op(spec, kind)?;
+            let takes =
+                |c: &str| c == ATTRS_COLUMN || op.path_column == Some(c) || op.fields.iter().any(|f| f.column == c);
+            match columns.iter().find(|c| !takes(c)) {
+                Some(column) => Err(refuse(column, writable_columns(op))),
+                None => Ok(()),
+            }
+        }
+        WriteKind::Update => {
+            let extras = spec.writes.update_extra;
+            let in_extra = |c: &str| {
+                extras.iter().any(|e| match e {
+                    Extra::Toggle { column, .. } => *column == c,
+                    Extra::Fields { fields, .. } => fields.iter().any(|f| f.column == c),
+                })
+            };
+            let (own, other): (Vec<&String>, Vec<&String>) = columns.iter().partition(|c| !in_extra(c));
+            if own.is_empty() && !other.is_empty() {
+                return Ok(());
+            }
+            let op = write_op(spec, kind)?;
+            let takes = |c: &str| c == ATTRS_COLUMN || op.fields.iter().any(|f| f.column == c);
+            match own.into_iter().find(|c| !takes(c)) {
+                Some(column) => Err(refuse(column, update_columns(spec))),
+                None => Ok(()),
+            }
+        }
+        WriteKind::Delete => write_op(spec, kind).map(|_| ()),
+    }
+}
+
 #[cfg(test)]
 #[path = "write_tests.rs"]
 mod tests;

@@ -186,3 +186,80 @@ fn a_membership_is_addressed_by_its_composite_row_id() {
         assert!(matches!(e, CoreError::BadCompositeId { .. }), "{bad}: {e:?}");
     }
 }
+
+fn cols(names: &[&str]) -> Vec<String> {
+    names.iter().map(|c| c.to_string()).collect()
+}
+
+#[test]
+fn check_columns_refuses_at_plan_time_what_every_row_would_be_refused() {
+    let users = lookup("users").unwrap();
+    // what the row planners take, the check takes
+    check_columns(users, WriteKind::Insert, &cols(&["email", "first_name", "attrs"])).unwrap();
+    check_columns(users, WriteKind::Update, &cols(&["first_name", "public_metadata", "banned", "locked"])).unwrap();
+    check_columns(users, WriteKind::Update, &cols(&["banned"])).unwrap();
+    check_columns(users, WriteKind::Delete, &[]).unwrap();
+    // a column no write takes, listing those that can
+    let err = check_columns(users, WriteKind::Update, &cols(&["first_name", "updated_at"])).unwrap_err();
+    assert!(matches!(&err, CoreError::ColumnNotWritable { column, .. } if column == "updated_at"), "{err:?}");
+    assert_eq!(err.sqlstate(), Some("42501"));
+    assert!(err.hint().unwrap_or_default().contains("first_name"), "{:?}", err.hint());
+    let err = check_columns(users, WriteKind::Insert, &cols(&["id", "email"])).unwrap_err();
+    assert!(matches!(&err, CoreError::ColumnNotWritable { column, .. } if column == "id"), "{err:?}");
+    // a table without the write
+    let plans = lookup("billing_plans").unwrap();
+    let err = check_columns(plans, WriteKind::Insert, &cols(&["attrs"])).unwrap_err();
+    assert!(matches!(err, CoreError::NotWritable { .. }), "{err:?}");
+    assert_eq!(err.sqlstate(), Some("0A000"));
+    // the same verdict as planning a row with those columns set
+    let row_err = plan_update(users, &Cell::String("user_x".into()), &row(&[("updated_at", text("x"))])).unwrap_err();
+    let plan_err = check_columns(users, WriteKind::Update, &cols(&["updated_at"])).unwrap_err();
+    assert_eq!(row_err.to_string(), plan_err.to_string());
+}
+
+/// For every table and write of the catalog: the check accepts exactly the
+/// columns a row's planning accepts.
+#[test]
+fn check_columns_agrees_with_the_row_planners_on_every_table() {
+    for spec in crate::catalog::CATALOG {
+        let columns: Vec<&str> = spec.columns.iter().map(|c| c.name).collect();
+        for column in &columns {
+            let set = row(&[(column, text("x"))]);
+            // the parent the insert goes into, given, so that its planning
+            // gets as far as the column
+            let parent = spec.writes.insert.as_ref().and_then(|op| op.path_column).filter(|p| p != column);
+            let mut insert = set.clone();
+            insert.extend(parent.map(|p| (p.to_string(), text("org_x"))));
+            let insert_ok = plan_insert(spec, &insert).is_ok_or_not_column(column);
+            let insert_check = check_columns(spec, WriteKind::Insert, &cols(&[column])).is_ok();
+            assert_eq!(insert_ok, insert_check, "{}: insert of {column}", spec.table);
+            let rowid = Cell::String("a/b".into());
+            let update_ok = plan_update(spec, &rowid, &set).is_ok_or_not_column(column);
+            let update_check = check_columns(spec, WriteKind::Update, &cols(&[column])).is_ok();
+            assert_eq!(update_ok, update_check, "{}: update of {column}", spec.table);
+        }
+        assert_eq!(
+            check_columns(spec, WriteKind::Delete, &[]).is_ok(),
+            spec.writes.delete.is_some(),
+            "{}: delete",
+            spec.table
+        );
+    }
+}
+
+trait ColumnVerdict {
+    /// Whether planning refused the column (or the write) itself, rather
+    /// than the value (a bad id, a JSON type...).
+    fn is_ok_or_not_column(&self, column: &str) -> bool;
+}
+
+impl<T> ColumnVerdict for CoreResult<T> {
+    fn is_ok_or_not_column(&self, column: &str) -> bool {
+        match self {
+            Ok(_) => true,
+            Err(CoreError::NotWritable { .. }) => false,
+            Err(CoreError::ColumnNotWritable { column: c, .. }) => c != column,
+            Err(_) => true,
+        }
+    }
+}

@@ -498,3 +498,25 @@ impl crate::bindings::exports::clerk::wrappers_ext::count::Guest for ClerkFdw {
         })
     }
 }
+
+/// `clerk:wrappers-ext/modify`: a write statement refused while it is
+/// planned, from the same catalog entries its rows would be written by
+/// (`clerk_core::write::check_columns`). No I/O.
+impl crate::bindings::exports::clerk::wrappers_ext::modify::Guest for ClerkFdw {
+    fn plan_modify(
+        ctx: &Context,
+        op: crate::bindings::exports::clerk::wrappers_ext::modify::Operation,
+        columns: Vec<String>,
+    ) -> FdwResult {
+        use crate::bindings::exports::clerk::wrappers_ext::modify::Operation;
+        let kind = match op {
+            Operation::Insert => write::WriteKind::Insert,
+            Operation::Update => write::WriteKind::Update,
+            Operation::Delete => write::WriteKind::Delete,
+        };
+        with_state(|_| {
+            let spec = clerk_core::lookup(&table_object(ctx)?)?;
+            write::check_columns(spec, kind, &columns)
+        })
+    }
+}

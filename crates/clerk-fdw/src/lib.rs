@@ -8,7 +8,9 @@
 //! `routines` it exports the optional `clerk:wrappers-ext/explain@0.1.0`
 //! (the requests a scan makes, for EXPLAIN) and
 //! `clerk:wrappers-ext/returning@0.1.0` (the row a write was answered with,
-//! for RETURNING), which other hosts ignore.
+//! for RETURNING), `count@0.1.0` (`count(*)` in one request) and
+//! `modify@0.1.0` (a write refused while it is planned), which other hosts
+//! ignore.
 //!
 //! Build (what the repository's scripts call):
 //!

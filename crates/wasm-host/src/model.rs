@@ -177,6 +177,14 @@ pub enum OptionsKind {
     ImportSchema,
 }
 
+/// A write statement's operation (the optional `modify` export).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOperation {
+    Insert,
+    Update,
+    Delete,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportListType {
     All,

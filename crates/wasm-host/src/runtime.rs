@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 use wasmtime::component::{Component, HasSelf, InstancePre, Linker, Resource};
 use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
 
-use crate::bindings::{count, ext, v1, v2};
+use crate::bindings::{count, ext, modify, v1, v2};
 use crate::error::{HostError, HostResult};
 use crate::host::{ContextRes, HostState, RowRes};
 use crate::model::{Cell, ImportStmt, RowData};
@@ -50,6 +50,8 @@ struct Loaded {
     returning: Option<ext::ReturningIndices>,
     /// Likewise for `clerk:wrappers-ext/count` (`wit/ext/aggregate.wit`).
     count: Option<count::CountIndices>,
+    /// Likewise for `clerk:wrappers-ext/modify` (`wit/ext/modify.wit`).
+    modify: Option<modify::ModifyIndices>,
 }
 
 /// Which optional `clerk:wrappers-ext` exports a component has (see
@@ -59,6 +61,7 @@ pub struct Extensions {
     pub explain: bool,
     pub returning: bool,
     pub count: bool,
+    pub modify: bool,
 }
 
 /// What a store holds: the host state plus wasmtime's resource limits.
@@ -172,6 +175,8 @@ pub struct GuestInstance {
     returning: Option<ext::Returning>,
     /// The optional `count` export, when the component has it.
     count: Option<count::Count>,
+    /// The optional `modify` export, when the component has it.
+    modify: Option<modify::Modify>,
 }
 
 /// Compiled code for `sha256` from the on-disk cache, or compiled now and
@@ -268,7 +273,11 @@ fn loaded<'rt>(
             WitVersion::V1 => None,
             WitVersion::V2 => count::CountIndices::new(&pre).ok(),
         };
-        rt.components.insert(sha256.to_owned(), Loaded { version, pre, explain, returning, count });
+        let modify = match version {
+            WitVersion::V1 => None,
+            WitVersion::V2 => modify::ModifyIndices::new(&pre).ok(),
+        };
+        rt.components.insert(sha256.to_owned(), Loaded { version, pre, explain, returning, count, modify });
     }
     rt.components
         .get(sha256)
@@ -285,6 +294,7 @@ pub fn extensions(url: &str, sha256: &str, bytes: &[u8], cache_dir: Option<&Path
             explain: loaded.explain.is_some(),
             returning: loaded.returning.is_some(),
             count: loaded.count.is_some(),
+            modify: loaded.modify.is_some(),
         })
     })
 }
@@ -339,7 +349,11 @@ pub fn instantiate(
             .count
             .as_ref()
             .and_then(|indices| indices.load(&mut store, &instance).ok());
-        Ok(GuestInstance { store, bindings, explain, returning, count })
+        let modify = loaded
+            .modify
+            .as_ref()
+            .and_then(|indices| indices.load(&mut store, &instance).ok());
+        Ok(GuestInstance { store, bindings, explain, returning, count, modify })
     })
 }
 
@@ -526,6 +540,29 @@ impl GuestInstance {
         };
         let r = count.call_count(&mut *store, ctx());
         self.finish(r).map(Some)
+    }
+
+    /// Whether the guest exports the optional `clerk:wrappers-ext/modify`.
+    pub fn has_modify(&self) -> bool {
+        self.modify.is_some()
+    }
+
+    /// Calls the optional `modify` export's `plan-modify` with the current
+    /// context (its options): `Ok(())` when the guest has no such export or
+    /// the write can be attempted, else the guest's error.
+    pub fn plan_modify(&mut self, op: crate::model::WriteOperation, columns: &[String]) -> HostResult<()> {
+        let _active = ActiveCall::enter();
+        let GuestInstance { store, modify, .. } = &mut *self;
+        let Some(modify) = modify else {
+            return Ok(());
+        };
+        let op = match op {
+            crate::model::WriteOperation::Insert => modify::Operation::Insert,
+            crate::model::WriteOperation::Update => modify::Operation::Update,
+            crate::model::WriteOperation::Delete => modify::Operation::Delete,
+        };
+        let r = modify.call_plan_modify(&mut *store, ctx(), op, columns);
+        self.finish(r)
     }
 
     /// Whether the guest exports the optional `clerk:wrappers-ext/returning`.

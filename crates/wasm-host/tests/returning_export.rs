@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use sha2::{Digest, Sha256};
 use wasm_host::host::http::{HttpClient, HttpConfig};
 use wasm_host::host::{HostState, ReportLevel, Services};
-use wasm_host::model::{Cell, Column, RowData, TypeOid};
+use wasm_host::model::{Cell, Column, RowData, TypeOid, WriteOperation};
 use wasm_host::runtime::{self, Extensions, GuestInstance};
 
 const KEY: &str = "sk_test_returningMustNotLeak0123456789";
@@ -130,15 +130,15 @@ const USER: &str = r#"{"id":"user_new","object":"user","first_name":"Bo","banned
 fn the_exports_are_found_without_instantiating() {
     if let Some(bytes) = component("clerk_fdw.wasm") {
         let ext = extensions(&bytes);
-        assert!(ext.explain && ext.returning, "{ext:?}");
+        assert!(ext.explain && ext.returning && ext.modify, "{ext:?}");
     }
     if let Some(bytes) = component("probe_v2.wasm") {
         let ext = extensions(&bytes);
-        assert!(!ext.explain && !ext.returning, "{ext:?}");
+        assert!(!ext.explain && !ext.returning && !ext.modify, "{ext:?}");
     }
     if let Some(bytes) = component("probe_v1.wasm") {
         let ext = extensions(&bytes);
-        assert!(!ext.explain && !ext.returning, "{ext:?}");
+        assert!(!ext.explain && !ext.returning && !ext.modify, "{ext:?}");
     }
 }
 
@@ -207,5 +207,30 @@ fn a_guest_without_the_export_is_never_called_for_it() {
         assert!(!guest.has_returning(), "{name}");
         guest.host().columns = vec![column("id", 1, TypeOid::String)];
         assert_eq!(guest.last_row().unwrap(), None, "{name}");
+        // nor for `modify`: every write may be attempted
+        assert!(!guest.has_modify(), "{name}");
+        guest.plan_modify(WriteOperation::Insert, &["anything".to_string()]).unwrap();
     }
+}
+
+/// `modify`: our guest refuses, while planning, a write its table lacks or
+/// a column no write takes, with the SQLSTATE of the refusal, and lets
+/// through what a row's write would take. No request is made.
+#[test]
+fn our_guest_refuses_at_plan_time_what_no_row_could_do() {
+    let Some(bytes) = component("clerk_fdw.wasm") else { return };
+    let mut guest = instance(&bytes, "http://127.0.0.1:9/v1");
+    assert!(guest.has_modify());
+    let cols = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    guest.host().table_opts = [("object".to_string(), "users".to_string())].into();
+    guest.plan_modify(WriteOperation::Insert, &cols(&["email", "first_name", "attrs"])).unwrap();
+    guest.plan_modify(WriteOperation::Update, &cols(&["banned", "public_metadata"])).unwrap();
+    guest.plan_modify(WriteOperation::Delete, &[]).unwrap();
+    let err = guest.plan_modify(WriteOperation::Update, &cols(&["updated_at"])).unwrap_err();
+    assert!(err.to_string().contains("\"updated_at\""), "{err}");
+    assert_eq!(err.kind(), wasm_host::ErrorKind::Code(wasm_host::error::Sqlstate::parse("42501").unwrap()), "{err:?}");
+    guest.host().table_opts = [("object".to_string(), "billing/plans".to_string())].into();
+    let err = guest.plan_modify(WriteOperation::Insert, &cols(&["attrs"])).unwrap_err();
+    assert!(err.to_string().contains("billing_plans"), "{err}");
+    assert!(err.hint().unwrap_or_default().contains("read-only"), "{err:?}");
 }

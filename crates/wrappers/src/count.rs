@@ -34,7 +34,6 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::c_void;
-use std::path::Path;
 use std::rc::Rc;
 use std::sync::OnceLock;
 
@@ -44,13 +43,11 @@ use supabase_wrappers::prelude::*;
 use supabase_wrappers::FdwRoutine;
 
 use crate::error::FdwResult;
-use crate::services::PgServices;
+use crate::quals::list_ptrs;
 use wasm_host::explain::RequestLog;
-use wasm_host::host::http::HttpConfig;
-use wasm_host::host::HostState;
 use wasm_host::model;
-use wasm_host::runtime::{self, GuestInstance};
-use wasm_host::{package, HostError, HostResult};
+use wasm_host::runtime::GuestInstance;
+use wasm_host::{HostError, HostResult};
 
 type RelSizeFn = unsafe extern "C-unwind" fn(*mut pg_sys::PlannerInfo, *mut pg_sys::RelOptInfo, pg_sys::Oid);
 type UpperPathsFn = unsafe extern "C-unwind" fn(
@@ -191,33 +188,6 @@ unsafe extern "C-unwind" fn get_foreign_upper_paths(
     };
 }
 
-/// The elements of a Postgres `List` of pointers.
-unsafe fn list_ptrs<T>(list: *mut pg_sys::List) -> Vec<*mut T> {
-    if list.is_null() {
-        return Vec::new();
-    }
-    // SAFETY: a valid List of pointer cells (the caller's promise).
-    unsafe {
-        let len = usize::try_from((*list).length).unwrap_or(0);
-        (0..len).map(|i| (*(*list).elements.add(i)).ptr_value as *mut T).collect()
-    }
-}
-
-/// A catalog options list (`DefElem`s) as a map.
-unsafe fn options_of(list: *mut pg_sys::List) -> HashMap<String, String> {
-    // SAFETY: a valid List of DefElem nodes (the caller's promise).
-    unsafe {
-        list_ptrs::<pg_sys::DefElem>(list)
-            .into_iter()
-            .filter_map(|d| {
-                let name = std::ffi::CStr::from_ptr((*d).defname).to_str().ok()?;
-                let value = std::ffi::CStr::from_ptr(pg_sys::defGetString(d)).to_str().ok()?;
-                Some((name.to_owned(), value.to_owned()))
-            })
-            .collect()
-    }
-}
-
 /// Whether `aggref` is a plain `count(*)`.
 unsafe fn is_count_star(aggref: *mut pg_sys::Aggref) -> bool {
     // SAFETY: a valid Aggref node.
@@ -289,9 +259,6 @@ unsafe fn pushable(
     }
 }
 
-/// Downloaded packages, relative to the data directory (as `crate::fdw`).
-const CACHE_DIR: &str = "wasm_fdw_cache";
-
 /// Planning: whether the server's component has the export and counts
 /// these quals exactly. Any failure means no: the scan then runs (and
 /// fails, if it must) as it always did.
@@ -307,23 +274,11 @@ fn guest_counts(planned: &Planned) -> HostResult<bool> {
         if server.is_null() {
             return Ok(false);
         }
-        options_of((*server).options)
+        crate::fdw::options_of((*server).options)
     };
-    let url = server_opts.get("fdw_package_url").ok_or(HostError::MissingOption("fdw_package_url"))?.clone();
-    let pkg = package::load(
-        &url,
-        server_opts.get("fdw_package_checksum").map(String::as_str),
-        Path::new(CACHE_DIR),
-    )?;
-    // Planning makes no request: the default client is never used.
-    let http = runtime::http_client(HttpConfig::default());
-    let host = HostState::new(server_opts, http, Box::new(PgServices::new()));
-    let mut guest = runtime::instantiate(&url, &pkg.sha256, &pkg.bytes, host, Some(Path::new(CACHE_DIR)))?;
-    if !guest.has_count() {
+    let Some(mut guest) = crate::fdw::planning_guest(&server_opts, GuestInstance::has_count)? else {
         return Ok(false);
-    }
-    guest.check_host_version()?;
-    guest.init()?;
+    };
     set_context(&mut guest, &planned.opts, planned.quals.clone());
     Ok(guest.plan_count()?.is_some())
 }

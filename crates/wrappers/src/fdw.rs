@@ -192,27 +192,63 @@ impl WasmFdw {
     }
 }
 
+/// A catalog options list (`DefElem`s) as a map.
+pub(crate) fn options_of(list: *mut pg_sys::List) -> HashMap<String, String> {
+    // SAFETY: a catalog options list of DefElem nodes (or NIL).
+    unsafe {
+        pgrx::PgList::<pg_sys::DefElem>::from_pg(list)
+            .iter_ptr()
+            .map(|def| {
+                let name = std::ffi::CStr::from_ptr((*def).defname).to_string_lossy().into_owned();
+                let value = std::ffi::CStr::from_ptr(pg_sys::defGetString(def)).to_string_lossy().into_owned();
+                (name, value)
+            })
+            .collect()
+    }
+}
+
+/// The options of a foreign table's server, and the table's own.
+pub(crate) fn table_and_server_options(
+    foreigntableid: pg_sys::Oid,
+) -> (HashMap<String, String>, HashMap<String, String>) {
+    // SAFETY: catalog lookups of an existing foreign table (the planner
+    // holds a lock on it); an unknown oid raises Postgres' own ERROR.
+    unsafe {
+        let table = pg_sys::GetForeignTable(foreigntableid);
+        let server = pg_sys::GetForeignServer((*table).serverid);
+        (options_of((*server).options), options_of((*table).options))
+    }
+}
+
 /// The optional exports of the package a foreign table's server names
 /// (compiled into this backend's cache if needed, not instantiated).
 pub(crate) fn table_extensions(foreigntableid: pg_sys::Oid) -> FdwResult<runtime::Extensions> {
-    // SAFETY: catalog lookups of an existing foreign table (the planner
-    // holds a lock on it); an unknown oid raises Postgres' own ERROR.
-    let opts = unsafe {
-        let table = pg_sys::GetForeignTable(foreigntableid);
-        let server = pg_sys::GetForeignServer((*table).serverid);
-        let list = pgrx::PgList::<pg_sys::DefElem>::from_pg((*server).options);
-        let mut opts = HashMap::new();
-        for def in list.iter_ptr() {
-            let name = std::ffi::CStr::from_ptr((*def).defname).to_string_lossy().into_owned();
-            let value = std::ffi::CStr::from_ptr(pg_sys::defGetString(def)).to_string_lossy().into_owned();
-            opts.insert(name, value);
-        }
-        opts
-    };
+    let (opts, _) = table_and_server_options(foreigntableid);
     validate_server_options(&opts)?;
     let url = required(&opts, "fdw_package_url")?;
     let pkg = package::load(url, opts.get("fdw_package_checksum").map(String::as_str), Path::new(CACHE_DIR))?;
     Ok(runtime::extensions(url, &pkg.sha256, &pkg.bytes, Some(Path::new(CACHE_DIR)))?)
+}
+
+/// A guest of the server with these options, for a question asked while a
+/// statement is planned: `None` when it lacks what `wanted` looks for
+/// (then not even `init` is called). It makes no request: its client is a
+/// default one, never used.
+pub(crate) fn planning_guest(
+    server_opts: &HashMap<String, String>,
+    wanted: fn(&GuestInstance) -> bool,
+) -> HostResult<Option<GuestInstance>> {
+    let url = required(server_opts, "fdw_package_url")?;
+    let pkg = package::load(url, server_opts.get("fdw_package_checksum").map(String::as_str), Path::new(CACHE_DIR))?;
+    let http = runtime::http_client(HttpConfig::default());
+    let host = HostState::new(server_opts.clone(), http, Box::new(PgServices::new()));
+    let mut guest = runtime::instantiate(url, &pkg.sha256, &pkg.bytes, host, Some(Path::new(CACHE_DIR)))?;
+    if !wanted(&guest) {
+        return Ok(None);
+    }
+    guest.check_host_version()?;
+    guest.init()?;
+    Ok(Some(guest))
 }
 
 impl ForeignDataWrapper<FdwError> for WasmFdw {
@@ -440,6 +476,8 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
         // RETURNING (see `crate::returning`)
         crate::returning::install(routine);
         crate::count::install(routine);
+        // a write refused at plan time (see `crate::write_check`)
+        crate::write_check::install(routine);
         // last: its callbacks run first (see `crate::quals`)
         crate::quals::install(routine);
     }

@@ -18,6 +18,7 @@ mod quals;
 mod quiet;
 mod returning;
 mod services;
+mod write_check;
 
 pgrx::pg_module_magic!(name, version);
 

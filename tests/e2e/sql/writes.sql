@@ -48,11 +48,20 @@ insert into clerk.users (email) values ('dup@example.com');
 select show_error('insert into clerk.users (email) values (''dup@example.com'')');
 delete from clerk.users where email = 'dup@example.com';
 select show_error('insert into clerk.organizations (slug) values (''no-name'')');
--- A column or table that cannot be written: the ERROR lists what can
--- (raised at the first row the statement writes).
+-- A column or table that cannot be written: the ERROR lists what can,
+-- raised while the statement is planned (the guest's `modify` export):
+-- also when no row matches, and before a multi-row statement has written
+-- anything or even scanned (the request log stays empty).
 select id as some_user from clerk.users order by created_at limit 1 \gset
+:reset_log
 select show_error(format('update clerk.users set email = %L where id = %L', 'x@example.com', :'some_user'));
+select show_error('update clerk.users set updated_at = now() where id = ''user_nobody''');
+select show_error('update clerk.users set first_name = ''Ann'', updated_at = now()');
+select show_error('insert into clerk.users (id, email) values (''user_mine'', ''a@wrapper-test.example'')');
 select show_error('insert into clerk.billing_plans (id) values (''x'')');
+select show_error('delete from clerk.billing_plans where id = ''nothing''');
+select show_error('delete from clerk.role_sets where id = ''nothing''');
+:log_requests
 select id as some_redirect from clerk.redirect_urls order by id limit 1 \gset
 select show_error(format('update clerk.redirect_urls set url = %L where id = %L', 'https://x.example', :'some_redirect'));
 select show_error('insert into clerk.users (attrs) values (''[1, 2]'')');

@@ -8,6 +8,7 @@
 
 pub mod count;
 pub mod ext;
+pub mod modify;
 pub mod v1;
 pub mod v2;
 
