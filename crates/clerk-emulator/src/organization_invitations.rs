@@ -12,6 +12,8 @@
 //! list has something to show), the rest to fresh addresses. Pending ones
 //! were sent in the last 25 days and expire 30 days after sending; expired
 //! ones are older than that. Invitations of a deleted organization vanish.
+//! Only a pending invitation can be revoked, and a `requesting_user_id`,
+//! when given, must be an admin of the organization (as for an inviter).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -626,23 +628,7 @@ fn parse_new(store: &Store, org: u32, body: &JsonBody) -> ApiResult<NewInvitatio
     let expires_in_days = expires_in_days(body)?;
     let inviter = match body.string("inviter_user_id")? {
         None => None,
-        Some(id) => {
-            let user = store
-                .users
-                .find(&id)
-                .ok_or(ApiError::NotFound { kind: "user", id })?;
-            let is_admin = store
-                .memberships
-                .find(org, user)
-                .is_some_and(|m| store.memberships.state(store, m).role == ADMIN_ROLE);
-            if !is_admin {
-                return Err(ApiError::Forbidden {
-                    code: "not_an_admin_in_organization",
-                    long_message: "The inviter must be an admin of the organization.".into(),
-                });
-            }
-            Some(user)
-        }
+        Some(id) => Some(admin_of(store, org, id, "inviter")?),
     };
     let invitations = &store.org_invitations;
     let pending_exists = invitations.of_organization(org).into_iter().any(|i| {
@@ -674,6 +660,26 @@ fn parse_new(store: &Store, org: u32, body: &JsonBody) -> ApiResult<NewInvitatio
         private_metadata: Value::Object(body.object("private_metadata")?.unwrap_or_default()),
         expires_in_days,
     })
+}
+
+/// The user `id`, who must exist (else 404) and be an admin of `org`
+/// (else 403): the spec's rule for an inviter and for the user revoking.
+fn admin_of(store: &Store, org: u32, id: String, who: &str) -> ApiResult<u32> {
+    let user = store
+        .users
+        .find(&id)
+        .ok_or(ApiError::NotFound { kind: "user", id })?;
+    let is_admin = store
+        .memberships
+        .find(org, user)
+        .is_some_and(|m| store.memberships.state(store, m).role == ADMIN_ROLE);
+    if !is_admin {
+        return Err(ApiError::Forbidden {
+            code: "not_an_admin_in_organization",
+            long_message: format!("The {who} must be an admin of the organization."),
+        });
+    }
+    Ok(user)
 }
 
 /// Clerk's shape check, not RFC 5322: something, `@`, a dotted domain.
@@ -785,14 +791,13 @@ async fn revoke(
 ) -> ApiResult<Json<OrgInvitation>> {
     let body = JsonBody::parse(&body, &["requesting_user_id"])?;
     let mut store = state.store_mut();
-    if let Some(id) = body.string("requesting_user_id")? {
-        store
-            .users
-            .find(&id)
-            .ok_or(ApiError::NotFound { kind: "user", id })?;
-    }
     let org = find_org(&store, organization_id)?;
     let i = find_in(&store, org, invitation_id)?;
+    // Optional (and nullable); when given, "must be an administrator in the
+    // organization".
+    if let Some(id) = body.string("requesting_user_id")? {
+        admin_of(&store, org, id, "requesting user")?;
+    }
     let mut inv = store.org_invitations.invitation(&store, i);
     if inv.status != "pending" {
         return Err(ApiError::Rejected {

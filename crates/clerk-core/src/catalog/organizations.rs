@@ -1,4 +1,6 @@
-//! Organizations and what hangs off them: memberships and invitations.
+//! Organizations and what hangs off them: memberships, invitations and
+//! domains. Clerk's write paths for those three take the organization's id
+//! too, so their row ids are composite (`org_.../<member or object id>`).
 
 use super::*;
 
@@ -212,6 +214,15 @@ pub(crate) const ORGANIZATION_INVITATIONS: ObjectSpec = ObjectSpec {
     ],
     columns: &[
         col("id", ColType::Text, true, "invitation id (`orginv_...`)"),
+        ColumnSpec {
+            source: Source::Composite(&["/organization_id", "/id"]),
+            ..col(
+                "invitation_key",
+                ColType::Text,
+                true,
+                "`organization_id/id`: the row id a delete (revoke) addresses an invitation by",
+            )
+        },
         col("email_address", ColType::Text, true, "email address"),
         col("role", ColType::Text, true, "role"),
         col("role_name", ColType::Text, true, "role name"),
@@ -227,7 +238,7 @@ pub(crate) const ORGANIZATION_INVITATIONS: ObjectSpec = ObjectSpec {
         col("updated_at", ColType::Timestamptz, true, "unix timestamp of last update"),
         attrs(),
     ],
-    rowid: Some("id"),
+    rowid: Some("invitation_key"),
     hidden: &[],
     writes: Writes {
         insert: post_into("/organizations/{organization_id}/invitations", "organization_id", &[
@@ -237,13 +248,13 @@ pub(crate) const ORGANIZATION_INVITATIONS: ObjectSpec = ObjectSpec {
             same("private_metadata"),
         ]),
         update: None,
-        delete: None,
+        // Only a pending invitation can be revoked; the row stays, revoked.
+        delete: revoke("/organizations/{organization_id}/invitations/{invitation_id}/revoke"),
         update_extra: &[],
     },
     doc: "Invitations to organizations: instance-wide, or per organization (`organization_id = ...`). \
           The instance-wide list also carries `public_organization_data` in `attrs`, the per-organization one does not.",
 };
-
 
 pub(crate) const ORGANIZATION_DOMAINS: ObjectSpec = ObjectSpec {
     table: "organization_domains",
@@ -269,6 +280,15 @@ pub(crate) const ORGANIZATION_DOMAINS: ObjectSpec = ObjectSpec {
     ],
     columns: &[
         col("id", ColType::Text, false, "domain id (`orgdmn_...`)"),
+        ColumnSpec {
+            source: Source::Composite(&["/organization_id", "/id"]),
+            ..col(
+                "domain_key",
+                ColType::Text,
+                true,
+                "`organization_id/id`: the row id updates and deletes address a domain by",
+            )
+        },
         col("organization_id", ColType::Text, false, "unique identifier for the organization"),
         col("name", ColType::Text, false, "name of the organization domain"),
         col("enrollment_mode", ColType::Text, false, "mode of enrollment for the domain"),
@@ -283,15 +303,17 @@ pub(crate) const ORGANIZATION_DOMAINS: ObjectSpec = ObjectSpec {
         col("updated_at", ColType::Timestamptz, false, "unix timestamp of the last update to the domain"),
         attrs(),
     ],
-    rowid: Some("id"),
+    rowid: Some("domain_key"),
     hidden: &[],
     writes: Writes {
         insert: post_into("/organizations/{organization_id}/domains", "organization_id", &[
             same("name"),
             same("enrollment_mode"),
         ]),
-        update: None,
-        delete: None,
+        // The body's `verified` has no column (the verification objects
+        // say it): set it through attrs.
+        update: patch("/organizations/{organization_id}/domains/{domain_id}", &[same("enrollment_mode")]),
+        delete: delete("/organizations/{organization_id}/domains/{domain_id}"),
         update_extra: &[],
     },
     doc: "Verified and pending domains of organizations: instance-wide, or per organization (`organization_id = ...`).",
