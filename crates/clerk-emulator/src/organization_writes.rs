@@ -80,6 +80,17 @@ fn ensure_slug_free(store: &Store, slug: &str, owner: Option<u32>) -> ApiResult<
     }
 }
 
+/// `role_set_key`: the key of an existing role set, when given.
+fn role_set_key(store: &Store, body: &JsonBody) -> ApiResult<Option<String>> {
+    match body.string("role_set_key")? {
+        Some(key) if !store.rbac.has_role_set_key(&key) => Err(ApiError::ParamValue {
+            param: "role_set_key",
+            reason: format!("must be the key of an existing role set (got {key})"),
+        }),
+        other => Ok(other),
+    }
+}
+
 fn max_memberships(body: &JsonBody) -> ApiResult<Option<u32>> {
     body.int("max_allowed_memberships")?
         .map(|n| {
@@ -114,6 +125,7 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Jso
         }
     }
     ensure_slug_free(&store, &slug, None)?;
+    let role_set_key = role_set_key(&store, &body)?;
     let now = store.tick();
     let created_at = created_at.unwrap_or(now);
     let index = store.organizations.next_index();
@@ -135,6 +147,7 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Jso
         created_at,
         updated_at: now,
         last_active_at: now,
+        role_set_key,
     };
     if created_at != now {
         store.organizations.break_natural_order();
@@ -209,6 +222,7 @@ pub async fn update(
         if let Some(slug) = &slug {
             ensure_slug_free(store, slug, Some(index))?;
         }
+        let role_set_key = role_set_key(store, &body)?;
         Ok(Box::new(move |org: &mut Organization| {
             if let Some(v) = name {
                 org.name = v;
@@ -224,6 +238,9 @@ pub async fn update(
             }
             if let Some(v) = created_at {
                 org.created_at = v;
+            }
+            if let Some(v) = role_set_key {
+                org.role_set_key = Some(v);
             }
         }))
     })

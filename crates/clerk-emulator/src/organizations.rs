@@ -320,6 +320,7 @@ impl Organizations {
             created_at: core.created_at,
             updated_at: core.updated_at,
             last_active_at: core.last_active_at,
+            role_set_key: None,
             id,
         }
     }
@@ -547,4 +548,8 @@ pub struct Organization {
     pub created_at: i64,
     pub updated_at: i64,
     pub last_active_at: i64,
+    /// The role set a create or update assigned (seeded organizations
+    /// have none, and leave the field out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_set_key: Option<String>,
 }

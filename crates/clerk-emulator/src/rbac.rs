@@ -269,6 +269,12 @@ impl Rbac {
             .or_else(|| self.role_sets.find(MATERIALIZED, |s| s["key"] == key_or_id))
     }
 
+    /// Whether a live role set has this key (an organization's
+    /// `role_set_key` must name one).
+    pub fn has_role_set_key(&self, key: &str) -> bool {
+        self.role_sets.find(MATERIALIZED, |s| s["key"] == key).is_some()
+    }
+
     fn permission_objects(&self, role: &Value) -> Vec<Value> {
         role["permissions"]
             .as_array()
