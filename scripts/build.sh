@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
-# Builds the three deliverables: the guest component target/clerk_fdw.wasm,
-# the emulator target/release/clerk-emulator, and the Postgres extensions
-# wrappers and supabase_vault (installed into Debian's Postgres 15).
+# Builds the deliverables: the guest component in two flavours (the portable
+# target/clerk_fdw.wasm, which imports only supabase:wrappers and runs on
+# Supabase's host, and the fast target/clerk_fdw_fast.wasm, which also
+# imports our host's clerk:wrappers-ext/http-concurrent), the emulator
+# target/release/clerk-emulator, and the Postgres extensions wrappers and
+# supabase_vault (installed into Debian's Postgres 15).
 # Cargo skips whatever has not changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 say() { printf '==> %s\n' "$*"; }
 
-say "building the guest (clerk_fdw.wasm)"
+say "building the guest, fast flavour (clerk_fdw_fast.wasm)"
+cargo build -q -p clerk-fdw --target wasm32-unknown-unknown --profile wasm --features concurrent
+cargo run -q --release -p componentize -- --allow-import clerk:wrappers-ext/http-concurrent@0.1.0 \
+  target/wasm32-unknown-unknown/wasm/clerk_fdw.wasm target/clerk_fdw_fast.wasm
+sha256sum target/clerk_fdw_fast.wasm | cut -d' ' -f1 > target/clerk_fdw_fast.wasm.sha256
+
+say "building the guest, portable flavour (clerk_fdw.wasm)"
 cargo build -q -p clerk-fdw --target wasm32-unknown-unknown --profile wasm
 cargo run -q --release -p componentize -- \
   target/wasm32-unknown-unknown/wasm/clerk_fdw.wasm target/clerk_fdw.wasm

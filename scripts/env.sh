@@ -14,12 +14,34 @@ CLERK_WRONG_KEY=sk_test_wrongKeyMustNotLeak5b8e04d6
 export PGHOST="$RUN_DIR/sock" PGPORT PGUSER=postgres
 export EMULATOR_URL="http://127.0.0.1:${EMULATOR_PORT}"
 export CLERK_API_URL="${EMULATOR_URL}/v1" CLERK_SECRET_KEY CLERK_WRONG_KEY
-export WASM_URL="file://$RUN_DIR/clerk_fdw.wasm"
+# The guest flavour the cluster's servers load (see use_flavour): the fast
+# one by default, as the README's setup; test.sh runs its SQL with both.
+WASM_FLAVOUR=${WASM_FLAVOUR:-fast}
 export PROBE_V1_URL="file://$RUN_DIR/probe_v1.wasm"
 export PROBE_V2_URL="file://$RUN_DIR/probe_v2.wasm"
 export PACKAGE_HTTP_URL="http://127.0.0.1:${PACKAGE_HTTP_PORT}"
 
 as_pg() { runuser -u postgres -- "$@"; }
+
+# Points WASM_URL and WASM_CHECKSUM (what the SQL tests and the demo create
+# their servers with) at one flavour of the guest: `fast`
+# (clerk_fdw_fast.wasm, with our host's http-concurrent import) or
+# `portable` (clerk_fdw.wasm, supabase:wrappers imports only). The package
+# http server then serves that file as /clerk_fdw.wasm.
+use_flavour() {
+  case "$1" in
+    fast) WASM_FILE=clerk_fdw_fast.wasm ;;
+    portable) WASM_FILE=clerk_fdw.wasm ;;
+    *) echo "unknown guest flavour \"$1\" (fast or portable)" >&2; return 1 ;;
+  esac
+  WASM_FLAVOUR=$1
+  WASM_URL="file://$RUN_DIR/$WASM_FILE"
+  WASM_CHECKSUM=$(cat "target/$WASM_FILE.sha256")
+  export WASM_FLAVOUR WASM_FILE WASM_URL WASM_CHECKSUM
+  if [ -d "$RUN_DIR/www" ]; then
+    cp "target/$WASM_FILE" "$RUN_DIR/www/clerk_fdw.wasm"
+  fi
+}
 
 start_cluster() {
   stop_all
@@ -29,11 +51,11 @@ start_cluster() {
   esac
   rm -rf "$RUN_DIR"
   mkdir -p "$RUN_DIR/sock"
-  cp target/clerk_fdw.wasm "$RUN_DIR/clerk_fdw.wasm"
+  cp target/clerk_fdw.wasm target/clerk_fdw_fast.wasm "$RUN_DIR/"
   for probe in probe_v1 probe_v2; do
     [ ! -f "target/$probe.wasm" ] || cp "target/$probe.wasm" "$RUN_DIR/$probe.wasm"
   done
-  WASM_CHECKSUM=$(cat target/clerk_fdw.wasm.sha256); export WASM_CHECKSUM
+  use_flavour "$WASM_FLAVOUR"
   chown -R postgres:postgres "$RUN_DIR"
   as_pg "$PG_BIN/initdb" -D "$RUN_DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$RUN_DIR/initdb.log"
   cat >>"$RUN_DIR/data/postgresql.conf" <<CONF
@@ -68,7 +90,7 @@ start_emulator() {
 
 start_package_server() {
   mkdir -p "$RUN_DIR/www"
-  cp target/clerk_fdw.wasm "$RUN_DIR/www/clerk_fdw.wasm"
+  cp "target/$WASM_FILE" "$RUN_DIR/www/clerk_fdw.wasm"
   python3 -m http.server "$PACKAGE_HTTP_PORT" --bind 127.0.0.1 --directory "$RUN_DIR/www" \
     >"$RUN_DIR/package-http.log" 2>&1 &
   echo $! >"$RUN_DIR/package-http.pid"

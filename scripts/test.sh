@@ -34,6 +34,8 @@ cargo test -q
 phase "clippy"
 cargo clippy -q --all-targets -- -D warnings
 cargo clippy -q -p wrappers -p supabase_vault -- -D warnings
+# the guest's fast flavour (feature `concurrent`) has code of its own
+cargo clippy -q -p clerk-fdw --features concurrent --all-targets -- -D warnings
 
 phase "build (scripts/build.sh)"
 scripts/build.sh
@@ -52,11 +54,19 @@ start_package_server
 
 PG_REGRESS=$("$PG_BIN/pg_config" --pkglibdir)/pgxs/src/test/regress/pg_regress
 status=0
-phase "end-to-end SQL tests (tests/e2e)"
-psql -X -q -d postgres -c "drop database if exists clerk_e2e" -c "create database clerk_e2e"
-"$PG_REGRESS" --use-existing --bindir="$PG_BIN" --inputdir=tests/e2e \
-  --outputdir="$RUN_DIR/e2e" --dbname=clerk_e2e --schedule=tests/e2e/schedule || status=1
-[ $status -eq 0 ] || cat "$RUN_DIR/e2e/regression.diffs" 2>/dev/null | head -n 200
+# The same SQL suite with each flavour of the guest (scripts/env.sh,
+# use_flavour), each on a fresh database and emulator state.
+for flavour in fast portable; do
+  phase "end-to-end SQL tests, $flavour guest (tests/e2e)"
+  use_flavour "$flavour"
+  curl -sf -X POST "$EMULATOR_URL/__emulator/reset" -o /dev/null
+  psql -X -q -d postgres -c "drop database if exists clerk_e2e" -c "create database clerk_e2e"
+  "$PG_REGRESS" --use-existing --bindir="$PG_BIN" --inputdir=tests/e2e \
+    --outputdir="$RUN_DIR/e2e-$flavour" --dbname=clerk_e2e --schedule=tests/e2e/schedule || {
+    status=1
+    cat "$RUN_DIR/e2e-$flavour/regression.diffs" 2>/dev/null | head -n 200
+  }
+done
 
 phase "sessions do not block each other (tests/concurrency)"
 tests/concurrency/stats_lock.sh || status=1
@@ -67,9 +77,9 @@ tests/vault/selftest.sh || status=1
 
 phase "secrets never reach logs or output"
 for secret in "$CLERK_SECRET_KEY" "$CLERK_WRONG_KEY"; do
-  if grep -rqF "$secret" "$RUN_DIR/postgres.log" "$RUN_DIR/emulator.log" "$RUN_DIR/e2e"; then
+  if grep -rqF "$secret" "$RUN_DIR/postgres.log" "$RUN_DIR/emulator.log" "$RUN_DIR"/e2e-*; then
     echo "FAIL: a Clerk API key appears in the logs or test output:" >&2
-    grep -rlF "$secret" "$RUN_DIR/postgres.log" "$RUN_DIR/emulator.log" "$RUN_DIR/e2e" >&2
+    grep -rlF "$secret" "$RUN_DIR/postgres.log" "$RUN_DIR/emulator.log" "$RUN_DIR"/e2e-* >&2
     status=1
   fi
 done

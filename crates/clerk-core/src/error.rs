@@ -35,6 +35,9 @@ pub enum CoreError {
     #[error("server option \"api_url\" is invalid: {reason}")]
     InvalidApiUrl { reason: String },
 
+    #[error("server option \"{option}\" must be {expected}, not \"{value}\"")]
+    InvalidOption { option: &'static str, value: String, expected: &'static str },
+
     /// Clerk answered with its own error body.
     #[error("clerk api returned {status} ({code}): {message}")]
     Api {
@@ -160,6 +163,9 @@ impl CoreError {
             CoreError::EmptyApiKey { option } => {
                 Some(format!("set server option \"{option}\" to a clerk secret key (sk_...)"))
             }
+            CoreError::InvalidOption { option, .. } => {
+                Some(format!("alter server ... options (set {option} '...'), or drop it for the default"))
+            }
             CoreError::InvalidApiUrl { .. } => {
                 Some("use an http(s) url such as https://api.clerk.com/v1".into())
             }
@@ -230,7 +236,9 @@ impl CoreError {
             // fdw_option_name_not_found
             CoreError::MissingOption { .. } | CoreError::MissingApiKey => Some("HV00J"),
             // fdw_invalid_attribute_value
-            CoreError::EmptyApiKey { .. } | CoreError::InvalidApiUrl { .. } => Some("HV024"),
+            CoreError::EmptyApiKey { .. } | CoreError::InvalidApiUrl { .. } | CoreError::InvalidOption { .. } => {
+                Some("HV024")
+            }
             CoreError::SecretNotFound { .. } => Some("HV024"),
             // fdw_dynamic_parameter_value_needed
             CoreError::MissingQual { .. } => Some("HV002"),

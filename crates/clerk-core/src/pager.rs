@@ -137,6 +137,18 @@ impl Pager {
         self.shrink_end(self.next_offset);
     }
 
+    /// The rest of the list after `page` is not needed, even when later
+    /// pages were already issued (sent ahead).
+    pub fn finish_after(&mut self, page: &PageRequest) {
+        self.shrink_end(page.offset.saturating_add(u64::from(page.limit)));
+    }
+
+    /// Whether an issued page still holds rows the list needs (it starts
+    /// before the end known so far).
+    pub fn wants(&self, page: &PageRequest) -> bool {
+        self.end.is_none_or(|end| page.offset < end)
+    }
+
     /// No further page needs fetching.
     pub fn is_done(&self) -> bool {
         self.peek().is_none()

@@ -6,6 +6,9 @@
 //!   at most 10000 kept) requests, oldest first:
 //!   `[{"seq","method","path","route","status","ms"}]` (paths, never query
 //!   strings, which can carry emails)
+//! - `GET /__emulator/requests/concurrency` -> `{"in_flight":N,"peak":M}`:
+//!   `/v1` requests being answered now, and the most at once since startup
+//!   or the last reset (how many requests a client had in flight)
 //! - `GET /__emulator/knobs` -> the current knobs (see `knobs`)
 //! - `PATCH /__emulator/knobs` with a JSON object of any of `rate_limit`
 //!   (`"100/10s"`, `"1000/10s"`, `"N/<duration>"`, `"off"` or null),
@@ -19,6 +22,7 @@
 //! (`GET /v1/users/{user_id}`), whatever their outcome (401s included).
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -42,6 +46,8 @@ pub const UNMATCHED_ROUTE: &str = "(unmatched)";
 #[derive(Debug, Default)]
 pub struct Counters {
     per_route: Mutex<BTreeMap<String, u64>>,
+    in_flight: AtomicUsize,
+    peak: AtomicUsize,
 }
 
 impl Counters {
@@ -65,6 +71,30 @@ impl Counters {
 
     pub fn reset(&self) {
         self.lock().clear();
+        self.peak.store(self.in_flight.load(Ordering::SeqCst), Ordering::SeqCst);
+    }
+
+
+    /// (requests being answered now, the most at once)
+    pub fn concurrency(&self) -> (usize, usize) {
+        (self.in_flight.load(Ordering::SeqCst), self.peak.load(Ordering::SeqCst))
+    }
+}
+
+/// One `/v1` request being answered, for [`Counters::concurrency`].
+struct Answering<'a>(&'a Counters);
+
+impl<'a> Answering<'a> {
+    fn enter(counters: &'a Counters) -> Self {
+        let now = counters.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        counters.peak.fetch_max(now, Ordering::SeqCst);
+        Answering(counters)
+    }
+}
+
+impl Drop for Answering<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -132,6 +162,7 @@ pub fn routes() -> Router<AppState> {
         .route(&format!("{PREFIX}/requests"), get(requests))
         .route(&format!("{PREFIX}/requests/total"), get(requests_total))
         .route(&format!("{PREFIX}/requests/log"), get(request_log))
+        .route(&format!("{PREFIX}/requests/concurrency"), get(request_concurrency))
         .route(
             &format!("{PREFIX}/knobs"),
             get(get_knobs).patch(patch_knobs),
@@ -156,7 +187,10 @@ pub async fn count_request(
     let query = req.uri().query().unwrap_or_default().to_owned();
     state.counters().record(method.as_str(), &route);
     let started = Instant::now();
+    // left however the answer ends (a client that hangs up drops it)
+    let answering = Answering::enter(state.counters());
     let response = next.run(req).await;
+    drop(answering);
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     state.log().record(
         method.as_str(),
@@ -176,6 +210,11 @@ async fn request_log(State(state): State<AppState>, RawQuery(raw): RawQuery) -> 
         .and_then(|l| l.parse::<usize>().ok())
         .unwrap_or(100);
     Json(state.log().last(limit)).into_response()
+}
+
+async fn request_concurrency(State(state): State<AppState>) -> Response {
+    let (in_flight, peak) = state.counters().concurrency();
+    Json(json!({ "in_flight": in_flight, "peak": peak })).into_response()
 }
 
 async fn get_knobs(State(state): State<AppState>) -> Response {

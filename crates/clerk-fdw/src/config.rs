@@ -38,6 +38,35 @@ pub fn api_key(opts: &dyn OptionLookup) -> CoreResult<String> {
     }
 }
 
+/// Requests a list scan may have in flight (the fast flavour; the portable
+/// one sends one at a time whatever this says).
+pub const MAX_CONCURRENCY: usize = 16;
+
+/// How many page requests a scan keeps in flight: server option
+/// `max_concurrent_requests` (1 to [`MAX_CONCURRENCY`]), else by the key's
+/// instance: a production key (`sk_live_`, 1000 requests per 10 s) 6, a
+/// development key (`sk_test_`, 100 per 10 s) and anything else 1 (the next
+/// page is still fetched while the current one is read). At 100 ms per
+/// request 6 in flight is about 60 requests per second, well under the
+/// production limit; the scanner also never starts a request beyond the
+/// sequential one when its last 10 s held 900.
+pub fn concurrency(opts: &dyn OptionLookup, api_key: &str) -> CoreResult<usize> {
+    match opts.option("max_concurrent_requests") {
+        Some(raw) => raw
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_CONCURRENCY).contains(n))
+            .ok_or(CoreError::InvalidOption {
+                option: "max_concurrent_requests",
+                value: raw,
+                expected: "a whole number from 1 to 16",
+            }),
+        None if api_key.starts_with("sk_live_") => Ok(6),
+        None => Ok(1),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +116,18 @@ mod tests {
         assert_eq!(e, CoreError::MissingApiKey);
         assert!(clerk_core::fdw_error(&e).contains("HINT: set api_key"));
         assert!(matches!(api_key(&opts(&[("api_key", " ")], None)), Err(CoreError::EmptyApiKey { .. })));
+    }
+
+    #[test]
+    fn concurrency_by_key_and_option() {
+        assert_eq!(concurrency(&opts(&[], None), "sk_live_x").unwrap(), 6);
+        assert_eq!(concurrency(&opts(&[], None), "sk_test_x").unwrap(), 1);
+        assert_eq!(concurrency(&opts(&[("max_concurrent_requests", " 3 ")], None), "sk_test_x").unwrap(), 3);
+        for bad in ["0", "17", "-1", "many", ""] {
+            let e = concurrency(&opts(&[("max_concurrent_requests", bad)], None), "sk_live_x").unwrap_err();
+            assert!(matches!(e, CoreError::InvalidOption { .. }), "{bad}: {e:?}");
+            assert_eq!(e.sqlstate(), Some("HV024"));
+        }
     }
 
     #[test]

@@ -101,6 +101,29 @@ impl Host for WitHost {
         resp.map(|r| HttpResponse { status: r.status_code, headers: r.headers, body: r.body })
     }
 
+    #[cfg(feature = "concurrent")]
+    fn start_get(&self, url: &str, headers: &[(String, String)]) -> Option<u32> {
+        use crate::bindings::clerk::wrappers_ext::http_concurrent;
+        let req = http::Request {
+            method: http::Method::Get,
+            url: url.to_string(),
+            headers: headers.to_vec(),
+            body: String::new(),
+        };
+        http_concurrent::start(&req)
+    }
+
+    #[cfg(feature = "concurrent")]
+    fn wait(&self, handle: u32) -> Result<HttpResponse, String> {
+        use crate::bindings::clerk::wrappers_ext::http_concurrent;
+        http_concurrent::wait(handle).map(|r| HttpResponse { status: r.status_code, headers: r.headers, body: r.body })
+    }
+
+    #[cfg(feature = "concurrent")]
+    fn abandon(&self, handle: u32) {
+        crate::bindings::clerk::wrappers_ext::http_concurrent::abandon(handle);
+    }
+
     fn epoch_secs(&self) -> i64 {
         time::epoch_secs()
     }
@@ -181,6 +204,7 @@ fn scan_input(ctx: &Context, object: String) -> ScanInput {
 
 fn end_scan_stats(state: &mut State) {
     if let Some(scan) = state.scan.as_mut() {
+        scan.close(&WitHost);
         let (rows_in, rows_out) = scan.take_counts();
         if rows_in > 0 {
             stats::inc_stats(FDW_NAME, stats::Metric::RowsIn, rows_in);
@@ -213,7 +237,8 @@ impl Guest for ClerkFdw {
             let object = table_object(ctx)?;
             let plan = plan_scan(&scan_input(ctx, object))?;
             let (base, key) = ensure_connection(state, ctx)?;
-            let mut scanner = Scanner::new(plan, base, &key);
+            let concurrency = config::concurrency(&ServerOptions(ctx.get_options(&OptionsType::Server)), &key)?;
+            let mut scanner = Scanner::new(plan, base, &key).with_concurrency(concurrency);
             let first = scanner.prefetch(&WitHost);
             state.scan = Some(scanner);
             first

@@ -26,6 +26,23 @@ pub trait Host {
         let _ = (url, headers, body);
         Err(format!("this host cannot send {method:?} requests"))
     }
+    /// Starts `GET url` in the background and returns its handle (a host
+    /// with the optional `http-concurrent` import, see `wit/ext`); `None`
+    /// when this host cannot, or has enough in flight: the caller then
+    /// sends it with [`Host::get`] when it needs the answer.
+    fn start_get(&self, url: &str, headers: &[(String, String)]) -> Option<u32> {
+        let _ = (url, headers);
+        None
+    }
+    /// The answer to a request [`Host::start_get`] started, as [`Host::get`]
+    /// would have returned it.
+    fn wait(&self, handle: u32) -> Result<HttpResponse, String> {
+        Err(format!("no request with handle {handle} is in flight"))
+    }
+    /// The answer to a started request is not wanted.
+    fn abandon(&self, handle: u32) {
+        let _ = handle;
+    }
     /// Wall-clock seconds since the Unix epoch.
     fn epoch_secs(&self) -> i64;
     fn sleep_ms(&self, ms: u64);

@@ -26,11 +26,26 @@ pub mod host;
 pub mod scan;
 
 // The contract's world plus our optional `clerk:wrappers-ext` exports
-// (wit/ext): the imports are exactly `supabase:wrappers`'s.
+// (wit/ext): the imports are exactly `supabase:wrappers`'s. This is the
+// portable flavour, `clerk_fdw.wasm`.
+#[cfg(not(feature = "concurrent"))]
 mod bindings {
     wit_bindgen::generate!({
         path: ["../../wit/v2", "../../wit/ext"],
         world: "clerk:wrappers-ext/wrappers",
+        generate_all,
+    });
+}
+
+// The fast flavour, `clerk_fdw_fast.wasm` (feature `concurrent`): the same
+// plus our host's optional `clerk:wrappers-ext/http-concurrent` import, so
+// that a list scan keeps its next pages in flight. It loads only on a host
+// that has the import (ours).
+#[cfg(feature = "concurrent")]
+mod bindings {
+    wit_bindgen::generate!({
+        path: ["../../wit/v2", "../../wit/ext"],
+        world: "clerk:wrappers-ext/wrappers-concurrent",
         generate_all,
     });
 }

@@ -8,7 +8,7 @@ use clerk_core::decode::{decode_object, decode_page};
 use clerk_core::response::{classify, Outcome};
 use clerk_core::catalog::{Envelope, Rows, Shape};
 use clerk_core::{
-    ApiUrl, Cell, CoreError, CoreResult, Page, Pager, Plan, Projection, RequestKind, RetryPolicy,
+    ApiUrl, Cell, CoreError, CoreResult, Page, PageRequest, Pager, Plan, Projection, RequestKind, RetryPolicy,
     RetryState, CLERK_API_VERSION,
 };
 use serde_json::Value;
@@ -33,6 +33,24 @@ pub fn request_headers(api_key: &str) -> Vec<(String, String)> {
         ("clerk-api-version".into(), CLERK_API_VERSION.into()),
         ("content-type".into(), "application/json".into()),
     ]
+}
+
+/// Requests in any 10 s a scan starts beyond the one it waits for: 90 % of
+/// Clerk's limit for the key's instance (1000 per 10 s in production, 100
+/// in development).
+fn budget_per_10s(api_key: &str) -> usize {
+    if api_key.starts_with("sk_live_") {
+        900
+    } else {
+        90
+    }
+}
+
+/// A page request of the current list sent ahead of its turn.
+#[derive(Debug)]
+struct Ahead {
+    req: PageRequest,
+    handle: u32,
 }
 
 /// One row as fetched: an API object, or a child object of a child table
@@ -71,6 +89,17 @@ pub struct Scanner {
     /// [`Scanner::take_counts`].
     rows_in: i64,
     rows_out: i64,
+    /// Page requests of the current list kept in flight while one is read
+    /// (1: none, one request at a time; see [`Scanner::with_concurrency`]).
+    concurrency: usize,
+    /// The pages of the current list sent ahead, in offset order.
+    ahead: VecDeque<Ahead>,
+    /// When this scan's requests were sent (epoch seconds, the last 10 s)
+    /// and how many any 10 s may hold before no more are sent ahead.
+    sent: VecDeque<i64>,
+    budget_per_10s: usize,
+    /// Handles of pages sent ahead of a scan that started over, to abandon.
+    stale: Vec<u32>,
 }
 
 impl Scanner {
@@ -91,6 +120,11 @@ impl Scanner {
             replay: Some(Vec::new()),
             rows_in: 0,
             rows_out: 0,
+            concurrency: 1,
+            ahead: VecDeque::new(),
+            sent: VecDeque::new(),
+            budget_per_10s: budget_per_10s(api_key),
+            stale: Vec::new(),
             plan,
             base,
         };
@@ -100,6 +134,17 @@ impl Scanner {
 
     pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Scanner {
         self.retry = retry;
+        self
+    }
+
+    /// Keeps up to `n` page requests of a list in flight while one is read,
+    /// on a host that can send them in the background ([`Host::start_get`];
+    /// elsewhere, and with `n` = 1, one request at a time). Pages are read
+    /// in order: the rows and their order are the sequential scan's. A
+    /// page beyond the list's end that was sent ahead is abandoned, and a
+    /// 429 halves `n`.
+    pub fn with_concurrency(mut self, n: usize) -> Scanner {
+        self.concurrency = n.max(1);
         self
     }
 
@@ -116,6 +161,47 @@ impl Scanner {
     fn restart_fetching(&mut self) {
         self.buffer.clear();
         self.start_fetch(0);
+    }
+
+    /// Abandons every page sent ahead (the scan ends or starts over).
+    pub fn close(&mut self, host: &dyn Host) {
+        for handle in self.stale.drain(..).chain(self.ahead.drain(..).map(|a| a.handle)) {
+            host.abandon(handle);
+        }
+    }
+
+    /// Sends pages of the current list ahead, up to the concurrency and
+    /// within the rate budget, while the host takes them.
+    fn send_ahead(&mut self, host: &dyn Host) {
+        for handle in self.stale.drain(..) {
+            host.abandon(handle);
+        }
+        if self.concurrency <= 1 {
+            return;
+        }
+        let Some(pager) = self.pager.as_mut() else { return };
+        let now = host.epoch_secs();
+        while self.sent.front().is_some_and(|t| *t <= now - 10) {
+            self.sent.pop_front();
+        }
+        while self.ahead.len() < self.concurrency && self.sent.len() < self.budget_per_10s {
+            let Some(req) = pager.peek() else { break };
+            let Some(handle) = host.start_get(&req.url, &self.headers) else { break };
+            pager.issue();
+            self.sent.push_back(now);
+            self.ahead.push_back(Ahead { req, handle });
+        }
+    }
+
+    /// Abandons the pages sent ahead that the list no longer needs (past a
+    /// short page, `total_count`, a pushed limit or a sorted window's end).
+    fn drop_unneeded(&mut self, host: &dyn Host) {
+        let Some(pager) = self.pager.as_ref() else { return };
+        while self.ahead.back().is_some_and(|a| !pager.wants(&a.req)) {
+            if let Some(a) = self.ahead.pop_back() {
+                host.abandon(a.handle);
+            }
+        }
     }
 
     /// Makes fetch `index` the current one (or marks the scan exhausted).
@@ -145,6 +231,8 @@ impl Scanner {
                 self.buffer = items.iter().cloned().collect();
             }
             _ => {
+                // pages sent ahead are not read: a fresh scan asks anew
+                self.stale.extend(self.ahead.drain(..).map(|a| a.handle));
                 self.replay = Some(Vec::new());
                 self.restart_fetching();
             }
@@ -207,41 +295,22 @@ impl Scanner {
                     Vec::new()
                 }
             }
-            Some(pager) => match pager.issue() {
-                None => Vec::new(),
-                Some(req) => {
-                    let envelope = match fetch.shape {
-                        Shape::Paged { envelope, .. } | Shape::Unpaged { envelope } => envelope,
-                        Shape::One => Envelope::BareArray,
-                    };
-                    // A parent that does not exist has no children: a 404
-                    // on a bound list is an empty result, as for a get.
-                    let kind = if fetch.bound.is_empty() { RequestKind::List } else { RequestKind::GetById };
-                    let body = self.send(host, kind, &req.url)?;
-                    let mut items = match body {
-                        Some(body) => decode_page(envelope, &body)?,
-                        None => Page { items: Vec::new(), total_count: Some(0) },
-                    };
-                    let keep = self
-                        .pager
-                        .as_mut()
-                        .map_or(items.items.len(), |p| p.record(&req, items.items.len(), items.total_count));
-                    items.items.truncate(keep);
-                    check_progress(&mut self.last_first_id, &mut self.pages, self.max_pages, &fetch.path, req.offset, &items.items)?;
-                    // Newest first: the first row older than the window's
-                    // bound ends the list.
-                    if let Some(stop) = self.plan.stop {
-                        let older = |i: &Value| i.get(stop.key).and_then(Value::as_i64).is_some_and(|ms| ms < stop.below_ms);
-                        if let Some(at) = items.items.iter().position(older) {
-                            items.items.truncate(at);
-                            if let Some(p) = self.pager.as_mut() {
-                                p.finish();
-                            }
+            Some(pager) => {
+                // the oldest page sent ahead, else the next one, sent now
+                let (req, handle) = match self.ahead.pop_front() {
+                    Some(a) => (Some(a.req), Some(a.handle)),
+                    None => (pager.issue(), None),
+                };
+                match req {
+                    None => Vec::new(),
+                    Some(req) => {
+                        if handle.is_none() {
+                            self.sent.push_back(host.epoch_secs());
                         }
+                        self.read_page(host, index, &req, handle)?
                     }
-                    items.items
                 }
-            },
+            }
         };
         let rows: Vec<Fetched> = match self.plan.spec.rows {
             Rows::Items => items.into_iter().map(Fetched::Item).collect(),
@@ -261,7 +330,8 @@ impl Scanner {
         };
         let fetch_done = match &self.pager {
             None => !self.one_pending,
-            Some(p) => p.is_done(),
+            // pages sent ahead are issued but not read yet
+            Some(p) => p.is_done() && self.ahead.is_empty(),
         };
         if fetch_done {
             self.start_fetch(index + 1);
@@ -276,6 +346,69 @@ impl Scanner {
         }
         self.buffer.extend(rows.into_iter().map(|r| (index, r)));
         Ok(())
+    }
+
+    /// Reads one page of list `index` (waiting for it when it was sent
+    /// ahead), records it in the pager, and sends the following pages
+    /// ahead before its rows are consumed.
+    fn read_page(&mut self, host: &dyn Host, index: usize, req: &PageRequest, handle: Option<u32>) -> CoreResult<Vec<Value>> {
+        let Some(fetch) = self.plan.fetches().get(index) else {
+            return Ok(Vec::new());
+        };
+        let envelope = match fetch.shape {
+            Shape::Paged { envelope, .. } | Shape::Unpaged { envelope } => envelope,
+            Shape::One => Envelope::BareArray,
+        };
+        // A parent that does not exist has no children: a 404
+        // on a bound list is an empty result, as for a get.
+        let kind = if fetch.bound.is_empty() { RequestKind::List } else { RequestKind::GetById };
+        let path = fetch.path.clone();
+        let body = match handle {
+            Some(h) => self.answer_of(host, kind, h, &req.url)?,
+            None => self.send(host, kind, &req.url)?,
+        };
+        let mut items = match body {
+            Some(body) => decode_page(envelope, &body)?,
+            None => Page { items: Vec::new(), total_count: Some(0) },
+        };
+        let keep = self
+            .pager
+            .as_mut()
+            .map_or(items.items.len(), |p| p.record(req, items.items.len(), items.total_count));
+        items.items.truncate(keep);
+        check_progress(&mut self.last_first_id, &mut self.pages, self.max_pages, &path, req.offset, &items.items)?;
+        // Newest first: the first row older than the window's
+        // bound ends the list.
+        if let Some(stop) = self.plan.stop {
+            let older = |i: &Value| i.get(stop.key).and_then(Value::as_i64).is_some_and(|ms| ms < stop.below_ms);
+            if let Some(at) = items.items.iter().position(older) {
+                items.items.truncate(at);
+                if let Some(p) = self.pager.as_mut() {
+                    p.finish_after(req);
+                }
+            }
+        }
+        self.drop_unneeded(host);
+        self.send_ahead(host);
+        Ok(items.items)
+    }
+
+    /// The answer to a page sent ahead, with the same 429 handling as
+    /// [`Scanner::send`]: a 429 halves the concurrency, waits as advised
+    /// and sends the page again.
+    fn answer_of(&mut self, host: &dyn Host, kind: RequestKind, handle: u32, url: &str) -> CoreResult<Option<String>> {
+        let resp = host.wait(handle).map_err(CoreError::Transport)?;
+        host.add_bytes_in(i64::try_from(resp.body.len()).unwrap_or(i64::MAX));
+        match classify(kind, resp.status, &resp.headers, &resp.body)? {
+            Outcome::Body => Ok(Some(resp.body)),
+            Outcome::NoRow => Ok(None),
+            Outcome::RateLimited { retry_after } => {
+                self.concurrency = (self.concurrency / 2).max(1);
+                let wait = RetryState::new(self.retry).next_wait(retry_after.as_deref(), host.epoch_secs())?;
+                host.sleep_ms(wait);
+                self.send(host, kind, url)
+            }
+        }
     }
 
     /// One GET with 429 retries. `Ok(None)` = 404 on a get-by-id.

@@ -398,3 +398,172 @@ fn a_list_that_never_ends_is_stopped() {
     assert_eq!(rows, 40 * 500);
     assert_eq!(host.calls.borrow().len(), 41);
 }
+
+/// A host with background requests (as our host's `http-concurrent`):
+/// `start_get` records the request and answers it at `wait`; what is
+/// started, waited for and abandoned is recorded.
+struct ConcurrentHost {
+    inner: FakeHost,
+    /// URLs sent with `get` (not started).
+    sent: RefCell<Vec<String>>,
+    started: RefCell<Vec<(u32, String)>>,
+    waited: RefCell<Vec<u32>>,
+    abandoned: RefCell<Vec<u32>>,
+    /// Most requests started and not yet waited for or abandoned.
+    peak: RefCell<usize>,
+    max_in_flight: usize,
+}
+
+impl ConcurrentHost {
+    fn new(respond: impl Fn(&str) -> Result<HttpResponse, String> + 'static) -> Self {
+        ConcurrentHost {
+            inner: FakeHost::new(respond),
+            sent: RefCell::new(Vec::new()),
+            started: RefCell::new(Vec::new()),
+            waited: RefCell::new(Vec::new()),
+            abandoned: RefCell::new(Vec::new()),
+            peak: RefCell::new(0),
+            max_in_flight: 16,
+        }
+    }
+
+    fn in_flight(&self) -> usize {
+        let (w, a) = (self.waited.borrow(), self.abandoned.borrow());
+        self.started.borrow().iter().filter(|(h, _)| !w.contains(h) && !a.contains(h)).count()
+    }
+
+    /// Offsets of every page requested, sent or started.
+    fn offsets(&self) -> Vec<u64> {
+        let (sent, started) = (self.sent.borrow(), self.started.borrow());
+        let urls = sent.iter().chain(started.iter().map(|(_, u)| u));
+        let mut v: Vec<u64> = urls.filter_map(|u| u.split("offset=").nth(1)?.parse().ok()).collect();
+        v.sort_unstable();
+        v
+    }
+}
+
+impl Host for ConcurrentHost {
+    fn get(&self, url: &str, headers: &[(String, String)]) -> Result<HttpResponse, String> {
+        self.sent.borrow_mut().push(url.to_string());
+        self.inner.get(url, headers)
+    }
+    fn start_get(&self, url: &str, _headers: &[(String, String)]) -> Option<u32> {
+        if self.in_flight() >= self.max_in_flight {
+            return None;
+        }
+        let handle = u32::try_from(self.started.borrow().len()).unwrap() + 100;
+        self.started.borrow_mut().push((handle, url.to_string()));
+        let now = self.in_flight();
+        let mut peak = self.peak.borrow_mut();
+        *peak = (*peak).max(now);
+        Some(handle)
+    }
+    fn wait(&self, handle: u32) -> Result<HttpResponse, String> {
+        assert!(!self.waited.borrow().contains(&handle), "handle {handle} waited for twice");
+        assert!(!self.abandoned.borrow().contains(&handle), "handle {handle} waited for after abandon");
+        let url = self.started.borrow().iter().find(|(h, _)| *h == handle).map(|(_, u)| u.clone());
+        self.waited.borrow_mut().push(handle);
+        let url = url.ok_or_else(|| format!("unknown handle {handle}"))?;
+        self.inner.get(&url, &[])
+    }
+    fn abandon(&self, handle: u32) {
+        self.abandoned.borrow_mut().push(handle);
+    }
+    fn epoch_secs(&self) -> i64 {
+        self.inner.epoch_secs()
+    }
+    fn sleep_ms(&self, ms: u64) {
+        self.inner.sleep_ms(ms);
+    }
+    fn add_bytes_in(&self, bytes: i64) {
+        self.inner.add_bytes_in(bytes);
+    }
+}
+
+#[test]
+fn pages_sent_ahead_give_the_sequential_rows_in_order_and_extra_pages_are_abandoned() {
+    let sequential = drain(&mut scanner("users", vec![], None), &FakeHost::new(users_server(1234))).unwrap();
+    let host = ConcurrentHost::new(users_server(1234));
+    let mut s = scanner("users", vec![], None).with_concurrency(4);
+    s.prefetch(&host).unwrap();
+    assert_eq!(host.started.borrow().len(), 4, "after a full first page, four pages go ahead");
+    let rows = drain(&mut s, &host).unwrap();
+    assert_eq!(rows, sequential, "same rows, same order");
+    assert_eq!(*host.peak.borrow(), 4);
+    // four ahead after each full page; the page at 1000 is short, so 1500,
+    // 2000 and 2500, sent ahead, are not read
+    assert_eq!(host.offsets(), [0, 500, 1000, 1500, 2000, 2500]);
+    assert_eq!(host.abandoned.borrow().len(), 3, "{:?}", host.abandoned.borrow());
+    assert_eq!(host.in_flight(), 0);
+    assert_eq!(s.take_counts(), (1234, 1234));
+}
+
+#[test]
+fn one_request_at_a_time_sends_nothing_ahead() {
+    let host = ConcurrentHost::new(users_server(1234));
+    let mut s = scanner("users", vec![], None).with_concurrency(1);
+    assert_eq!(drain(&mut s, &host).unwrap().len(), 1234);
+    assert!(host.started.borrow().is_empty());
+    assert_eq!(host.offsets(), [0, 500, 1000]);
+}
+
+#[test]
+fn a_host_without_background_requests_scans_sequentially_whatever_the_concurrency() {
+    let host = FakeHost::new(users_server(1234));
+    let mut s = scanner("users", vec![], None).with_concurrency(8);
+    assert_eq!(drain(&mut s, &host).unwrap().len(), 1234);
+    assert_eq!(host.calls.borrow().len(), 3);
+}
+
+#[test]
+fn a_pushed_limit_is_never_exceeded_by_pages_sent_ahead() {
+    let host = ConcurrentHost::new(users_server(5000));
+    let mut s = scanner("users", vec![], Some(Limit { count: 1200, offset: 0 })).with_concurrency(8);
+    assert_eq!(drain(&mut s, &host).unwrap().len(), 1200);
+    assert_eq!(host.offsets(), [0, 500, 1000], "no page past the limit");
+    assert!(host.abandoned.borrow().is_empty());
+}
+
+#[test]
+fn a_429_on_a_page_sent_ahead_is_waited_out_and_halves_the_concurrency() {
+    let limited = RefCell::new(0);
+    let host = ConcurrentHost::new(move |url: &str| {
+        if url.contains("offset=1000") && *limited.borrow() < 1 {
+            *limited.borrow_mut() += 1;
+            return status(429, &[("retry-after", "3")], r#"{"errors":[{"code":"too_many_requests","message":"slow down"}]}"#);
+        }
+        users_server(3000)(url)
+    });
+    let sequential = drain(&mut scanner("users", vec![], None), &FakeHost::new(users_server(3000))).unwrap();
+    let mut s = scanner("users", vec![], None).with_concurrency(4);
+    let rows = drain(&mut s, &host).unwrap();
+    assert_eq!(rows, sequential);
+    assert_eq!(host.inner.sleeps.borrow().as_slice(), [3000]);
+    assert_eq!(s.concurrency, 2);
+}
+
+#[test]
+fn pages_sent_ahead_of_a_rescan_are_abandoned() {
+    let host = ConcurrentHost::new(users_server(5000));
+    let mut s = scanner("users", vec![], None).with_concurrency(3);
+    s.next_row(&host).unwrap();
+    assert_eq!(host.in_flight(), 3);
+    s.rescan();
+    assert_eq!(drain(&mut s, &host).unwrap().len(), 5000);
+    s.close(&host);
+    assert_eq!(host.in_flight(), 0, "every page sent ahead was read or abandoned");
+    assert!(host.abandoned.borrow().len() >= 3);
+}
+
+#[test]
+fn pages_sent_ahead_stay_within_the_rate_budget() {
+    // a development key: at most 90 requests in any 10 s (the fake clock
+    // stands still), however many pages the list has
+    let host = ConcurrentHost::new(users_server(100_000));
+    let mut s = scanner("users", vec![], None).with_concurrency(16);
+    assert_eq!(drain(&mut s, &host).unwrap().len(), 100_000);
+    let ahead = host.started.borrow().len();
+    assert!(ahead <= 90, "{ahead} pages sent ahead");
+    assert!(ahead >= 80, "the budget is used, {ahead}");
+    assert_eq!(host.offsets().len(), 201, "every page once (the 201st is empty)");
+}

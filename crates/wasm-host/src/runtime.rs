@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 use wasmtime::component::{Component, HasSelf, InstancePre, Linker, Resource};
 use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
 
-use crate::bindings::{count, ext, modify, v1, v2};
+use crate::bindings::{concurrent, count, ext, modify, v1, v2};
 use crate::error::{HostError, HostResult};
 use crate::host::{ContextRes, HostState, RowRes};
 use crate::model::{Cell, ImportStmt, RowData};
@@ -92,6 +92,13 @@ fn new_runtime() -> HostResult<Runtime> {
     let mut linker_v2 = Linker::new(&engine);
     v2::Wrappers::add_to_linker::<StoreData, HasSelf<HostState>>(&mut linker_v2, |d| &mut d.host)
         .map_err(trap_err)?;
+    // our optional import, for guests that ask for it (wit/ext)
+    // (the interface alone: `http`, whose types it uses, is linked above)
+    concurrent::clerk::wrappers_ext::http_concurrent::add_to_linker::<StoreData, HasSelf<HostState>>(
+        &mut linker_v2,
+        |d| &mut d.host,
+    )
+    .map_err(trap_err)?;
     Ok(Runtime {
         engine,
         linker_v1,

@@ -2,13 +2,18 @@
 //!
 //! ```text
 //! componentize <in.wasm> <out.wasm>     encode, validate, check imports, write
+//! componentize --allow-import <iface> <in.wasm> <out.wasm>
+//!                                       the same, also allowing one import
+//!                                       (our guest's fast flavour)
 //! componentize --print-imports <c.wasm> one import per line
 //! componentize --print-exports <c.wasm> one export per line
 //! componentize --print <c.wasm>         `import NAME` / `export NAME` lines
 //! ```
 //!
 //! The component may import only `supabase:wrappers/*` interfaces: a WASI
-//! or any other import would make it fail to load on Supabase's host.
+//! or any other import would make it fail to load on Supabase's host. The
+//! fast flavour also imports our host's `clerk:wrappers-ext/http-concurrent`,
+//! named explicitly with `--allow-import`.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -31,7 +36,7 @@ fn main() -> ExitCode {
 }
 
 fn usage() -> &'static str {
-    "usage: componentize <in.wasm> <out.wasm>\n       componentize --print-imports|--print-exports|--print <component.wasm>"
+    "usage: componentize [--allow-import <interface>] <in.wasm> <out.wasm>\n       componentize --print-imports|--print-exports|--print <component.wasm>"
 }
 
 fn run(args: Vec<String>) -> Result<()> {
@@ -50,7 +55,12 @@ fn run(args: Vec<String>) -> Result<()> {
             Ok(())
         }
         [input, output] if !input.starts_with('-') => {
-            let component = componentize(&read(input)?)?;
+            let component = componentize(&read(input)?, &[])?;
+            std::fs::write(output, &component).with_context(|| format!("cannot write {output}"))?;
+            Ok(())
+        }
+        [flag, allowed, input, output] if flag == "--allow-import" && !input.starts_with('-') => {
+            let component = componentize(&read(input)?, &[allowed.as_str()])?;
             std::fs::write(output, &component).with_context(|| format!("cannot write {output}"))?;
             Ok(())
         }
@@ -63,8 +73,9 @@ fn read(path: &str) -> Result<Vec<u8>> {
 }
 
 /// Encodes a core module (with wit-bindgen's component-type section) as a
-/// validated component, and refuses imports outside `supabase:wrappers/*`.
-pub fn componentize(module: &[u8]) -> Result<Vec<u8>> {
+/// validated component, and refuses imports outside `supabase:wrappers/*`
+/// other than the `allowed` ones (fully qualified names).
+pub fn componentize(module: &[u8], allowed: &[&str]) -> Result<Vec<u8>> {
     let component = ComponentEncoder::default()
         .validate(true)
         .module(module)
@@ -73,7 +84,7 @@ pub fn componentize(module: &[u8]) -> Result<Vec<u8>> {
         .context("encoding the component failed")?;
     let (imports, _) = interface_names(&component)?;
     let foreign: Vec<&String> =
-        imports.iter().filter(|i| !i.starts_with(ALLOWED_IMPORT_PREFIX)).collect();
+        imports.iter().filter(|i| !i.starts_with(ALLOWED_IMPORT_PREFIX) && !allowed.contains(&i.as_str())).collect();
     if !foreign.is_empty() {
         bail!(
             "the component imports {} outside {ALLOWED_IMPORT_PREFIX}*: it would not load on Supabase's host",

@@ -6,6 +6,7 @@
 //! implementations are stamped out once per version by [`impl_hosts!`];
 //! each version module only supplies the type conversions.
 
+pub mod concurrent;
 pub mod count;
 pub mod ext;
 pub mod modify;

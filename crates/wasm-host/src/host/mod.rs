@@ -7,6 +7,7 @@
 //! in this module touches Postgres directly: what needs a backend (vault,
 //! stats, settings, log levels) goes through the [`Services`] trait.
 
+pub mod concurrent;
 pub mod http;
 pub mod jwt;
 pub mod stats;
@@ -91,6 +92,8 @@ pub struct HostState {
     /// When set (EXPLAIN ANALYZE of a guest with the `explain` export), every
     /// HTTP request the guest makes is recorded here.
     pub request_log: Option<Rc<RefCell<RequestLog>>>,
+    /// Requests started through the optional `http-concurrent` import.
+    pub in_flight: concurrent::InFlight,
 }
 
 impl HostState {
@@ -119,6 +122,7 @@ impl HostState {
             reported_error: None,
             pending_stats: Vec::new(),
             request_log: None,
+            in_flight: concurrent::InFlight::default(),
         }
     }
 
