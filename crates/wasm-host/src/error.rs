@@ -41,6 +41,11 @@ pub enum HostError {
     #[error("{message}")]
     Conversion { message: String, hint: Option<String> },
 
+    /// A cancel (query cancel, statement_timeout) stopped the host while
+    /// it waited: the extension raises Postgres' own cancel error.
+    #[error("canceling statement while {what}")]
+    Cancelled { what: String },
+
     /// A feature the package (or the host for it) does not offer, such as
     /// RETURNING from a guest without the `returning` export (0A000).
     #[error("{message}")]
@@ -123,6 +128,7 @@ impl HostError {
             HostError::Conversion { .. } => ErrorKind::InvalidDataType,
             HostError::Guest { sqlstate: Some(code), .. } => ErrorKind::Code(*code),
             HostError::Unsupported { .. } => ErrorKind::Code(Sqlstate(*b"0A000")),
+            HostError::Cancelled { .. } => ErrorKind::Code(Sqlstate(*b"57014")),
             _ => ErrorKind::FdwError,
         }
     }
@@ -150,7 +156,7 @@ impl HostError {
                 Some("use a build of the wasm package made for this host version".to_owned())
             }
             HostError::Guest { hint, .. } | HostError::Conversion { hint, .. } => hint.clone(),
-            HostError::Trap(_) => None,
+            HostError::Trap(_) | HostError::Cancelled { .. } => None,
         }
     }
 }

@@ -9,6 +9,7 @@
 //! reached through [`host::Services`].
 
 pub mod bindings;
+pub mod cancel;
 pub mod error;
 pub mod explain;
 pub mod host;

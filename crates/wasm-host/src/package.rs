@@ -113,7 +113,10 @@ pub fn load(
                 // a damaged or tampered cache entry is never used
                 let _ = std::fs::remove_file(&cached);
             }
-            let bytes = download(&u)?;
+            // a cancel stops the wait (the download thread ends on its own,
+            // within its timeout)
+            let from = u.clone();
+            let bytes = crate::cancel::run("downloading the wasm package", move || download(&from))??;
             let sha256 = sha256_hex(&bytes);
             if sha256 != expected {
                 return Err(HostError::ChecksumMismatch {

@@ -196,7 +196,7 @@ fn load_or_compile(
     cache_dir: Option<&Path>,
 ) -> wasmtime::Result<Component> {
     let Some(dir) = cache_dir else {
-        return Component::new(engine, bytes);
+        return compile(engine, bytes, None);
     };
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut hasher);
@@ -221,12 +221,31 @@ fn load_or_compile(
             }
         }
     }
-    let component = Component::new(engine, bytes)?;
-    if let Ok(compiled) = component.serialize() {
-        // the cache is an optimisation: failing to write it is not an error
-        let _ = crate::package::write_atomically(dir, &path, &compiled);
-    }
+    let component = compile(engine, bytes, Some((dir.to_path_buf(), path)))?;
     Ok(component)
+}
+
+/// Compiles `bytes` on a helper thread, so that a cancel stops the wait
+/// ([`crate::cancel::run`]); the thread still finishes and, given `cache`
+/// (directory, file), writes the compiled code there for the next attempt.
+fn compile(
+    engine: &Engine,
+    bytes: &[u8],
+    cache: Option<(std::path::PathBuf, std::path::PathBuf)>,
+) -> wasmtime::Result<Component> {
+    let (engine, bytes) = (engine.clone(), bytes.to_vec());
+    let compiled = crate::cancel::run("compiling the wasm package", move || {
+        let component = Component::new(&engine, &bytes)?;
+        if let (Some((dir, path)), Ok(compiled)) = (cache, component.serialize()) {
+            // the cache is an optimisation: failing to write it is not an error
+            let _ = crate::package::write_atomically(&dir, &path, &compiled);
+        }
+        Ok::<_, wasmtime::Error>(component)
+    });
+    match compiled {
+        Ok(result) => result,
+        Err(e) => Err(wasmtime::Error::new(e)),
+    }
 }
 
 /// The runtime of this backend, created on first use.
@@ -258,8 +277,13 @@ fn loaded<'rt>(
             url: url.to_owned(),
             reason,
         };
-        let component = load_or_compile(&rt.engine, sha256, bytes, cache_dir)
-            .map_err(|e| invalid(format!("{e}")))?;
+        let component = load_or_compile(&rt.engine, sha256, bytes, cache_dir).map_err(|e| {
+            match e.downcast::<HostError>() {
+                Ok(cancelled @ HostError::Cancelled { .. }) => cancelled,
+                Ok(other) => invalid(format!("{other}")),
+                Err(e) => invalid(format!("{e}")),
+            }
+        })?;
         let version = detect_version(&rt.engine, &component).ok_or_else(|| {
             invalid("it exports no supabase:wrappers/routines interface (0.1.0 or 0.2.0)".into())
         })?;
@@ -339,7 +363,19 @@ pub fn instantiate(
             url: url.to_owned(),
             reason: format!("{e:#}"),
         };
-        let instance = loaded.pre.instantiate(&mut store).map_err(link_err)?;
+        // The component's start function runs here: like any guest call
+        // it is stopped by a cancel (the epoch ticker runs meanwhile).
+        let instance = {
+            let _active = ActiveCall::enter();
+            loaded.pre.instantiate(&mut store)
+        };
+        let instance = match instance {
+            Ok(instance) => instance,
+            Err(_) if store.data().host.services.cancel_pending() => {
+                return Err(HostError::Cancelled { what: "starting the wasm package".into() });
+            }
+            Err(e) => return Err(link_err(e)),
+        };
         let bindings = match loaded.version {
             WitVersion::V1 => Bindings::V1(v1::Wrappers::new(&mut store, &instance).map_err(link_err)?),
             WitVersion::V2 => Bindings::V2(v2::Wrappers::new(&mut store, &instance).map_err(link_err)?),

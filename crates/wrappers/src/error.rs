@@ -37,6 +37,11 @@ fn pg_error_code(code: Sqlstate) -> PgSqlErrorCode {
 
 impl From<FdwError> for ErrorReport {
     fn from(FdwError(e): FdwError) -> Self {
+        if matches!(e, HostError::Cancelled { .. }) {
+            // Postgres' own error for the pending cancel: "canceling
+            // statement due to user request" or "... statement timeout"
+            pgrx::check_for_interrupts!();
+        }
         let code = match e.kind() {
             ErrorKind::OptionNameNotFound => PgSqlErrorCode::ERRCODE_FDW_OPTION_NAME_NOT_FOUND,
             ErrorKind::InvalidOption => PgSqlErrorCode::ERRCODE_FDW_INVALID_OPTION_NAME,

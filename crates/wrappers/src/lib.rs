@@ -26,6 +26,20 @@ pgrx::pg_module_magic!(name, version);
 #[pgrx::pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     quiet::install();
+    // the host's waits before a guest exists (download, compile) stop on a
+    // cancel too
+    wasm_host::cancel::set_check(cancel_pending);
+}
+
+/// A query cancel, statement_timeout or termination is pending (only reads
+/// the backend's signal flags).
+fn cancel_pending() -> bool {
+    // SAFETY: plain reads of the backend's signal flags (sig_atomic_t /
+    // bool globals written by its own signal handlers).
+    unsafe {
+        std::ptr::addr_of!(pgrx::pg_sys::QueryCancelPending).read_volatile() != 0
+            || std::ptr::addr_of!(pgrx::pg_sys::ProcDiePending).read_volatile() != 0
+    }
 }
 
 // Owner-only, as upstream: guests may keep state in `metadata`, which other
