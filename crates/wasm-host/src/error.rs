@@ -41,6 +41,10 @@ pub enum HostError {
     #[error("{message}")]
     Conversion { message: String, hint: Option<String> },
 
+    /// The guest wanted more memory than its server allows (53200).
+    #[error("the wasm package ran out of memory: it may use at most {limit_mb} MiB")]
+    OutOfMemory { limit_mb: u64 },
+
     /// A cancel (query cancel, statement_timeout) stopped the host while
     /// it waited: the extension raises Postgres' own cancel error.
     #[error("canceling statement while {what}")]
@@ -129,6 +133,7 @@ impl HostError {
             HostError::Guest { sqlstate: Some(code), .. } => ErrorKind::Code(*code),
             HostError::Unsupported { .. } => ErrorKind::Code(Sqlstate(*b"0A000")),
             HostError::Cancelled { .. } => ErrorKind::Code(Sqlstate(*b"57014")),
+            HostError::OutOfMemory { .. } => ErrorKind::Code(Sqlstate(*b"53200")),
             _ => ErrorKind::FdwError,
         }
     }
@@ -156,6 +161,9 @@ impl HostError {
                 Some("use a build of the wasm package made for this host version".to_owned())
             }
             HostError::Guest { hint, .. } | HostError::Conversion { hint, .. } => hint.clone(),
+            HostError::OutOfMemory { limit_mb } => Some(format!(
+                "raise the server option wasm_memory_limit_mb (now {limit_mb}, at most 4096), or ask for fewer rows or columns"
+            )),
             HostError::Trap(_) | HostError::Cancelled { .. } => None,
         }
     }

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use wasmtime::component::{Component, HasSelf, InstancePre, Linker, Resource};
-use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
+use wasmtime::{Config, Engine, Store, UpdateDeadline};
 
 use crate::bindings::{concurrent, count, ext, modify, v1, v2};
 use crate::error::{HostError, HostResult};
@@ -21,8 +21,79 @@ use crate::model::{Cell, ImportStmt, RowData};
 /// `^0.1.0`, so it stays in the 0.1 line (as Supabase's host does).
 pub const HOST_VERSION: &str = "0.1.5";
 
-/// Memory a guest may grow to.
-const GUEST_MEMORY_BYTES: usize = 512 * 1024 * 1024;
+/// Server option: the memory (MiB) one guest instance may use in all, its
+/// linear memories and tables together.
+pub const MEMORY_LIMIT_OPTION: &str = "wasm_memory_limit_mb";
+/// Its default and its largest value (a 32-bit guest addresses 4 GiB).
+pub const MEMORY_LIMIT_DEFAULT_MB: u64 = 512;
+pub const MEMORY_LIMIT_MAX_MB: u64 = 4096;
+
+/// The store's resource limits: one memory budget for everything the guest
+/// allocates (every linear memory and table, growth included), a few
+/// instances, tables and memories. Going past the budget traps with
+/// [`MemoryLimitReached`], which becomes an ERROR that says so.
+struct GuestLimits {
+    budget: usize,
+    used: usize,
+    limit_mb: u64,
+}
+
+impl GuestLimits {
+    fn new(limit_mb: u64) -> Self {
+        let budget = usize::try_from(limit_mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
+        GuestLimits { budget, used: 0, limit_mb }
+    }
+
+    fn take(&mut self, bytes: usize) -> wasmtime::Result<bool> {
+        match self.used.checked_add(bytes).filter(|total| *total <= self.budget) {
+            Some(total) => {
+                self.used = total;
+                Ok(true)
+            }
+            None => Err(wasmtime::Error::new(MemoryLimitReached { limit_mb: self.limit_mb })),
+        }
+    }
+}
+
+impl wasmtime::ResourceLimiter for GuestLimits {
+    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        self.take(desired.saturating_sub(current))
+    }
+
+    fn table_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        // a table element is a pointer's worth of host memory
+        self.take(desired.saturating_sub(current).saturating_mul(std::mem::size_of::<usize>()))
+    }
+
+    fn instances(&self) -> usize {
+        64
+    }
+
+    fn tables(&self) -> usize {
+        64
+    }
+
+    fn memories(&self) -> usize {
+        16
+    }
+}
+
+/// A guest asked for more memory than [`MEMORY_LIMIT_OPTION`] allows.
+#[derive(Debug, thiserror::Error)]
+#[error("the wasm package needs more than the {limit_mb} MiB of memory it may use")]
+pub struct MemoryLimitReached {
+    pub limit_mb: u64,
+}
+
+/// The memory limit the server options set (a bad value, which the option
+/// validator refuses first, is the default).
+pub fn memory_limit_mb(server_opts: &HashMap<String, String>) -> u64 {
+    server_opts
+        .get(MEMORY_LIMIT_OPTION)
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|mb| (1..=MEMORY_LIMIT_MAX_MB).contains(mb))
+        .unwrap_or(MEMORY_LIMIT_DEFAULT_MB)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WitVersion {
@@ -67,7 +138,7 @@ pub struct Extensions {
 /// What a store holds: the host state plus wasmtime's resource limits.
 pub struct StoreData {
     pub host: HostState,
-    limits: StoreLimits,
+    limits: GuestLimits,
 }
 
 thread_local! {
@@ -344,10 +415,8 @@ pub fn instantiate(
         let engine = rt.engine.clone();
         let loaded = loaded(rt, url, sha256, bytes, cache_dir)?;
         let data = StoreData {
+            limits: GuestLimits::new(memory_limit_mb(&host.server_opts)),
             host,
-            limits: StoreLimitsBuilder::new()
-                .memory_size(GUEST_MEMORY_BYTES)
-                .build(),
         };
         let mut store = Store::new(&engine, data);
         store.limiter(|d| &mut d.limits);
@@ -440,6 +509,10 @@ impl GuestInstance {
             Ok(Err(msg)) => Err(HostError::guest(&host.mask(&msg))),
             Err(trap) => match host.reported_error.take() {
                 Some(msg) => Err(HostError::guest(&msg)),
+                None if trap.downcast_ref::<MemoryLimitReached>().is_some() => {
+                    let limit_mb = trap.downcast_ref::<MemoryLimitReached>().map_or(0, |m| m.limit_mb);
+                    Err(HostError::OutOfMemory { limit_mb })
+                }
                 // the root cause is what went wrong (a host check or a wasm
                 // trap); the wasm backtrace above it only names offsets
                 None => Err(HostError::Trap(host.mask(&trap.root_cause().to_string()))),

@@ -49,28 +49,35 @@ fn required<'a>(opts: &'a HashMap<String, String>, name: &'static str) -> HostRe
         .ok_or(HostError::MissingOption(name))
 }
 
-fn number_option(opts: &HashMap<String, String>, name: &str, default: u64) -> HostResult<u64> {
+/// A whole number option from 1 to `max`, else `default` when not set.
+fn number_option(opts: &HashMap<String, String>, name: &str, default: u64, max: u64) -> HostResult<u64> {
     match opts.get(name) {
         None => Ok(default),
         Some(v) => v
             .trim()
             .parse::<u64>()
             .ok()
-            .filter(|n| *n > 0)
+            .filter(|n| (1..=max).contains(n))
             .ok_or_else(|| HostError::InvalidOption {
                 name: name.to_owned(),
-                reason: format!("\"{v}\" is not a positive integer"),
-                hint: format!("set {name} to a whole number, e.g. {default}"),
+                reason: format!("\"{v}\" is not a whole number from 1 to {max}"),
+                hint: format!("set {name} to a whole number from 1 to {max}, e.g. {default}"),
             }),
     }
 }
 
+/// Upper bounds of the HTTP options: 10 minutes to connect, an hour per
+/// request, 1 GiB per response (a response is held in memory whole).
+const MAX_CONNECT_TIMEOUT_MS: u64 = 600_000;
+const MAX_REQUEST_TIMEOUT_MS: u64 = 3_600_000;
+const MAX_RESPONSE_BYTES: u64 = 1 << 30;
+
 fn http_config(opts: &HashMap<String, String>) -> HostResult<HttpConfig> {
     let d = HttpConfig::default();
     Ok(HttpConfig {
-        connect_timeout_ms: number_option(opts, "http_connect_timeout_ms", d.connect_timeout_ms)?,
-        request_timeout_ms: number_option(opts, "http_timeout_ms", d.request_timeout_ms)?,
-        max_response_bytes: number_option(opts, "http_max_response_bytes", d.max_response_bytes)?,
+        connect_timeout_ms: number_option(opts, "http_connect_timeout_ms", d.connect_timeout_ms, MAX_CONNECT_TIMEOUT_MS)?,
+        request_timeout_ms: number_option(opts, "http_timeout_ms", d.request_timeout_ms, MAX_REQUEST_TIMEOUT_MS)?,
+        max_response_bytes: number_option(opts, "http_max_response_bytes", d.max_response_bytes, MAX_RESPONSE_BYTES)?,
     })
 }
 
@@ -90,6 +97,12 @@ fn validate_server_options(opts: &HashMap<String, String>) -> HostResult<()> {
         (None, package::Source::File(_)) => {}
     }
     http_config(opts)?;
+    number_option(
+        opts,
+        runtime::MEMORY_LIMIT_OPTION,
+        runtime::MEMORY_LIMIT_DEFAULT_MB,
+        runtime::MEMORY_LIMIT_MAX_MB,
+    )?;
     Ok(())
 }
 

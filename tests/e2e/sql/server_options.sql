@@ -22,6 +22,15 @@ create server clerk_bad_timeout
     fdw_package_version '0.1.0',
     http_timeout_ms 'soon'
   );
+-- every size and time has an upper bound (a response is held in memory)
+create server clerk_huge_response
+  foreign data wrapper wasm_wrapper
+  options (
+    fdw_package_url 'file:///nowhere/clerk_fdw.wasm',
+    fdw_package_name 'supabase:clerk-fdw',
+    fdw_package_version '0.1.0',
+    http_max_response_bytes '17179869184'
+  );
 -- a file that is not a WebAssembly component fails at first use
 \getenv wasm_url WASM_URL
 create server clerk_not_a_component

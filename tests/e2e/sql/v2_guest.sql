@@ -48,6 +48,14 @@ create foreign table probe_spin (parsed bigint) server probe_v2 options (misbeha
 set statement_timeout = '300ms';
 select * from probe_spin;
 reset statement_timeout;
+-- a guest that wants ever more memory stops at the server's limit
+-- (wasm_memory_limit_mb, 512 MiB by default) with an ERROR saying so
+create foreign table probe_hog (parsed bigint) server probe_v2 options (misbehave 'hog');
+select show_error('select * from probe_hog');
+alter server probe_v2 options (add wasm_memory_limit_mb '128');
+select show_error('select * from probe_hog');
+alter server probe_v2 options (set wasm_memory_limit_mb '5000');
+alter server probe_v2 options (drop wasm_memory_limit_mb);
 -- a column type the host has no guest type for reaches 0.2.0 guests as `other`
 create foreign table probe_interval (parsed interval) server probe_v2;
 select * from probe_interval;

@@ -20,7 +20,9 @@
 //! `extra_cell` pushes one cell too many, `wrong_type` pushes a string into
 //! every column, `bad_column` constructs column 999, `bad_json` sends
 //! invalid JSON for jsonb, `other_options` asks for options of type
-//! `other`, `spin` loops forever. `import-foreign-schema` returns one table, `probe`.
+//! `other`, `spin` loops forever, `hog` allocates (and touches) 64 MiB at a
+//! time until the host stops it. `import-foreign-schema` returns one table,
+//! `probe`.
 
 mod bindings {
     wit_bindgen::generate!({
@@ -131,6 +133,14 @@ impl Guest for Probe {
                 let mut i = 0u64;
                 loop {
                     i = std::hint::black_box(i.wrapping_add(1));
+                }
+            }
+            Some("hog") => {
+                // a guest that wants ever more memory: only the host's
+                // limit stops it
+                let mut kept: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    kept.push(std::hint::black_box(vec![1u8; 64 << 20]));
                 }
             }
             Some("other_options") => {
