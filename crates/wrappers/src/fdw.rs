@@ -16,7 +16,7 @@ use crate::convert;
 use crate::error::{FdwError, FdwResult};
 use wasm_host::explain::RequestLog;
 use wasm_host::{HostError, HostResult};
-use wasm_host::host::http::HttpConfig;
+use wasm_host::host::http::{HttpConfig, OutboundPolicy};
 use wasm_host::host::HostState;
 use wasm_host::model::{self, ImportListType, ImportStmt, RowData};
 use wasm_host::package;
@@ -103,7 +103,24 @@ fn validate_server_options(opts: &HashMap<String, String>) -> HostResult<()> {
         runtime::MEMORY_LIMIT_DEFAULT_MB,
         runtime::MEMORY_LIMIT_MAX_MB,
     )?;
+    // where the package may connect (wasm_host::host::outbound)
+    let policy = OutboundPolicy::from_server_options(opts)?;
+    policy.check_server_urls(opts)?;
     Ok(())
+}
+
+/// A user mapping may hold credentials (`api_key`, `api_key_id`, ...),
+/// never what only the server's owner decides (the package, where it may
+/// connect).
+fn validate_user_mapping_options(opts: &HashMap<String, String>) -> HostResult<()> {
+    match opts.keys().find(|k| wasm_host::host::is_server_only_option(k)) {
+        Some(name) => Err(HostError::InvalidOption {
+            name: name.clone(),
+            reason: "it can only be set on the server, not in a user mapping".into(),
+            hint: "set it with ALTER SERVER ... OPTIONS; a user mapping holds credentials such as api_key or api_key_id".into(),
+        }),
+        None => Ok(()),
+    }
 }
 
 pub(crate) fn to_model_quals(quals: &[Qual]) -> (Vec<model::Qual>, bool) {
@@ -275,7 +292,9 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
             Path::new(CACHE_DIR),
         )?;
         let http = runtime::http_client(http_config(&opts)?);
-        let host = HostState::new(opts, http, Box::new(PgServices::new()));
+        let mut host = HostState::new(opts, http, Box::new(PgServices::new()));
+        // the current role's user mapping (or PUBLIC's) over the server's
+        host.add_user_mapping_options(crate::services::user_mapping_options(server.server_oid));
         let mut guest =
             runtime::instantiate(&url, &pkg.sha256, &pkg.bytes, host, Some(Path::new(CACHE_DIR)))?;
         guest.check_host_version()?;
@@ -496,9 +515,6 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
     }
 
     fn validator(options: Vec<Option<String>>, catalog: Option<pg_sys::Oid>) -> FdwResult<()> {
-        if catalog != Some(FOREIGN_SERVER_RELATION_ID) {
-            return Ok(());
-        }
         let opts: HashMap<String, String> = options
             .into_iter()
             .flatten()
@@ -507,6 +523,10 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
                     .map(|(k, v)| (k.to_owned(), v.to_owned()))
             })
             .collect();
-        Ok(validate_server_options(&opts)?)
+        match catalog {
+            Some(FOREIGN_SERVER_RELATION_ID) => Ok(validate_server_options(&opts)?),
+            Some(pg_sys::UserMappingRelationId) => Ok(validate_user_mapping_options(&opts)?),
+            _ => Ok(()),
+        }
     }
 }

@@ -215,6 +215,46 @@ fn vault_installed() -> bool {
     }
 }
 
+/// The options of the current role's user mapping for `server`, else of
+/// PUBLIC's, looked up as Postgres' `GetUserMapping` does but without its
+/// ERROR when there is none (then no options). The current role is the
+/// effective one (`GetUserId`), so a SECURITY DEFINER function uses its
+/// owner's mapping, as postgres_fdw does.
+pub fn user_mapping_options(server: pg_sys::Oid) -> std::collections::HashMap<String, String> {
+    let cache = pg_sys::SysCacheIdentifier::USERMAPPINGUSERSERVER as std::ffi::c_int;
+    // SAFETY: syscache lookups on the backend's thread inside a transaction
+    // (an FDW instance is only made in one); each found tuple is released
+    // after its options are copied out (`options_of` copies the strings).
+    unsafe {
+        let user = pg_sys::GetUserId();
+        for role in [user, pg_sys::InvalidOid] {
+            let tuple = pg_sys::SearchSysCache2(
+                cache,
+                pg_sys::Datum::from(role.to_u32()),
+                pg_sys::Datum::from(server.to_u32()),
+            );
+            if tuple.is_null() {
+                continue;
+            }
+            let mut is_null = false;
+            let datum = pg_sys::SysCacheGetAttr(
+                cache,
+                tuple,
+                pg_sys::Anum_pg_user_mapping_umoptions as pg_sys::AttrNumber,
+                &mut is_null,
+            );
+            let options = if is_null {
+                std::collections::HashMap::new()
+            } else {
+                crate::fdw::options_of(pg_sys::untransformRelOptions(datum))
+            };
+            pg_sys::ReleaseSysCache(tuple);
+            return options;
+        }
+        std::collections::HashMap::new()
+    }
+}
+
 impl Services for PgServices {
     fn vault_secret(&mut self, id_or_name: &str) -> Option<String> {
         with_snapshot(|| self.vault_secret_inner(id_or_name))

@@ -2,6 +2,8 @@
 -- tests/guests/probe-v2 (time, jwt, http, stats, utils incl. vault and
 -- session settings, every cell type) and what happens when a guest breaks
 -- the contract: always an ERROR naming the problem, never a crashed backend.
+-- The server allows the probe's requests to loopback (allowed_hosts) and
+-- its Vault secret (named by probe_key_name), see outbound.sql.
 \getenv probe_url PROBE_V2_URL
 \getenv emulator_url EMULATOR_URL
 \set unknown_url :emulator_url '/v1/no/such/route'
@@ -12,7 +14,9 @@ create server probe_v2
   options (
     fdw_package_url :'probe_url',
     fdw_package_name 'test:probe-v2',
-    fdw_package_version '0.1.0'
+    fdw_package_version '0.1.0',
+    allowed_hosts '127.0.0.1',
+    probe_key_name 'probe_secret'
   );
 select vault.create_secret('twelve chars', 'probe_secret') is not null as secret_created;
 set probe.value = 'from the session';

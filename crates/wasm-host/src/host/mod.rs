@@ -10,6 +10,7 @@
 pub mod concurrent;
 pub mod http;
 pub mod jwt;
+pub mod outbound;
 pub mod stats;
 pub mod time;
 pub mod utils;
@@ -83,6 +84,9 @@ pub struct HostState {
     pub services: Box<dyn Services>,
     /// Values that must never leave the host in a message.
     secrets: Vec<String>,
+    /// The vault secrets the guest may read: those the options name (see
+    /// [`vault_scope`]); any other reads as absent.
+    vault_scope: Vec<String>,
     /// Set by `utils.report-error`; the call then traps and the host raises
     /// this message as the ERROR.
     pub reported_error: Option<String>,
@@ -97,6 +101,10 @@ pub struct HostState {
 }
 
 impl HostState {
+    /// The state of a guest of the server with these options. Its HTTP
+    /// client is `http` restricted to the server's outbound policy
+    /// ([`outbound`]); an invalid policy (which the option validator
+    /// refuses first) allows nothing.
     pub fn new(
         server_opts: HashMap<String, String>,
         http: Arc<http::HttpClient>,
@@ -107,6 +115,9 @@ impl HostState {
             .filter(|(k, _)| is_secret_option(k))
             .map(|(_, v)| v.clone())
             .collect();
+        let policy = outbound::OutboundPolicy::from_server_options(&server_opts).unwrap_or_default();
+        let http = Arc::new(http.restricted(policy));
+        let vault_scope = vault_scope(&server_opts);
         HostState {
             server_opts,
             table_opts: HashMap::new(),
@@ -119,6 +130,7 @@ impl HostState {
             http,
             services,
             secrets,
+            vault_scope,
             reported_error: None,
             pending_stats: Vec::new(),
             request_log: None,
@@ -132,6 +144,41 @@ impl HostState {
             OptionsKind::Table => &self.table_opts,
             OptionsKind::ImportSchema => &self.import_opts,
         }
+    }
+
+    /// Lays the options of the current role's user mapping over the
+    /// server's, as the guest will see them. The mapping wins, and a
+    /// credential it gives in any form replaces the server's in every form
+    /// (a mapping's `api_key_id` hides the server's `api_key`, and the
+    /// other way round). Its secrets are masked, and the vault secrets the
+    /// resulting options name are the readable ones. Options only a server
+    /// may set ([`is_server_only_option`]) are ignored: the outbound policy
+    /// stays the server's.
+    pub fn add_user_mapping_options(&mut self, mapping: HashMap<String, String>) {
+        for (name, value) in mapping {
+            if is_server_only_option(&name) {
+                continue;
+            }
+            let family = credential_family(&name);
+            if is_secret_option(family) {
+                for form in [family.to_owned(), format!("{family}_id"), format!("{family}_name")] {
+                    self.server_opts.remove(&form);
+                }
+            }
+            if is_secret_option(&name) {
+                self.remember_secret(&value);
+            }
+            self.server_opts.insert(name, value);
+        }
+        self.vault_scope = vault_scope(&self.server_opts);
+    }
+
+    /// Whether the options name the vault secret `id_or_name`.
+    pub fn vault_secret_allowed(&self, id_or_name: &str) -> bool {
+        let wanted = id_or_name.trim();
+        self.vault_scope.iter().any(|s| {
+            s == wanted || (is_uuid_text(s) && s.eq_ignore_ascii_case(wanted))
+        })
     }
 
     pub fn remember_secret(&mut self, secret: &str) {
@@ -233,6 +280,44 @@ pub fn is_secret_option(name: &str) -> bool {
     ["key", "secret", "token", "password", "passwd", "credential"]
         .iter()
         .any(|w| n.contains(w))
+}
+
+/// Options a user mapping may not set: which package runs (`fdw_package_*`)
+/// and where it may connect (`allowed_hosts`, `allow_insecure_http`) are
+/// the server owner's choice.
+pub fn is_server_only_option(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.starts_with("fdw_package_") || n == outbound::ALLOWED_HOSTS || n == outbound::ALLOW_INSECURE_HTTP
+}
+
+/// Options that name a vault secret by id or name: `api_key_id`,
+/// `api_key_name`, `private_key_id`, ... (`*_id`, `*_name`; not
+/// `fdw_package_name`).
+pub fn is_vault_reference_option(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    !n.starts_with("fdw_package_") && (n.ends_with("_id") || n.ends_with("_name"))
+}
+
+/// `api_key` for `api_key`, `api_key_id` and `api_key_name`.
+fn credential_family(name: &str) -> &str {
+    name.strip_suffix("_id").or_else(|| name.strip_suffix("_name")).unwrap_or(name)
+}
+
+/// The secrets these options name.
+fn vault_scope(opts: &HashMap<String, String>) -> Vec<String> {
+    let mut scope: Vec<String> = opts
+        .iter()
+        .filter(|(k, _)| is_vault_reference_option(k))
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .collect();
+    scope.sort();
+    scope.dedup();
+    scope
+}
+
+fn is_uuid_text(s: &str) -> bool {
+    s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
 }
 
 #[cfg(test)]

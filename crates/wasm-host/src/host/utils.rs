@@ -23,7 +23,13 @@ pub fn cell_to_string(cell: Option<&Cell>) -> String {
     }
 }
 
+/// `get-vault-secret`: only a secret the server's or the user mapping's
+/// options name (see [`HostState::vault_secret_allowed`]); any other reads
+/// as absent, so a package cannot read every secret the role can.
 pub fn get_vault_secret(state: &mut HostState, id_or_name: &str) -> Option<String> {
+    if !state.vault_secret_allowed(id_or_name) {
+        return None;
+    }
     let secret = state.services.vault_secret(id_or_name);
     if let Some(s) = &secret {
         state.remember_secret(s);
@@ -31,7 +37,11 @@ pub fn get_vault_secret(state: &mut HostState, id_or_name: &str) -> Option<Strin
     secret
 }
 
+/// `get-vault-secret-by-name`: scoped as [`get_vault_secret`].
 pub fn get_vault_secret_by_name(state: &mut HostState, name: &str) -> Option<String> {
+    if !state.vault_secret_allowed(name) {
+        return None;
+    }
     let secret = state.services.vault_secret_by_name(name);
     if let Some(s) = &secret {
         state.remember_secret(s);
