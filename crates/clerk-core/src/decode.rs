@@ -61,6 +61,170 @@ pub fn decode_page(envelope: Envelope, body: &str) -> CoreResult<Page> {
     }
 }
 
+/// [`decode_page`], keeping of each object only the top-level keys `keep`
+/// names (when given): the rest of the body is read past without building
+/// values, which is most of a page's cost when a query reads few columns
+/// (see [`Projection::needed_keys`]). A body the fast path cannot read is
+/// decoded by [`decode_page`], for its exact error.
+pub fn decode_page_keeping(envelope: Envelope, body: &str, keep: Option<&[String]>) -> CoreResult<Page> {
+    match keep {
+        Some(keep) => match filtered::page(envelope, body, keep) {
+            Some(page) => Ok(page),
+            None => decode_page(envelope, body),
+        },
+        None => decode_page(envelope, body),
+    }
+}
+
+/// The fast path of [`decode_page_keeping`]: serde visitors that build a
+/// value only for the wanted keys of each object.
+mod filtered {
+    use std::fmt;
+
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde_json::{Map, Value};
+
+    use super::Page;
+    use crate::catalog::Envelope;
+
+    /// `None`: not a body of that envelope with objects as items (the slow
+    /// path then says what is wrong).
+    pub(super) fn page(envelope: Envelope, body: &str, keep: &[String]) -> Option<Page> {
+        let items_key = match envelope {
+            Envelope::BareArray | Envelope::DataTotalCount => "data",
+            Envelope::Keyed(key) => key,
+        };
+        let mut de = serde_json::Deserializer::from_str(body);
+        let page = Body { keep, items_key, bare: envelope == Envelope::BareArray }.deserialize(&mut de).ok()?;
+        de.end().ok()?;
+        page
+    }
+
+    /// The whole body: an array of items (a bare-array endpoint) or an
+    /// object with the items under `items_key` and maybe `total_count`.
+    struct Body<'a> {
+        keep: &'a [String],
+        items_key: &'a str,
+        bare: bool,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Body<'_> {
+        type Value = Option<Page>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Body<'_> {
+        type Value = Option<Page>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a page of objects")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            if !self.bare {
+                return Ok(None);
+            }
+            Ok(Items(self.keep).visit_seq(seq)?.map(|items| Page { items, total_count: None }))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let (mut items, mut total_count) = (None, None);
+            while let Some(key) = map.next_key::<String>()? {
+                if key == self.items_key {
+                    items = map.next_value_seed(Items(self.keep))?;
+                } else if key == "total_count" {
+                    total_count = map.next_value::<Value>()?.as_u64();
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(items.map(|items| Page { items, total_count }))
+        }
+    }
+
+    /// An array of objects, each filtered; `None` if an item is no object.
+    struct Items<'a>(&'a [String]);
+
+    impl<'de> DeserializeSeed<'de> for Items<'_> {
+        type Value = Option<Vec<Value>>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Items<'_> {
+        type Value = Option<Vec<Value>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an array of objects")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1000));
+            while let Some(item) = seq.next_element_seed(Object(self.0))? {
+                match item {
+                    Some(item) => items.push(item),
+                    None => return Ok(None),
+                }
+            }
+            Ok(Some(items))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+    }
+
+    /// One object with only the wanted keys; `None` if it is no object.
+    struct Object<'a>(&'a [String]);
+
+    impl<'de> DeserializeSeed<'de> for Object<'_> {
+        type Value = Option<Value>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Object<'_> {
+        type Value = Option<Value>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if self.0.iter().any(|k| *k == key) {
+                    let value = map.next_value::<Value>()?;
+                    out.insert(key, value);
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(Some(Value::Object(out)))
+        }
+        // anything else is no object: the slow path reports it
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+}
+
 /// Parses a get-by-id response body: one object.
 pub fn decode_object(body: &str) -> CoreResult<Value> {
     match parse_json(body)? {
@@ -106,6 +270,38 @@ impl Projection {
 
     pub fn len(&self) -> usize {
         self.columns.len()
+    }
+
+    /// The top-level keys of an API object the columns read, `id` always
+    /// among them; `None` when a column needs the whole object (`attrs`)
+    /// or the rows are un-nested children (which read their parent).
+    pub fn needed_keys(&self, spec: &ObjectSpec) -> Option<Vec<String>> {
+        if !matches!(spec.rows, crate::catalog::Rows::Items) {
+            return None;
+        }
+        let mut keys: Vec<String> = vec!["id".to_string()];
+        let first_segment = |pointer: &str| -> String {
+            let segment = pointer.trim_start_matches('/').split('/').next().unwrap_or("");
+            segment.replace("~1", "/").replace("~0", "~")
+        };
+        for (_, _, source) in &self.columns {
+            match source {
+                SourceRef::Catalog(Source::Key(k)) => keys.push((*k).to_string()),
+                SourceRef::Catalog(Source::Pointer(p)) => keys.push(first_segment(p)),
+                SourceRef::Catalog(Source::PrimaryOf { list, id_key, .. }) => {
+                    keys.push((*list).to_string());
+                    keys.push((*id_key).to_string());
+                }
+                SourceRef::Catalog(Source::Composite(pointers)) => {
+                    keys.extend(pointers.iter().map(|p| first_segment(p)));
+                }
+                SourceRef::Catalog(Source::Whole | Source::Parent(_) | Source::IsPrimary { .. }) => return None,
+                SourceRef::ExtraKey(k) => keys.push(k.clone()),
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        Some(keys)
     }
 
     pub fn is_empty(&self) -> bool {

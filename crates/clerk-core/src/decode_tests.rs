@@ -218,3 +218,74 @@ fn credentials_are_kept_out_of_attrs_and_extra_columns() {
     assert_eq!(row[0], Some(Cell::Json(json!({"id": "dir_1", "name": "Okta"}).to_string())));
     assert_eq!(row[1], None, "a declared column cannot read it either");
 }
+
+fn keep(keys: &[&str]) -> Vec<String> {
+    keys.iter().map(|k| k.to_string()).collect()
+}
+
+/// The fast path gives the slow path's page with the other keys dropped,
+/// for every envelope; what it cannot read gets the slow path's error.
+#[test]
+fn decoding_only_the_needed_keys_matches_the_whole_decode() {
+    let item = |i: u32| {
+        serde_json::json!({
+            "id": format!("user_{i}"), "first_name": "A", "created_at": 1_700_000_000_000u64 + u64::from(i),
+            "email_addresses": [{"id": "idn_1", "email_address": "a@x.example", "verification": {"status": "verified"}}],
+            "public_metadata": {"nested": {"deep": [1, 2, {"x": null}]}}, "banned": false, "score": 1.5,
+            "first_name_dup": "not wanted",
+        })
+    };
+    let items: Vec<Value> = (0..5).map(item).collect();
+    let wanted = keep(&["id", "first_name", "email_addresses", "not_there"]);
+    let strip = |v: &Value| {
+        let map = v.as_object().unwrap();
+        Value::Object(map.iter().filter(|(k, _)| wanted.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect())
+    };
+    let bodies = [
+        (Envelope::BareArray, Value::Array(items.clone()).to_string()),
+        (Envelope::DataTotalCount, serde_json::json!({"data": items, "total_count": 12}).to_string()),
+        (Envelope::Keyed("m2m_tokens"), serde_json::json!({"total_count": 3, "m2m_tokens": items}).to_string()),
+        // a bare-array endpoint answering in the paginated shape
+        (Envelope::BareArray, serde_json::json!({"data": items, "total_count": 5}).to_string()),
+        (Envelope::BareArray, "[]".to_string()),
+    ];
+    for (envelope, body) in &bodies {
+        let whole = decode_page(*envelope, body).unwrap();
+        let fast = decode_page_keeping(*envelope, body, Some(&wanted)).unwrap();
+        assert_eq!(fast.total_count, whole.total_count, "{body}");
+        assert_eq!(fast.items, whole.items.iter().map(strip).collect::<Vec<_>>(), "{body}");
+        assert_eq!(decode_page_keeping(*envelope, body, None).unwrap(), whole);
+    }
+    // what the fast path cannot read is the whole decode's error
+    for (envelope, body) in [
+        (Envelope::BareArray, r#"[{"id": "a"}, 3]"#),
+        (Envelope::BareArray, r#"{"nope": []}"#),
+        (Envelope::DataTotalCount, r#"[{"id": "a"}]"#),
+        (Envelope::DataTotalCount, r#"{"data": {"id": "a"}}"#),
+        (Envelope::BareArray, r#"[{"id": "a"}"#),
+        (Envelope::BareArray, r#"[{"id": "a"}] trailing"#),
+    ] {
+        assert_eq!(
+            decode_page_keeping(envelope, body, Some(&wanted)).map_err(|e| e.to_string()),
+            decode_page(envelope, body).map_err(|e| e.to_string()),
+            "{body}"
+        );
+    }
+}
+
+#[test]
+fn needed_keys_cover_every_source_and_give_up_on_the_whole_object() {
+    let users = crate::catalog::lookup("users").unwrap();
+    let cols = |names: &[&str]| -> Vec<TargetColumn> {
+        names.iter().map(|n| TargetColumn::new(*n, SqlType::Text)).collect()
+    };
+    let keys = Projection::new(users, &cols(&["email", "first_name", "my_extra"])).needed_keys(users).unwrap();
+    assert_eq!(keys, keep(&["email_addresses", "first_name", "id", "my_extra", "primary_email_address_id"]));
+    assert_eq!(Projection::new(users, &cols(&["id", "attrs"])).needed_keys(users), None);
+    let children = crate::catalog::lookup("user_email_addresses").unwrap();
+    assert_eq!(Projection::new(children, &cols(&["email_address"])).needed_keys(children), None);
+    // a membership's composite key reads both objects it points into
+    let members = crate::catalog::lookup("organization_memberships").unwrap();
+    let keys = Projection::new(members, &cols(&["membership_key"])).needed_keys(members).unwrap();
+    assert_eq!(keys, keep(&["id", "organization", "public_user_data"]));
+}

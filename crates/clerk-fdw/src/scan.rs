@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use clerk_core::decode::{decode_object, decode_page};
+use clerk_core::decode::{decode_object, decode_page_keeping};
 use clerk_core::response::{classify, Outcome};
 use clerk_core::catalog::{Envelope, Rows, Shape};
 use clerk_core::{
@@ -64,6 +64,9 @@ enum Fetched {
 pub struct Scanner {
     plan: Plan,
     projection: Projection,
+    /// The top-level keys of each listed object the scan reads (`None`:
+    /// all): the rest is skipped while a page is parsed.
+    keep: Option<Vec<String>>,
     base: ApiUrl,
     headers: Vec<(String, String)>,
     retry: RetryPolicy,
@@ -105,8 +108,16 @@ pub struct Scanner {
 impl Scanner {
     pub fn new(plan: Plan, base: ApiUrl, api_key: &str) -> Scanner {
         let projection = Projection::new(plan.spec, &plan.columns);
+        let keep = projection.needed_keys(plan.spec).map(|mut keys| {
+            // a sorted window reads its key to know where to stop
+            if let Some(stop) = plan.stop {
+                keys.push(stop.key.to_string());
+            }
+            keys
+        });
         let mut s = Scanner {
             projection,
+            keep,
             headers: request_headers(api_key),
             retry: RetryPolicy::default(),
             fetch: 0,
@@ -368,7 +379,7 @@ impl Scanner {
             None => self.send(host, kind, &req.url)?,
         };
         let mut items = match body {
-            Some(body) => decode_page(envelope, &body)?,
+            Some(body) => decode_page_keeping(envelope, &body, self.keep.as_deref())?,
             None => Page { items: Vec::new(), total_count: Some(0) },
         };
         let keep = self

@@ -127,6 +127,8 @@ unsafe extern "C-unwind" fn get_foreign_rel_size(
     // SAFETY: the framework's own GetForeignRelSize, called as Postgres
     // would call it; an ERROR in it unwinds through here as a panic.
     unsafe { pg_sys::ffi::pg_guard_ffi_boundary(|| (framework.rel_size)(root, baserel, foreigntableid)) };
+    // SAFETY: as above, the relation being planned.
+    unsafe { crate::estimate::set_rows(root, baserel, foreigntableid) };
     if let Some(planned) = SIZED.with(|s| s.borrow_mut().take()) {
         // SAFETY: Postgres passes the relation being planned.
         unsafe { remember(baserel, planned) };

@@ -41,6 +41,12 @@ pub(crate) struct WasmFdw {
     /// The scan's quals beyond the framework's, and its clause count (see
     /// `crate::quals`), kept for a re-scan's `begin_scan`.
     scan_quals: crate::quals::ScanQuals,
+    /// Rows of the current scan so far, whether it reached its end, and
+    /// whether it had neither quals nor limit: a complete count of the
+    /// table for the planner's estimates (`crate::estimate`).
+    scanned: u64,
+    scan_done: bool,
+    unfiltered: bool,
 }
 
 fn required<'a>(opts: &'a HashMap<String, String>, name: &'static str) -> HostResult<&'a str> {
@@ -304,6 +310,9 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
             target_oids: Vec::new(),
             count: Default::default(),
             scan_quals: Default::default(),
+            scanned: 0,
+            scan_done: false,
+            unfiltered: false,
         })
     }
 
@@ -356,6 +365,9 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
             })
         };
         self.target_oids = columns.iter().map(|c| c.type_oid).collect();
+        let host = self.host();
+        let unfiltered = host.limit.is_none() && seen == 0 && self.scan_quals.clauses == 0;
+        (self.scanned, self.scan_done, self.unfiltered) = (0, false, unfiltered);
         if let Some(request) = explain {
             // `None`: the guest has no `explain` export and is not asked;
             // EXPLAIN then shows the framework's output, as it always did.
@@ -380,8 +392,10 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
             return Ok(more.then_some(()));
         }
         if self.guest.iter_scan()?.is_none() {
+            self.scan_done = true;
             return Ok(None);
         }
+        self.scanned += 1;
         let data = std::mem::take(&mut self.host().row);
         if data.cells.len() != self.target_oids.len() {
             return Err(HostError::Guest {
@@ -409,6 +423,7 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
         if self.count.rewind() {
             return Ok(());
         }
+        (self.scanned, self.scan_done) = (0, false);
         Ok(self.guest.re_scan()?)
     }
 
@@ -417,6 +432,12 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
             // a counted scan never began the guest's scan
             self.host().flush_stats();
             return Ok(());
+        }
+        if self.scan_done && self.unfiltered {
+            let table = self.host().table_opts.get("wrappers.ftable_oid").and_then(|o| o.parse::<u32>().ok());
+            if let Some(table) = table {
+                crate::estimate::counted(table, self.scanned);
+            }
         }
         let r = self.guest.end_scan();
         self.host().flush_stats();
@@ -510,8 +531,10 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
         crate::count::install(routine);
         // a write refused at plan time (see `crate::write_check`)
         crate::write_check::install(routine);
-        // last: its callbacks run first (see `crate::quals`)
+        // its callbacks run first (see `crate::quals`)
         crate::quals::install(routine);
+        // around everything: a row's datums freed at the next row
+        crate::row_memory::install(routine);
     }
 
     fn validator(options: Vec<Option<String>>, catalog: Option<pg_sys::Oid>) -> FdwResult<()> {

@@ -12,11 +12,13 @@
 mod convert;
 mod count;
 mod error;
+mod estimate;
 mod explain;
 mod fdw;
 mod quals;
 mod quiet;
 mod returning;
+mod row_memory;
 mod services;
 mod write_check;
 
