@@ -12,72 +12,22 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
-use sha2::{Digest, Sha256};
 use wasm_host::explain::RequestLog;
 use wasm_host::host::http::{HttpClient, HttpConfig};
-use wasm_host::host::{HostState, ReportLevel, Services};
+use wasm_host::host::HostState;
 use wasm_host::model::{Column, Qual, TypeOid, Value};
-use wasm_host::runtime::{self, GuestInstance};
+use wasm_host::runtime::GuestInstance;
 
 const KEY: &str = "sk_test_explainMustNotLeak0123456789";
 
-struct NoDatabase;
-
-impl Services for NoDatabase {
-    fn vault_secret(&mut self, _: &str) -> Option<String> {
-        None
-    }
-    fn vault_secret_by_name(&mut self, _: &str) -> Option<String> {
-        None
-    }
-    fn query_setting(&mut self, _: &str) -> Option<String> {
-        None
-    }
-    fn inc_stats(&mut self, _: &str, _: wasm_host::model::Metric, _: i64) {}
-    fn get_metadata(&mut self, _: &str) -> Option<String> {
-        None
-    }
-    fn set_metadata(&mut self, _: &str, _: Option<String>) {}
-    fn report(&mut self, _: ReportLevel, _: &str) {}
-    fn check_for_interrupts(&mut self) {}
-    fn cancel_pending(&self) -> bool {
-        false
-    }
-}
-
-/// The built component `target/<name>`, or `None` (test skipped). They run
-/// only with `WASM_HOST_COMPONENT_TESTS=1`, which `scripts/test.sh` sets
-/// after `scripts/build.sh` (before it, `target/` may hold none or stale
-/// ones); then a missing component is a failure, never a skip.
-fn component(name: &str) -> Option<Vec<u8>> {
-    if std::env::var_os("WASM_HOST_COMPONENT_TESTS").is_none() {
-        eprintln!("skipped: set WASM_HOST_COMPONENT_TESTS=1 after scripts/build.sh (scripts/test.sh does)");
-        return None;
-    }
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target").join(name);
-    match std::fs::read(&path) {
-        Ok(bytes) => Some(bytes),
-        Err(e) => panic!("{} is not built ({e}): run scripts/build.sh first", path.display()),
-    }
-}
+mod common;
+use common::component;
 
 fn instance(bytes: &[u8], api_url: &str) -> GuestInstance {
-    let opts: HashMap<String, String> = [
-        ("api_url".to_string(), api_url.to_string()),
-        ("api_key".to_string(), KEY.to_string()),
-    ]
-    .into();
-    let http = Arc::new(HttpClient::new(HttpConfig::default()));
-    let host = HostState::new(opts, http, Box::new(NoDatabase));
-    let sha256 = hex::encode(Sha256::digest(bytes));
-    let mut guest = runtime::instantiate("file:///test.wasm", &sha256, bytes, host, None).unwrap();
-    guest.check_host_version().unwrap();
-    guest.init().unwrap();
-    guest
+    common::instance(bytes, api_url, KEY)
 }
 
 fn text(name: &str, num: u32) -> Column {
@@ -220,7 +170,7 @@ fn a_host_that_knows_only_the_contract_runs_our_guest() {
     let component = Component::new(&engine, &bytes).unwrap();
     let opts: HashMap<String, String> = [("api_key".to_string(), KEY.to_string())].into();
     let http = Arc::new(HttpClient::new(HttpConfig::default()));
-    let mut store = Store::new(&engine, HostState::new(opts, http, Box::new(NoDatabase)));
+    let mut store = Store::new(&engine, HostState::new(opts, http, Box::new(common::NoDatabase)));
     let guest = wasm_host::bindings::v2::Wrappers::instantiate(&mut store, &component, &linker).unwrap();
     let routines = guest.supabase_wrappers_routines();
     assert_eq!(routines.call_host_version_requirement(&mut store).unwrap(), "^0.1.0");
