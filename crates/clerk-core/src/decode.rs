@@ -190,7 +190,7 @@ mod filtered {
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             let mut out = Map::new();
             while let Some(key) = map.next_key::<String>()? {
-                if self.0.iter().any(|k| *k == key) {
+                if self.0.contains(&key) {
                     let value = map.next_value::<Value>()?;
                     out.insert(key, value);
                 } else {
