@@ -27,5 +27,11 @@ select show_error('select count(*) from clerk.organizations');
 set statement_timeout = '500ms';
 select count(*) from clerk.organizations;
 reset statement_timeout;
+-- a 429 whose Retry-After is a minute away: a cancel ends the wait too
+\! curl -sf -X PATCH -H 'content-type: application/json' -d '{"latency_ms":0,"rate_limit":"1/60s"}' "$KNOBS" -o /dev/null
+set statement_timeout = '1s';
+select count(id) from clerk.users;
+reset statement_timeout;
+\! curl -sf "$EMULATOR_URL/__emulator/requests/log" | grep -o '"status":429' | sort -u
 \! curl -sf -X POST "$EMULATOR_URL/__emulator/reset" -o /dev/null
 select count(*) from clerk.organizations;
