@@ -16,13 +16,13 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::body::JsonBody;
+use crate::server::body::JsonBody;
 use crate::collection::{self, Collection, Order, Select};
-use crate::envelope;
-use crate::error::{ApiError, ApiResult};
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::params::QueryParams;
 use crate::seed::{hex_id, hex_index, mix, pick, Stream, DAY_MS, NOW_MS};
-use crate::state::{AppState, Store};
+use crate::server::state::{AppState, Store};
 
 const NAMES: &[&str] = &[
     "CI_DEPLOY_KEY",

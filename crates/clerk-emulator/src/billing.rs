@@ -34,14 +34,14 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::body::{rfc3339_ms, JsonBody};
+use crate::server::body::{rfc3339_ms, JsonBody};
 use crate::collection::{self, Collection, Ids, Order, Select};
-use crate::envelope;
-use crate::error::{ApiError, ApiResult};
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::listing::KeyValue;
 use crate::params::QueryParams;
 use crate::seed::{instance_id, ksuid, mix, Stream, DAY_MS, NOW_MS, START_MS};
-use crate::state::{AppState, Store};
+use crate::server::state::{AppState, Store};
 
 const MONTH_MS: i64 = 30 * DAY_MS;
 const TRIAL_DAYS: i64 = 14;

@@ -19,8 +19,8 @@ use serde_json::Value;
 
 use axum::response::{IntoResponse, Response};
 
-use crate::envelope;
-use crate::error::{ApiError, ApiResult};
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::listing::KeyValue;
 use crate::params::{Paging, QueryParams};
 use crate::seed::{ksuid, ksuid_index, Stream};

@@ -31,11 +31,11 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::collection::{Collection, Ids, Order, Select};
-use crate::envelope;
-use crate::error::{ApiError, ApiResult};
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::params::QueryParams;
 use crate::seed::{between, mix, Stream, DAY_MS, NOW_MS};
-use crate::state::{AppState, Store};
+use crate::server::state::{AppState, Store};
 
 const ENDPOINT_BASE: &str = "https://clerk.emulator.test/scim/v2";
 /// `(group display name, role key)` of a directory's mappings, in

@@ -18,12 +18,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::Value;
 
-use crate::body::JsonBody;
+use crate::server::body::JsonBody;
 use crate::collection::deleted;
-use crate::error::{ApiError, ApiResult};
+use crate::server::error::{ApiError, ApiResult};
 use crate::organization_invitations::valid_email;
 use crate::seed::{ksuid, ksuid_index, Stream};
-use crate::state::{AppState, Store};
+use crate::server::state::{AppState, Store};
 use crate::users::{holder_of, EmailAddress, Identifier, PhoneNumber, Verification};
 
 /// Which of a user's identification lists.

@@ -16,12 +16,12 @@ use axum::routing::{delete, get};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::body::JsonBody;
+use crate::server::body::JsonBody;
 use crate::collection::{self, deleted, Collection, Ids, Order, Select, MATERIALIZED};
-use crate::error::{ApiError, ApiResult};
+use crate::server::error::{ApiError, ApiResult};
 use crate::params::{Paging, QueryParams};
 use crate::seed::{instance_id, mix, pick, Stream, DAY_MS, FIRST_NAMES, START_MS};
-use crate::state::{AppState, Store};
+use crate::server::state::{AppState, Store};
 
 /// One of the two lists.
 #[derive(Debug)]

@@ -25,7 +25,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::seed::{instance_id, ksuid, Stream, DAY_MS, START_MS};
-use crate::state::AppState;
+use crate::server::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

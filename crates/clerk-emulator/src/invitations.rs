@@ -18,16 +18,16 @@ use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::body::JsonBody;
-use crate::envelope;
-use crate::error::{ApiError, ApiResult};
+use crate::server::body::JsonBody;
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::listing::{self, KeyValue, Selection, SortCache, SortKey, Table};
 use crate::organization_invitations::{expires_in_days, valid_email, STATUSES};
 use crate::params::{OrderBy, OrderField, QueryParams};
 use crate::seed::{
     self, between, ksuid, ksuid_bytes, mix, pick, Stream, Timeline, DAY_MS, START_MS,
 };
-use crate::state::{AppState, Store};
+use crate::server::state::{AppState, Store};
 use crate::users::{holder_of, Identifier, Users};
 
 pub const ID_PREFIX: &str = "inv_";

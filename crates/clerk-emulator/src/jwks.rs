@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::oauth_tokens::base64url;
 use crate::seed::{instance_id, mix, Stream};
-use crate::state::AppState;
+use crate::server::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/v1/jwks", get(get_jwks))

@@ -15,26 +15,19 @@
 
 #![forbid(unsafe_code)]
 
-pub mod admin;
 pub mod api_keys;
-pub mod auth;
 pub mod billing;
-pub mod body;
 pub mod collection;
 pub mod coverage;
 pub mod directories;
 pub mod domains;
-pub mod envelope;
-pub mod error;
 pub mod identifications;
 pub mod identifiers;
 pub mod instance;
 pub mod invitations;
 pub mod jwks;
 pub mod jwt_templates;
-pub mod knobs;
 pub mod listing;
-pub mod logging;
 pub mod machines;
 pub mod membership_writes;
 pub mod memberships;
@@ -48,10 +41,10 @@ pub mod params;
 pub mod rbac;
 pub mod redirect_urls;
 pub mod seed;
+pub mod server;
 pub mod sessions;
 pub mod sign_ups;
 pub mod sso_connections;
-pub mod state;
 pub mod templates;
 pub mod test_runs;
 pub mod trusted_devices;
@@ -59,16 +52,12 @@ pub mod user_writes;
 pub mod users;
 pub mod waitlist;
 
-use axum::extract::{Request, State};
-use axum::http::Method;
-use axum::middleware;
-use axum::response::{IntoResponse, Response};
 use axum::Router;
 
-pub use error::{ApiError, ApiResult};
-pub use knobs::{Fault, Knobs, RateLimit};
-pub use logging::LogLevel;
-pub use state::{AppState, Config};
+pub use server::error::{ApiError, ApiResult};
+pub use server::knobs::{Fault, Knobs, RateLimit};
+pub use server::logging::LogLevel;
+pub use server::state::{AppState, Config};
 
 /// The emulator's HTTP application for `config`.
 pub fn app(config: Config) -> Router {
@@ -104,46 +93,6 @@ pub fn router(state: AppState) -> Router {
         .merge(trusted_devices::routes())
         .merge(test_runs::routes())
         .merge(jwks::routes())
-        .merge(sign_ups::routes())
-        .method_not_allowed_fallback(method_not_allowed)
-        // Layers run outside-in in reverse order: count, authenticate, then
-        // the knobs (rate limit, latency, faults).
-        .route_layer(middleware::from_fn(auth::require_valid_version))
-        .route_layer(middleware::from_fn_with_state(state.clone(), knobs::apply))
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::require_secret_key,
-        ))
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            admin::count_request,
-        ));
-    Router::new()
-        .merge(v1)
-        .merge(admin::routes())
-        .fallback(unknown_route)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            logging::log_request,
-        ))
-        .with_state(state)
-}
-
-async fn method_not_allowed() -> ApiError {
-    ApiError::MethodNotAllowed
-}
-
-/// Unknown paths: under `/v1` they are counted and authenticated first (a
-/// client without the key learns nothing about which routes exist).
-async fn unknown_route(State(state): State<AppState>, method: Method, req: Request) -> Response {
-    let path = req.uri().path();
-    if path == "/v1" || path.starts_with("/v1/") {
-        state
-            .counters()
-            .record(method.as_str(), admin::UNMATCHED_ROUTE);
-        if let Err(error) = auth::authenticate(req.headers(), state.secret_key()) {
-            return error.into_response();
-        }
-    }
-    ApiError::UnknownRoute.into_response()
+        .merge(sign_ups::routes());
+    server::router(state, v1)
 }

@@ -19,13 +19,13 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::body::JsonBody;
+use crate::server::body::JsonBody;
 use crate::collection::{self, Collection, Ids, Order, Select, MATERIALIZED};
-use crate::envelope;
-use crate::error::{ApiError, ApiResult};
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::params::QueryParams;
 use crate::seed::{hex_id, hex_index, instance_id, mix, Stream, DAY_MS, NOW_MS, START_MS};
-use crate::state::{AppState, Store};
+use crate::server::state::{AppState, Store};
 
 const MAX_TTL: i64 = 315_360_000;
 const MAX_SCOPES: usize = 150;

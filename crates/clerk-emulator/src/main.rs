@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
-use clerk_emulator::knobs::{FaultList, RateLimitSetting};
+use clerk_emulator::server::knobs::{FaultList, RateLimitSetting};
 use clerk_emulator::{app, Config, Knobs, LogLevel};
 
 /// A local stand-in for Clerk's Backend API with deterministic seeded data.

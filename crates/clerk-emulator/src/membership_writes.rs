@@ -10,11 +10,11 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::Value;
 
-use crate::body::{merge_metadata as deep_merge, JsonBody};
-use crate::error::{ApiError, ApiResult};
+use crate::server::body::{merge_metadata as deep_merge, JsonBody};
+use crate::server::error::{ApiError, ApiResult};
 use crate::memberships::{existing_role, organization_not_found, Membership, Written};
 use crate::organizations::Include;
-use crate::state::{AppState, Store};
+use crate::server::state::{AppState, Store};
 
 const CREATE_FIELDS: &[&str] = &["user_id", "role", "public_metadata", "private_metadata"];
 const UPDATE_FIELDS: &[&str] = &["role"];

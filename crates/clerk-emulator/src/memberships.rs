@@ -25,13 +25,13 @@ use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::envelope;
-use crate::error::{ApiError, ApiResult};
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::listing::{self, KeyValue, Selection, SortCache, SortKey, Table, VersionedCache};
 use crate::organizations::{Include, Organization};
 use crate::params::{OrderBy, OrderField, QueryParams};
 use crate::seed::{between, ksuid, ksuid_bytes, mix, pick, Stream, DAY_MS, NOW_MS};
-use crate::state::{AppState, Store};
+use crate::server::state::{AppState, Store};
 use crate::users::{UserField, UserFilter};
 
 pub const ID_PREFIX: &str = "orgmem_";

@@ -12,13 +12,13 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::body::JsonBody;
+use crate::server::body::JsonBody;
 use crate::collection::{self, deleted, Collection, Ids, Order, Select, MATERIALIZED};
-use crate::envelope;
-use crate::error::{ApiError, ApiResult};
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::params::QueryParams;
 use crate::seed::{instance_id, mix, Stream, DAY_MS, START_MS};
-use crate::state::{AppState, Store};
+use crate::server::state::{AppState, Store};
 
 const FRONTEND_API: &str = "https://clerk.emulator.test";
 const FIELDS: &[&str] = &[

@@ -17,10 +17,10 @@ use axum::Router;
 use serde_json::{json, Value};
 
 use crate::collection::{self, Listed};
-use crate::error::{ApiError, ApiResult};
+use crate::server::error::{ApiError, ApiResult};
 use crate::params::QueryParams;
 use crate::seed::{mix, splitmix, Stream, NOW_MS};
-use crate::state::AppState;
+use crate::server::state::AppState;
 use crate::users::ExternalAccount;
 
 const TOKEN_LIFETIME_MS: i64 = 3_600_000;

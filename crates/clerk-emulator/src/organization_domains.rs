@@ -18,15 +18,15 @@ use axum::routing::{get, patch};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::body::JsonBody;
+use crate::server::body::JsonBody;
 use crate::collection::{self, deleted, Collection, Ids, Order, Select};
-use crate::envelope;
-use crate::error::{ApiError, ApiResult};
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::memberships::organization_not_found;
 use crate::organizations::Organizations;
 use crate::params::{IdFilter, QueryParams};
 use crate::seed::{mix, Stream, DAY_MS};
-use crate::state::{AppState, Store};
+use crate::server::state::{AppState, Store};
 
 const MODES: &[&str] = &[
     "manual_invitation",

@@ -25,14 +25,14 @@ use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::body::JsonBody;
-use crate::envelope;
-use crate::error::{ApiError, ApiResult};
+use crate::server::body::JsonBody;
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::listing::{self, KeyValue, Selection, SortCache, SortKey, Table, VersionedCache};
 use crate::memberships::{existing_role, organization_not_found, ADMIN_ROLE};
 use crate::params::{OrderBy, OrderField, Paging, QueryParams};
 use crate::seed::{self, between, ksuid, mix, pick, Stream, DAY_MS, NOW_MS};
-use crate::state::{AppState, Store};
+use crate::server::state::{AppState, Store};
 use crate::users::Users;
 
 pub const ID_PREFIX: &str = "orginv_";

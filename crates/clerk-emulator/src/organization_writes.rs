@@ -9,10 +9,10 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Map, Value};
 
-use crate::body::{merge_metadata as deep_merge, rfc3339_ms, JsonBody};
-use crate::error::{ApiError, ApiResult};
+use crate::server::body::{merge_metadata as deep_merge, rfc3339_ms, JsonBody};
+use crate::server::error::{ApiError, ApiResult};
 use crate::organizations::{Include, Organization};
-use crate::state::{AppState, Store};
+use crate::server::state::{AppState, Store};
 
 const CREATE_FIELDS: &[&str] = &[
     "name",

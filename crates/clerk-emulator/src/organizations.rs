@@ -14,13 +14,13 @@ use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::envelope;
-use crate::error::{ApiError, ApiResult};
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::listing::{self, KeyValue, Selection, SortCache, SortKey, Table};
 use crate::memberships::Memberships;
 use crate::params::{IdFilter, OrderBy, OrderField, QueryParams};
 use crate::seed::{self, between, ksuid, ksuid_bytes, mix, pick, Stream, Timeline, NOW_MS};
-use crate::state::{AppState, Store};
+use crate::server::state::{AppState, Store};
 
 pub const ID_PREFIX: &str = "org_";
 /// 2021-01-01T00:00:00Z: seeded organizations are created after this.

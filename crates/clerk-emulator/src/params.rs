@@ -3,7 +3,7 @@
 //! validation into typed values (`Paging`, `OrderBy`, `IdFilter`, ...) with
 //! Clerk's 422 errors naming the parameter at fault.
 
-use crate::error::{ApiError, ApiResult};
+use crate::server::error::{ApiError, ApiResult};
 
 /// Clerk's shared paging bounds (`LimitParameter` in the spec).
 pub const DEFAULT_LIMIT: usize = 10;

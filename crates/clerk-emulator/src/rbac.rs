@@ -22,13 +22,13 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
-use crate::body::JsonBody;
+use crate::server::body::JsonBody;
 use crate::collection::{self, deleted, Collection, Order, Select, MATERIALIZED};
-use crate::envelope;
-use crate::error::{ApiError, ApiResult};
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::params::QueryParams;
 use crate::seed::{ksuid, ksuid_index, Stream, DAY_MS, START_MS};
-use crate::state::{AppState, Store};
+use crate::server::state::{AppState, Store};
 
 const PERMISSION_PREFIX: &str = "perm_";
 const ROLE_PREFIX: &str = "role_";

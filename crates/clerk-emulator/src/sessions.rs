@@ -18,12 +18,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::body::JsonBody;
+use crate::server::body::JsonBody;
 use crate::collection::{self, Collection, Ids, Order, Select};
-use crate::error::{ApiError, ApiResult};
+use crate::server::error::{ApiError, ApiResult};
 use crate::params::QueryParams;
 use crate::seed::{mix, pick, Stream, DAY_MS, NOW_MS};
-use crate::state::{AppState, Store};
+use crate::server::state::{AppState, Store};
 
 const STATUSES: &[&str] = &[
     "abandoned",

@@ -16,9 +16,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::error::{ApiError, ApiResult};
+use crate::server::error::{ApiError, ApiResult};
 use crate::seed::{ksuid_index, Stream};
-use crate::state::{AppState, Store};
+use crate::server::state::{AppState, Store};
 use crate::users::{Users, ID_PREFIX};
 
 pub const PREFIX: &str = "sua_";

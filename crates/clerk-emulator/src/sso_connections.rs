@@ -22,14 +22,14 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
-use crate::body::JsonBody;
+use crate::server::body::JsonBody;
 use crate::collection::{self, deleted, Collection, Ids, Order, Select};
-use crate::envelope;
-use crate::error::{ApiError, ApiResult};
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::organizations::Organizations;
 use crate::params::QueryParams;
 use crate::seed::{mix, pick, Stream, DAY_MS};
-use crate::state::{AppState, Store};
+use crate::server::state::{AppState, Store};
 
 const SAML_PROVIDERS: &[&str] = &["saml_custom", "saml_okta", "saml_google", "saml_microsoft"];
 const OIDC_PROVIDERS: &[&str] = &["oidc_custom", "oidc_github_enterprise", "oidc_gitlab"];

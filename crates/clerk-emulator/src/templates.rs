@@ -17,10 +17,10 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::collection::{self, Collection, Ids, Order, Select, MATERIALIZED};
-use crate::error::{ApiError, ApiResult};
+use crate::server::error::{ApiError, ApiResult};
 use crate::params::QueryParams;
 use crate::seed::{instance_id, Stream, DAY_MS, START_MS};
-use crate::state::AppState;
+use crate::server::state::AppState;
 
 const TYPES: &[&str] = &["email", "sms"];
 /// When the instance (and its system templates) came to be.

@@ -20,11 +20,11 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::envelope;
-use crate::error::{ApiError, ApiResult};
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::params::QueryParams;
 use crate::seed::{ksuid, mix, Stream, NOW_MS};
-use crate::state::{AppState, Store};
+use crate::server::state::{AppState, Store};
 
 const STATUSES: &[&str] = &["pending", "success", "failed"];
 const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

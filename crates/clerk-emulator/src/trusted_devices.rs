@@ -15,10 +15,10 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::envelope;
-use crate::error::{ApiError, ApiResult};
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::seed::{between, ksuid, mix, Stream, DAY_MS, NOW_MS};
-use crate::state::AppState;
+use crate::server::state::AppState;
 
 const IOS_APP: &str = "8C2Q5X7ZLM.com.example.emulator";
 const ANDROID_APP: &str = "com.example.emulator";

@@ -8,10 +8,10 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
-use crate::body::{merge_metadata as deep_merge, rfc3339_ms, JsonBody};
-use crate::error::{ApiError, ApiResult};
+use crate::server::body::{merge_metadata as deep_merge, rfc3339_ms, JsonBody};
+use crate::server::error::{ApiError, ApiResult};
 use crate::seed::Stream;
-use crate::state::{AppState, Store};
+use crate::server::state::{AppState, Store};
 use crate::users::{holder_of, EmailAddress, Identifier, PhoneNumber, User, Verification};
 
 const CREATE_FIELDS: &[&str] = &[

@@ -22,14 +22,14 @@ use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::envelope;
-use crate::error::{ApiError, ApiResult};
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::listing::{self, KeyValue, Page, Selection, SortCache, SortKey, Table};
 use crate::params::{IdFilter, OrderBy, OrderField, QueryParams};
 use crate::seed::{
     self, between, ksuid, ksuid_bytes, mix, pick, Stream, Timeline, DAY_MS, NOW_MS, START_MS,
 };
-use crate::state::{AppState, Store};
+use crate::server::state::{AppState, Store};
 
 pub const ID_PREFIX: &str = "user_";
 const EMAIL_DOMAINS: &[&str] = &["example.com", "example.org", "example.net"];

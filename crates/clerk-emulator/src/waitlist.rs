@@ -16,14 +16,14 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::body::JsonBody;
+use crate::server::body::JsonBody;
 use crate::collection::{self, deleted, Collection, Ids, Order, Select};
-use crate::envelope;
-use crate::error::{ApiError, ApiResult};
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::organization_invitations::valid_email;
 use crate::params::QueryParams;
 use crate::seed::{self, ksuid, mix, pick, Stream, Timeline, DAY_MS, START_MS};
-use crate::state::{AppState, Store};
+use crate::server::state::{AppState, Store};
 
 const STATUSES: &[&str] = &["pending", "invited", "completed", "rejected"];
 const DOMAINS: &[&str] = &["gmail.com", "outlook.com", "proton.me", "example.org"];

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
-use clerk_emulator::knobs::{FaultList, RateLimitSetting};
+use clerk_emulator::server::knobs::{FaultList, RateLimitSetting};
 use clerk_emulator::{Config, Fault, Knobs, RateLimit};
 use common::{app, assert_clerk_error, bearer, get, get_admin, send_unchecked, spec, KEY};
 use http_body_util::BodyExt;

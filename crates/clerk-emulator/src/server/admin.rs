@@ -35,8 +35,8 @@ use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::knobs::KnobsPatch;
-use crate::state::AppState;
+use crate::server::knobs::KnobsPatch;
+use crate::server::state::AppState;
 
 pub const PREFIX: &str = "/__emulator";
 /// Counter key for `/v1` requests that matched no route.

@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::error::{ApiError, ApiResult};
+use crate::server::error::{ApiError, ApiResult};
 
 /// A parsed request body.
 #[derive(Debug, Default, Clone)]

@@ -6,7 +6,7 @@
 use std::fmt;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use crate::admin::{Counters, RequestLog};
+use crate::server::admin::{Counters, RequestLog};
 use crate::api_keys::ApiKeys;
 use crate::billing::Billing;
 use crate::directories::Directories;
@@ -15,8 +15,8 @@ use crate::identifications::Identifications;
 use crate::identifiers::Identifiers;
 use crate::invitations::Invitations;
 use crate::jwt_templates::JwtTemplates;
-use crate::knobs::{KnobState, Knobs};
-use crate::logging::LogLevel;
+use crate::server::knobs::{KnobState, Knobs};
+use crate::server::logging::LogLevel;
 use crate::machines::Machines;
 use crate::memberships::Memberships;
 use crate::oauth_applications::OAuthApplications;

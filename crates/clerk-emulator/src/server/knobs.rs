@@ -32,9 +32,9 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use crate::error::ApiError;
+use crate::server::error::ApiError;
 use crate::seed::splitmix;
-use crate::state::AppState;
+use crate::server::state::AppState;
 
 /// `N` requests per `window`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
