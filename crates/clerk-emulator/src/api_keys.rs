@@ -17,10 +17,10 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::server::body::JsonBody;
-use crate::collection::{self, Collection, Order, Select};
+use crate::engine::collection::{self, Collection, Order, Select};
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::params::QueryParams;
+use crate::engine::params::QueryParams;
 use crate::seed::{hex_id, hex_index, mix, pick, Stream, DAY_MS, NOW_MS};
 use crate::server::state::{AppState, Store};
 
@@ -170,7 +170,7 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResu
     let q = QueryParams::parse(raw.as_deref());
     let paging = q.paging_up_to(100)?;
     let kind = q.string("type").unwrap_or("api_key").to_owned();
-    let include_invalid = collection::string_bool(&q, "include_invalid")?.unwrap_or(false);
+    let include_invalid = q.string_bool("include_invalid")?.unwrap_or(false);
     let query = q.string("query").map(str::to_owned);
     let subject_id = q
         .string("subject")

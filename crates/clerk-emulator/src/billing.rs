@@ -35,11 +35,11 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::server::body::{rfc3339_ms, JsonBody};
-use crate::collection::{self, Collection, Ids, Order, Select};
+use crate::engine::collection::{self, Collection, Ids, Order, Select};
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::listing::KeyValue;
-use crate::params::QueryParams;
+use crate::engine::table::KeyValue;
+use crate::engine::params::QueryParams;
 use crate::seed::{instance_id, ksuid, mix, Stream, DAY_MS, NOW_MS, START_MS};
 use crate::server::state::{AppState, Store};
 

@@ -30,10 +30,10 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::collection::{Collection, Ids, Order, Select};
+use crate::engine::collection::{Collection, Ids, Order, Select};
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::params::QueryParams;
+use crate::engine::params::QueryParams;
 use crate::seed::{between, mix, Stream, DAY_MS, NOW_MS};
 use crate::server::state::{AppState, Store};
 

@@ -14,9 +14,9 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::server::body::JsonBody;
-use crate::collection::{self, deleted, Collection, Ids, Order, Select, MATERIALIZED};
+use crate::engine::collection::{self, deleted, Collection, Ids, Order, Select, MATERIALIZED};
 use crate::server::error::{ApiError, ApiResult};
-use crate::params::Paging;
+use crate::engine::params::Paging;
 use crate::seed::{mix, pick, Stream, ORG_NOUNS};
 use crate::server::state::{AppState, Store};
 

@@ -19,7 +19,7 @@ use axum::{Json, Router};
 use serde_json::Value;
 
 use crate::server::body::JsonBody;
-use crate::collection::deleted;
+use crate::engine::collection::deleted;
 use crate::server::error::{ApiError, ApiResult};
 use crate::organization_invitations::valid_email;
 use crate::seed::{ksuid, ksuid_index, Stream};

@@ -17,9 +17,9 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::server::body::JsonBody;
-use crate::collection::{self, deleted, Collection, Ids, Order, Select, MATERIALIZED};
+use crate::engine::collection::{self, deleted, Collection, Ids, Order, Select, MATERIALIZED};
 use crate::server::error::{ApiError, ApiResult};
-use crate::params::{Paging, QueryParams};
+use crate::engine::params::{Paging, QueryParams};
 use crate::seed::{instance_id, mix, pick, Stream, DAY_MS, FIRST_NAMES, START_MS};
 use crate::server::state::{AppState, Store};
 

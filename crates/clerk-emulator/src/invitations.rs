@@ -21,9 +21,9 @@ use serde_json::{json, Value};
 use crate::server::body::JsonBody;
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::listing::{self, KeyValue, Selection, SortCache, SortKey, Table};
+use crate::engine::table::{self, KeyValue, Selection, SortCache, SortKey, Table};
 use crate::organization_invitations::{expires_in_days, valid_email, STATUSES};
-use crate::params::{OrderBy, OrderField, QueryParams};
+use crate::engine::params::{OrderBy, OrderField, QueryParams};
 use crate::seed::{
     self, between, ksuid, ksuid_bytes, mix, pick, Stream, Timeline, DAY_MS, START_MS,
 };
@@ -295,7 +295,7 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResu
             ..Selection::default()
         }
     };
-    let page = listing::select(&InvitationTable { store }, order, selection, paging);
+    let page = table::select(&InvitationTable { store }, order, selection, paging);
     let items: Vec<Invitation> = page
         .indexes
         .iter()

@@ -13,9 +13,9 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::server::body::JsonBody;
-use crate::collection::{self, deleted, Collection, Ids, Order, Select, MATERIALIZED};
+use crate::engine::collection::{self, deleted, Collection, Ids, Order, Select, MATERIALIZED};
 use crate::server::error::{ApiError, ApiResult};
-use crate::params::QueryParams;
+use crate::engine::params::QueryParams;
 use crate::seed::{Stream, DAY_MS, START_MS};
 use crate::server::state::{AppState, Store};
 

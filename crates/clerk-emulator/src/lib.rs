@@ -17,17 +17,16 @@
 
 pub mod api_keys;
 pub mod billing;
-pub mod collection;
 pub mod coverage;
 pub mod directories;
 pub mod domains;
+pub mod engine;
 pub mod identifications;
 pub mod identifiers;
 pub mod instance;
 pub mod invitations;
 pub mod jwks;
 pub mod jwt_templates;
-pub mod listing;
 pub mod machines;
 pub mod membership_writes;
 pub mod memberships;
@@ -37,7 +36,6 @@ pub mod organization_domains;
 pub mod organization_invitations;
 pub mod organization_writes;
 pub mod organizations;
-pub mod params;
 pub mod rbac;
 pub mod redirect_urls;
 pub mod seed;
@@ -54,6 +52,8 @@ pub mod waitlist;
 
 use axum::Router;
 
+/// `clerk_emulator::params` is the path the fuzz target (`fuzz/`) uses.
+pub use engine::params;
 pub use server::error::{ApiError, ApiResult};
 pub use server::knobs::{Fault, Knobs, RateLimit};
 pub use server::logging::LogLevel;

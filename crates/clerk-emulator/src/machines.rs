@@ -20,10 +20,10 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::server::body::JsonBody;
-use crate::collection::{self, Collection, Ids, Order, Select, MATERIALIZED};
+use crate::engine::collection::{self, Collection, Ids, Order, Select, MATERIALIZED};
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::params::QueryParams;
+use crate::engine::params::QueryParams;
 use crate::seed::{hex_id, hex_index, instance_id, mix, Stream, DAY_MS, NOW_MS, START_MS};
 use crate::server::state::{AppState, Store};
 

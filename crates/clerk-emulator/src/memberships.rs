@@ -27,9 +27,9 @@ use serde_json::{json, Value};
 
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::listing::{self, KeyValue, Selection, SortCache, SortKey, Table, VersionedCache};
+use crate::engine::table::{self, KeyValue, Selection, SortCache, SortKey, Table, VersionedCache};
 use crate::organizations::{Include, Organization};
-use crate::params::{OrderBy, OrderField, QueryParams};
+use crate::engine::params::{OrderBy, OrderField, QueryParams};
 use crate::seed::{between, ksuid, ksuid_bytes, mix, pick, Stream, DAY_MS, NOW_MS};
 use crate::server::state::{AppState, Store};
 use crate::users::{UserField, UserFilter};
@@ -614,10 +614,10 @@ fn page_of(
     store: &Store,
     order: OrderBy<MembershipField>,
     selection: Selection<'_>,
-    paging: crate::params::Paging,
+    paging: crate::engine::params::Paging,
 ) -> Json<Value> {
     let table = store.memberships.table(store);
-    let page = listing::select(&table, order, selection, paging);
+    let page = table::select(&table, order, selection, paging);
     let items: Vec<Membership> = page
         .indexes
         .iter()

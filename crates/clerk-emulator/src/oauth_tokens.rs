@@ -16,9 +16,9 @@ use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Value};
 
-use crate::collection::{self, Listed};
+use crate::engine::collection::{self, Listed};
 use crate::server::error::{ApiError, ApiResult};
-use crate::params::QueryParams;
+use crate::engine::params::QueryParams;
 use crate::seed::{mix, splitmix, Stream, NOW_MS};
 use crate::server::state::AppState;
 use crate::users::ExternalAccount;

@@ -19,12 +19,12 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::server::body::JsonBody;
-use crate::collection::{self, deleted, Collection, Ids, Order, Select};
+use crate::engine::collection::{self, deleted, Collection, Ids, Order, Select};
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
 use crate::memberships::organization_not_found;
 use crate::organizations::Organizations;
-use crate::params::{IdFilter, QueryParams};
+use crate::engine::params::{IdFilter, QueryParams};
 use crate::seed::{mix, Stream, DAY_MS};
 use crate::server::state::{AppState, Store};
 
@@ -148,7 +148,7 @@ impl DomainFilter {
             });
         }
         Ok(Self {
-            verified: collection::string_bool(q, "verified")?,
+            verified: q.string_bool("verified")?,
             modes,
             organization: q.string("organization_id").map(str::to_owned),
             names: q

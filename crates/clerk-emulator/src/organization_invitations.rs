@@ -28,9 +28,9 @@ use serde_json::{json, Value};
 use crate::server::body::JsonBody;
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::listing::{self, KeyValue, Selection, SortCache, SortKey, Table, VersionedCache};
+use crate::engine::table::{self, KeyValue, Selection, SortCache, SortKey, Table, VersionedCache};
 use crate::memberships::{existing_role, organization_not_found, ADMIN_ROLE};
-use crate::params::{OrderBy, OrderField, Paging, QueryParams};
+use crate::engine::params::{OrderBy, OrderField, Paging, QueryParams};
 use crate::seed::{self, between, ksuid, mix, pick, Stream, DAY_MS, NOW_MS};
 use crate::server::state::{AppState, Store};
 use crate::users::Users;
@@ -442,7 +442,7 @@ fn page(
         filter: Some(Box::new(move |i| filter.matches(store, i))),
         start: 0,
     };
-    let page = listing::select(&table, order, selection, paging);
+    let page = table::select(&table, order, selection, paging);
     let items: Vec<OrgInvitation> = page
         .indexes
         .iter()

@@ -16,9 +16,9 @@ use serde_json::{json, Value};
 
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::listing::{self, KeyValue, Selection, SortCache, SortKey, Table};
+use crate::engine::table::{self, KeyValue, Selection, SortCache, SortKey, Table};
 use crate::memberships::Memberships;
-use crate::params::{IdFilter, OrderBy, OrderField, QueryParams};
+use crate::engine::params::{IdFilter, OrderBy, OrderField, QueryParams};
 use crate::seed::{self, between, ksuid, ksuid_bytes, mix, pick, Stream, Timeline, NOW_MS};
 use crate::server::state::{AppState, Store};
 
@@ -492,7 +492,7 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResu
     let include = Include::parse(&q)?;
     let filter = OrganizationFilter::parse(&q)?;
     let store = state.store();
-    let page = listing::select(
+    let page = table::select(
         &store.organizations,
         order,
         filter.selection(&store),

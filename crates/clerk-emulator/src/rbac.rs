@@ -23,10 +23,10 @@ use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
 use crate::server::body::JsonBody;
-use crate::collection::{self, deleted, Collection, Order, Select, MATERIALIZED};
+use crate::engine::collection::{self, deleted, Collection, Order, Select, MATERIALIZED};
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::params::QueryParams;
+use crate::engine::params::QueryParams;
 use crate::seed::{ksuid, ksuid_index, Stream, DAY_MS, START_MS};
 use crate::server::state::{AppState, Store};
 

@@ -19,9 +19,9 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::server::body::JsonBody;
-use crate::collection::{self, Collection, Ids, Order, Select};
+use crate::engine::collection::{self, Collection, Ids, Order, Select};
 use crate::server::error::{ApiError, ApiResult};
-use crate::params::QueryParams;
+use crate::engine::params::QueryParams;
 use crate::seed::{mix, pick, Stream, DAY_MS, NOW_MS};
 use crate::server::state::{AppState, Store};
 

@@ -23,11 +23,11 @@ use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
 use crate::server::body::JsonBody;
-use crate::collection::{self, deleted, Collection, Ids, Order, Select};
+use crate::engine::collection::{self, deleted, Collection, Ids, Order, Select};
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
 use crate::organizations::Organizations;
-use crate::params::QueryParams;
+use crate::engine::params::QueryParams;
 use crate::seed::{mix, pick, Stream, DAY_MS};
 use crate::server::state::{AppState, Store};
 

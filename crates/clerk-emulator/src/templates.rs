@@ -16,9 +16,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::collection::{self, Collection, Ids, Order, Select, MATERIALIZED};
+use crate::engine::collection::{self, Collection, Ids, Order, Select, MATERIALIZED};
 use crate::server::error::{ApiError, ApiResult};
-use crate::params::QueryParams;
+use crate::engine::params::QueryParams;
 use crate::seed::{instance_id, Stream, DAY_MS, START_MS};
 use crate::server::state::AppState;
 

@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::params::QueryParams;
+use crate::engine::params::QueryParams;
 use crate::seed::{ksuid, mix, Stream, NOW_MS};
 use crate::server::state::{AppState, Store};
 

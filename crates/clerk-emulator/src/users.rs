@@ -24,8 +24,8 @@ use serde_json::{json, Value};
 
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::listing::{self, KeyValue, Page, Selection, SortCache, SortKey, Table};
-use crate::params::{IdFilter, OrderBy, OrderField, QueryParams};
+use crate::engine::table::{self, KeyValue, Page, Selection, SortCache, SortKey, Table};
+use crate::engine::params::{IdFilter, OrderBy, OrderField, QueryParams};
 use crate::seed::{
     self, between, ksuid, ksuid_bytes, mix, pick, Stream, Timeline, DAY_MS, NOW_MS, START_MS,
 };
@@ -832,11 +832,11 @@ pub fn holder_of(store: &Store, kind: Identifier, value: &str) -> Option<u32> {
         Identifier::PhoneNumber => filter.phone_number = vec![value.to_owned()],
         Identifier::Username => filter.username = vec![value.to_lowercase()],
     }
-    let paging = crate::params::Paging {
+    let paging = crate::engine::params::Paging {
         limit: 1,
         offset: 0,
     };
-    listing::select(&store.users, DEFAULT_ORDER, filter.selection(store), paging)
+    table::select(&store.users, DEFAULT_ORDER, filter.selection(store), paging)
         .indexes
         .first()
         .copied()
@@ -1239,7 +1239,7 @@ async fn list(
     if let Some(cursor) = starting_after {
         selection.start = cursor_start(&store.users, order, paging.offset, &cursor)?;
     }
-    let Page { indexes, .. } = listing::select(&store.users, order, selection, paging);
+    let Page { indexes, .. } = table::select(&store.users, order, selection, paging);
     Ok(envelope::bare_array(
         indexes.into_iter().map(|i| store.users.user(i)).collect(),
     ))
@@ -1271,7 +1271,7 @@ fn cursor_start(
     })?;
     // In created_at order a user's position is its index (or its mirror)
     // unless a write chose a created_at; the view knows either way.
-    let position = listing::OrderedView::new(users, order)
+    let position = table::OrderedView::new(users, order)
         .position_of(index)
         .ok_or(ApiError::Internal)?;
     Ok(position + 1)
@@ -1282,11 +1282,11 @@ async fn count(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiRes
     let filter = UserFilter::parse(&q)?;
     let store = state.store();
     let selection = filter.selection(&store);
-    let paging = crate::params::Paging {
+    let paging = crate::engine::params::Paging {
         limit: 0,
         offset: 0,
     };
-    let page = listing::select(&store.users, DEFAULT_ORDER, selection, paging);
+    let page = table::select(&store.users, DEFAULT_ORDER, selection, paging);
     Ok(envelope::total_count(page.total))
 }
 

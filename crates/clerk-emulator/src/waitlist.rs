@@ -17,11 +17,11 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::server::body::JsonBody;
-use crate::collection::{self, deleted, Collection, Ids, Order, Select};
+use crate::engine::collection::{self, deleted, Collection, Ids, Order, Select};
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
 use crate::organization_invitations::valid_email;
-use crate::params::QueryParams;
+use crate::engine::params::QueryParams;
 use crate::seed::{self, ksuid, mix, pick, Stream, Timeline, DAY_MS, START_MS};
 use crate::server::state::{AppState, Store};
 

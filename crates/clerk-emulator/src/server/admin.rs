@@ -204,7 +204,7 @@ pub async fn count_request(
 }
 
 async fn request_log(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
-    let q = crate::params::QueryParams::parse(raw.as_deref());
+    let q = crate::engine::params::QueryParams::parse(raw.as_deref());
     let limit = q
         .first("limit")
         .and_then(|l| l.parse::<usize>().ok())

@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::params::QueryParams;
+use crate::engine::params::QueryParams;
 use crate::server::error::{ApiError, ApiResult};
 
 /// Every dated Backend API version Clerk has published (ENDPOINTS.md 1.2).

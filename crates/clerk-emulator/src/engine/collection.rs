@@ -1,5 +1,6 @@
-//! The list engine of the resources added after users and organizations:
-//! a `Collection` of JSON objects addressed by a dense index, whose seeded
+//! The engine's JSON back-end, for every resource but users,
+//! organizations, memberships and invitations (`table`): a
+//! `Collection` of JSON objects addressed by a dense index, whose seeded
 //! part is generated on demand by the owning module (a pure function of the
 //! seed and the index, so a large seeded part costs no memory until read)
 //! and whose writes live in an overlay (edited or deleted seeded objects)
@@ -20,9 +21,9 @@ use serde_json::Value;
 use axum::response::{IntoResponse, Response};
 
 use crate::server::envelope;
-use crate::server::error::{ApiError, ApiResult};
-use crate::listing::KeyValue;
-use crate::params::{Paging, QueryParams};
+use crate::server::error::ApiResult;
+use crate::engine::table::KeyValue;
+use crate::engine::params::{Paging, QueryParams};
 use crate::seed::{ksuid, ksuid_index, Stream};
 
 /// How one resource's ids are made: Clerk's prefix, then a KSUID whose
@@ -92,42 +93,16 @@ impl Order {
     };
 }
 
-/// `order_by` with `+`/`-`/no prefix among `allowed`; `default` when
-/// absent. Same rules and 422 as `QueryParams::order_by`.
+/// `order_by` among the JSON field names `allowed`; `default` when absent
+/// (`QueryParams::order_among` holds the rules).
 pub fn order(q: &QueryParams, allowed: &[&'static str], default: Order) -> ApiResult<Order> {
-    let Some(raw) = q.first("order_by") else {
-        return Ok(default);
-    };
-    let (descending, name) = match raw.as_bytes().first() {
-        Some(b'-') => (true, &raw[1..]),
-        Some(b'+' | b' ') => (false, &raw[1..]),
-        _ => (false, raw),
-    };
-    allowed
-        .iter()
-        .find(|n| **n == name)
-        .map(|&field| Order { field, descending })
-        .ok_or_else(|| ApiError::ParamValue {
-            param: "order_by",
-            reason: format!(
-                "must be one of {}, optionally prefixed with + or -",
-                allowed.join(", ")
-            ),
-        })
-}
-
-/// A string boolean filter (`verified`, `include_invalid`): the spec types
-/// these as strings, so only `"true"` and `"false"` are accepted.
-pub fn string_bool(q: &QueryParams, param: &'static str) -> ApiResult<Option<bool>> {
-    match q.first(param) {
-        None | Some("") => Ok(None),
-        Some("true") => Ok(Some(true)),
-        Some("false") => Ok(Some(false)),
-        Some(_) => Err(ApiError::ParamValue {
-            param,
-            reason: "must be \"true\" or \"false\"".into(),
-        }),
-    }
+    Ok(match q.order_among(allowed)? {
+        Some((i, descending)) => Order {
+            field: allowed[i],
+            descending,
+        },
+        None => default,
+    })
 }
 
 /// Case-insensitive substring match of `needle` in any of `fields`.

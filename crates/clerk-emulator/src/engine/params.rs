@@ -37,6 +37,13 @@ pub struct OrderBy<F> {
     pub descending: bool,
 }
 
+/// How the spec types a true/false query parameter.
+#[derive(Debug, Clone, Copy)]
+enum BoolType {
+    Boolean,
+    String,
+}
+
 /// A multi-value id filter whose values may carry a `+` (include, the
 /// default) or `-` (exclude) prefix, as Clerk's `user_id`/`organization_id`/
 /// `external_id` filters do.
@@ -159,10 +166,14 @@ impl QueryParams {
         }
     }
 
-    /// `order_by`, with `+`/`-`/no prefix; `default` when absent.
-    pub fn order_by<F: OrderField>(&self, default: OrderBy<F>) -> ApiResult<OrderBy<F>> {
+    /// `order_by` among `names`: the index of the name and whether it is
+    /// descending, `None` when absent. The one implementation of the spec's
+    /// rule (ENDPOINTS.md 1.5): only the first `order_by` counts, `-` is
+    /// descending, `+` or no prefix ascending; any other name is a 422
+    /// listing the accepted ones.
+    pub fn order_among(&self, names: &[&str]) -> ApiResult<Option<(usize, bool)>> {
         let Some(raw) = self.first("order_by") else {
-            return Ok(default);
+            return Ok(None);
         };
         // A literal `+` in a query string decodes to a space: accept both.
         let (descending, name) = match raw.as_bytes().first() {
@@ -170,31 +181,61 @@ impl QueryParams {
             Some(b'+' | b' ') => (false, &raw[1..]),
             _ => (false, raw),
         };
-        F::FIELDS
+        names
             .iter()
-            .find(|(n, _)| *n == name)
-            .map(|&(_, field)| OrderBy { field, descending })
+            .position(|n| *n == name)
+            .map(|i| Some((i, descending)))
             .ok_or_else(|| ApiError::ParamValue {
                 param: "order_by",
                 reason: format!(
                     "must be one of {}, optionally prefixed with + or -",
-                    F::FIELDS
-                        .iter()
-                        .map(|(n, _)| *n)
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    names.join(", ")
                 ),
             })
     }
 
+    /// `order_by` over a resource's typed fields; `default` when absent.
+    pub fn order_by<F: OrderField>(&self, default: OrderBy<F>) -> ApiResult<OrderBy<F>> {
+        let names: Vec<&str> = F::FIELDS.iter().map(|(n, _)| *n).collect();
+        Ok(match self.order_among(&names)? {
+            Some((i, descending)) => OrderBy {
+                field: F::FIELDS[i].1,
+                descending,
+            },
+            None => default,
+        })
+    }
+
+    /// A parameter the spec types `boolean` (`banned`, `paginated`, ...):
+    /// `true` or `false`; anything else, the empty string included, is not
+    /// a boolean (422 `form_param_format_invalid`).
     pub fn bool(&self, param: &'static str) -> ApiResult<Option<bool>> {
+        self.true_or_false(param, BoolType::Boolean)
+    }
+
+    /// A parameter the spec types `string` with the values `"true"` and
+    /// `"false"` (`verified` on organization domains, `include_invalid` on
+    /// `/api_keys`): a string, so another value, the empty string included
+    /// (the spec allows no empty value), is a string of the wrong value (422
+    /// `form_param_value_invalid`).
+    pub fn string_bool(&self, param: &'static str) -> ApiResult<Option<bool>> {
+        self.true_or_false(param, BoolType::String)
+    }
+
+    fn true_or_false(&self, param: &'static str, kind: BoolType) -> ApiResult<Option<bool>> {
         match self.first(param) {
             None => Ok(None),
             Some("true") => Ok(Some(true)),
             Some("false") => Ok(Some(false)),
-            Some(_) => Err(ApiError::ParamFormat {
-                param,
-                expected: "a boolean (true or false)",
+            Some(_) => Err(match kind {
+                BoolType::Boolean => ApiError::ParamFormat {
+                    param,
+                    expected: "a boolean (true or false)",
+                },
+                BoolType::String => ApiError::ParamValue {
+                    param,
+                    reason: "must be \"true\" or \"false\"".into(),
+                },
             }),
         }
     }
@@ -298,6 +339,23 @@ mod params_tests {
             })
         );
         assert!(q("order_by=c").order_by(DEFAULT).is_err());
+    }
+
+    #[test]
+    fn booleans_and_string_booleans_reject_every_other_value() {
+        assert_eq!(q("").bool("b"), Ok(None));
+        assert_eq!(q("b=true&b=x").bool("b"), Ok(Some(true)));
+        assert_eq!(q("b=false").string_bool("b"), Ok(Some(false)));
+        for bad in ["b=", "b=yes", "b=TRUE"] {
+            assert!(matches!(
+                q(bad).bool("b"),
+                Err(ApiError::ParamFormat { param: "b", .. })
+            ));
+            assert!(matches!(
+                q(bad).string_bool("b"),
+                Err(ApiError::ParamValue { param: "b", .. })
+            ));
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! The list engine every list endpoint shares: a total, stable order over a
-//! table of seeded objects (field value, then id, reversed as a whole for
+//! The engine's typed back-end, for the tables that grow to a million rows
+//! (users, organizations, memberships and both invitation lists): a total, stable order
+//! over a table of seeded objects (field value, then id, reversed as a whole for
 //! descending), optional filtering, and `offset`/`limit` windows over it.
 //!
 //! Orders other than the table's natural one (creation order, which is index
@@ -10,7 +11,7 @@
 use std::cmp::Ordering;
 use std::sync::OnceLock;
 
-use crate::params::{OrderBy, OrderField, Paging};
+use crate::engine::params::{OrderBy, OrderField, Paging};
 
 /// A value to sort by. The derived order puts `Null` after every value, so
 /// nulls come last ascending and first descending (as in Postgres, which
