@@ -42,6 +42,9 @@ fn usage() -> &'static str {
 fn run(args: Vec<String>) -> Result<()> {
     match args.as_slice() {
         [flag, path] if flag.starts_with("--print") => {
+            if !["--print-imports", "--print-exports", "--print"].contains(&flag.as_str()) {
+                bail!("unknown flag {flag}\n{}", usage());
+            }
             let (imports, exports) = interface_names(&read(path)?)?;
             match flag.as_str() {
                 "--print-imports" => imports.iter().for_each(|i| println!("{i}")),
@@ -96,6 +99,12 @@ pub fn componentize(module: &[u8], allowed: &[&str]) -> Result<Vec<u8>> {
 
 /// Fully qualified names of a component's imports and exports, sorted.
 pub fn interface_names(component: &[u8]) -> Result<(Vec<String>, Vec<String>)> {
+    // wit_component::decode also reads a core module's embedded world, and
+    // a core module (even one importing WASI) would then list nothing: only
+    // a component's preamble (magic, version 0x0d, layer 1) is accepted
+    if component.get(..8) != Some(b"\0asm\x0d\0\x01\0".as_slice()) {
+        bail!("not a wasm component (a core module? componentize it first)");
+    }
     let decoded = wit_component::decode(component).context("not a wasm component")?;
     let (resolve, world) = match &decoded {
         DecodedWasm::Component(resolve, world) => (resolve, *world),
