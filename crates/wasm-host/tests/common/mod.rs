@@ -55,14 +55,20 @@ pub fn component(name: &str) -> Option<Vec<u8>> {
 }
 
 /// `bytes` instantiated with these server options `api_url` and `api_key`,
-/// its host version checked and `init` called.
+/// its host version checked and `init` called. The compiled code goes
+/// through the host's on-disk cache (as a backend's does, in the data
+/// directory) in the target directory: each test runs on a thread of its
+/// own, and without it every one compiled the component again with a debug
+/// build of Cranelift.
 pub fn instance(bytes: &[u8], api_url: &str, key: &str) -> GuestInstance {
     let opts: HashMap<String, String> =
         [("api_url".to_string(), api_url.to_string()), ("api_key".to_string(), key.to_string())].into();
     let http = Arc::new(HttpClient::new(HttpConfig::default()));
     let host = HostState::new(opts, http, Box::new(NoDatabase));
     let sha256 = hex::encode(Sha256::digest(bytes));
-    let mut guest = runtime::instantiate("file:///test.wasm", &sha256, bytes, host, None).unwrap();
+    let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("wasm-host-component-cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let mut guest = runtime::instantiate("file:///test.wasm", &sha256, bytes, host, Some(&cache)).unwrap();
     guest.check_host_version().unwrap();
     guest.init().unwrap();
     guest
