@@ -45,15 +45,18 @@ die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 [ "$(id -u)" = 0 ] || die "run as root (the cluster belongs to the postgres OS user, as in scripts/env.sh)"
 [ -x "$PG_CONFIG" ] || die "Postgres 15 is not installed; run scripts/setup.sh and scripts/build.sh first"
+# the emulator serves 100k users here: a release build of its own (build.sh
+# makes a debug one for the demo and the tests)
+cargo build -q --release -p clerk-emulator
 missing=()
 for f in target/clerk_fdw_fast.wasm target/clerk_fdw_fast.wasm.sha256 target/clerk_fdw.wasm \
-  target/clerk_fdw.wasm.sha256 target/release/clerk-emulator; do
+  target/clerk_fdw.wasm.sha256; do
   [ -f "$f" ] || missing+=("$f")
 done
 [ -f "$("$PG_CONFIG" --sharedir)/extension/wrappers.control" ] || missing+=("the wrappers extension")
 [ -f "$("$PG_CONFIG" --pkglibdir)/supabase_vault.so" ] || missing+=("the supabase_vault extension")
 if [ ${#missing[@]} -gt 0 ]; then
-  die "missing: ${missing[*]}; build first with scripts/build.sh (the benchmark does not build)"
+  die "missing: ${missing[*]}; build first with scripts/build.sh (the benchmark builds only its release emulator)"
 fi
 command -v jq >/dev/null || die "jq is needed (apt-get install jq)"
 

@@ -10,28 +10,32 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 say() { printf '==> %s\n' "$*"; }
+# shellcheck source=scripts/clippy-env.sh
+. scripts/clippy-env.sh
+COMPONENTIZE=target/debug/componentize
+if [ "${CLERK_TOOLS_BUILT:-0}" != 1 ]; then
+  say "building the tools (componentize, the emulator)"
+  cargo build -q -p componentize -p clerk-emulator
+fi
 
 say "building the guest, fast flavour (clerk_fdw_fast.wasm)"
 cargo build -q -p clerk-fdw --target wasm32-unknown-unknown --profile wasm --features concurrent
-cargo run -q --release -p componentize -- --allow-import clerk:wrappers-ext/http-concurrent@0.1.0 \
+"$COMPONENTIZE" --allow-import clerk:wrappers-ext/http-concurrent@0.1.0 \
   target/wasm32-unknown-unknown/wasm/clerk_fdw.wasm target/clerk_fdw_fast.wasm
 sha256sum target/clerk_fdw_fast.wasm | cut -d' ' -f1 > target/clerk_fdw_fast.wasm.sha256
 
 say "building the guest, portable flavour (clerk_fdw.wasm)"
 cargo build -q -p clerk-fdw --target wasm32-unknown-unknown --profile wasm
-cargo run -q --release -p componentize -- \
+"$COMPONENTIZE" \
   target/wasm32-unknown-unknown/wasm/clerk_fdw.wasm target/clerk_fdw.wasm
 sha256sum target/clerk_fdw.wasm | cut -d' ' -f1 > target/clerk_fdw.wasm.sha256
 
 say "building the test guests (tests/guests)"
 cargo build -q -p probe-v1 -p probe-v2 --target wasm32-unknown-unknown --profile wasm
 for probe in probe_v1 probe_v2; do
-  cargo run -q --release -p componentize -- \
+  "$COMPONENTIZE" \
     "target/wasm32-unknown-unknown/wasm/$probe.wasm" "target/$probe.wasm"
 done
-
-say "building the emulator"
-cargo build -q --release -p clerk-emulator
 
 say "installing the extensions into Postgres 15"
 cargo pgrx install --release -p supabase_vault --pg-config "$PG_CONFIG" >/dev/null

@@ -12,6 +12,9 @@ PACKAGE_HTTP_PORT=${PACKAGE_HTTP_PORT:-$((EMULATOR_PORT + 2))}
 CLERK_SECRET_KEY=${CLERK_SECRET_KEY:-sk_test_e2eDoNotLeakThisKey7f3a9c21}
 CLERK_WRONG_KEY=sk_test_wrongKeyMustNotLeak5b8e04d6
 export PGHOST="$RUN_DIR/sock" PGPORT PGUSER=postgres
+# the emulator binary: build.sh's debug build (bench.sh and load.sh use a
+# release one); tests/e2e/sql/emulator_restart.sql starts its own with it
+export EMULATOR_BIN=${EMULATOR_BIN:-target/debug/clerk-emulator}
 export EMULATOR_URL="http://127.0.0.1:${EMULATOR_PORT}"
 export CLERK_API_URL="${EMULATOR_URL}/v1" CLERK_SECRET_KEY CLERK_WRONG_KEY
 # The guest flavour the cluster's servers load (see use_flavour): the fast
@@ -75,7 +78,7 @@ CONF
 
 start_emulator() {
   local users=${1:-1234} orgs=${2:-57}
-  target/release/clerk-emulator --listen "127.0.0.1:$EMULATOR_PORT" \
+  "$EMULATOR_BIN" --listen "127.0.0.1:$EMULATOR_PORT" \
     --secret-key "$CLERK_SECRET_KEY" --users "$users" --organizations "$orgs" --seed 42 \
     --log-level error >"$RUN_DIR/emulator.log" 2>&1 &
   echo $! >"$RUN_DIR/emulator.pid"

@@ -12,9 +12,12 @@ SESSIONS=${SESSIONS:-32}
 DURATION=${DURATION:-30}
 USERS=${USERS:-5000}
 say() { printf '==> %s\n' "$*"; }
-for f in target/clerk_fdw_fast.wasm target/clerk_fdw.wasm target/release/clerk-emulator; do
+for f in target/clerk_fdw_fast.wasm target/clerk_fdw.wasm; do
   [ -f "$f" ] || { echo "load.sh: $f is missing: run scripts/build.sh first" >&2; exit 1; }
 done
+# 32 sessions against one emulator: a release build of its own
+cargo build -q --release -p clerk-emulator
+export EMULATOR_BIN=target/release/clerk-emulator
 
 RUN_DIR=/tmp/clerk-load PGPORT=${LOAD_PGPORT:-55633} EMULATOR_PORT=${LOAD_EMULATOR_PORT:-58290}
 # shellcheck source=scripts/env.sh

@@ -29,16 +29,19 @@ trap summary EXIT
 phase "setup (scripts/setup.sh)"
 scripts/setup.sh
 
-phase "unit, property and in-process tests (cargo test)"
+# Every cargo build below compiles the workspace's crates through clippy
+# (scripts/clippy-env.sh): the tests' build is also the lint of the default
+# members, all targets; build.sh's builds lint the guest on wasm32 in both
+# flavours, the test guests, and the extensions.
+# shellcheck source=scripts/clippy-env.sh
+. scripts/clippy-env.sh
+phase "unit, property and in-process tests, linted (cargo test)"
 cargo test -q
-phase "clippy"
-cargo clippy -q --all-targets -- -D warnings
-cargo clippy -q -p wrappers -p supabase_vault -- -D warnings
-# the guest's fast flavour (feature `concurrent`) has code of its own
-cargo clippy -q -p clerk-fdw --features concurrent --all-targets -- -D warnings
 
 phase "build (scripts/build.sh)"
-scripts/build.sh
+# componentize and the emulator: the debug binaries the tests just built
+# (their integration tests need them), not a second build
+CLERK_TOOLS_BUILT=1 scripts/build.sh
 
 phase "host tests against the built components (wasm-host)"
 # the same package selection as `cargo test -q` above, so its test binaries are reused

@@ -10,7 +10,7 @@
 select substring(:'emulator_url' from ':([0-9]+)$')::int + 4 as own_port \gset
 \set own_url 'http://127.0.0.1:' :own_port
 \set api_url :own_url '/v1'
-\set start_emulator '\\! target/release/clerk-emulator --listen 127.0.0.1:' :own_port ' --secret-key "$CLERK_SECRET_KEY" --users 3000 --organizations 3 --seed 9 --latency-ms 150 --log-level error >/dev/null 2>&1 & for i in $(seq 100); do curl -sf -o /dev/null ' :own_url '/__emulator/knobs && break; sleep 0.1; done'
+\set start_emulator '\\! "$EMULATOR_BIN" --listen 127.0.0.1:' :own_port ' --secret-key "$CLERK_SECRET_KEY" --users 3000 --organizations 3 --seed 9 --latency-ms 150 --log-level error >/dev/null 2>&1 & for i in $(seq 100); do curl -sf -o /dev/null ' :own_url '/__emulator/knobs && break; sleep 0.1; done'
 \set stop_emulator '\\! pkill -f "clerk-emulator --listen 127.0.0.1:' :own_port ' " ; for i in $(seq 50); do curl -sf -o /dev/null ' :own_url '/__emulator/knobs || break; sleep 0.1; done'
 :start_emulator
 create server clerk_own_emulator foreign data wrapper wasm_wrapper options (
