@@ -2,10 +2,15 @@
 # Builds the deliverables: the guest component in two flavours (the portable
 # target/clerk_fdw.wasm, which imports only supabase:wrappers and runs on
 # Supabase's host, and the fast target/clerk_fdw_fast.wasm, which also
-# imports our host's clerk:wrappers-ext/http-concurrent), the emulator
-# target/release/clerk-emulator, and the Postgres extensions wrappers and
-# supabase_vault (installed into Debian's Postgres 15).
-# Cargo skips whatever has not changed.
+# imports our host's clerk:wrappers-ext/http-concurrent), the test guests,
+# the emulator target/debug/clerk-emulator, and the Postgres extensions
+# wrappers and supabase_vault (installed into Debian's Postgres 15).
+# The tools (componentize, the emulator) are debug builds: they handle a few
+# megabytes and a demo's data; scripts/test.sh's `cargo test` has already
+# built them (CLERK_TOOLS_BUILT=1), and scripts/bench.sh and scripts/load.sh
+# build a release emulator of their own. The workspace's crates are linted
+# as they compile (scripts/clippy-env.sh). Cargo skips whatever has not
+# changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
