@@ -15,40 +15,11 @@
 
 #![forbid(unsafe_code)]
 
-pub mod api_keys;
-pub mod billing;
 pub mod coverage;
-pub mod directories;
-pub mod domains;
 pub mod engine;
-pub mod identifications;
-pub mod identifiers;
-pub mod instance;
-pub mod invitations;
-pub mod jwks;
-pub mod jwt_templates;
-pub mod machines;
-pub mod membership_writes;
-pub mod memberships;
-pub mod oauth_applications;
-pub mod oauth_tokens;
-pub mod organization_domains;
-pub mod organization_invitations;
-pub mod organization_writes;
-pub mod organizations;
-pub mod rbac;
-pub mod redirect_urls;
+pub mod resources;
 pub mod seed;
 pub mod server;
-pub mod sessions;
-pub mod sign_ups;
-pub mod sso_connections;
-pub mod templates;
-pub mod test_runs;
-pub mod trusted_devices;
-pub mod user_writes;
-pub mod users;
-pub mod waitlist;
 
 use axum::Router;
 
@@ -66,33 +37,5 @@ pub fn app(config: Config) -> Router {
 
 /// The HTTP application over existing state (to share it with a caller).
 pub fn router(state: AppState) -> Router {
-    let v1 = Router::new()
-        .merge(users::routes())
-        .merge(organizations::routes())
-        .merge(memberships::routes())
-        .merge(organization_invitations::routes())
-        .merge(invitations::routes())
-        .merge(rbac::routes())
-        .merge(identifiers::routes())
-        .merge(domains::routes())
-        .merge(jwt_templates::routes())
-        .merge(redirect_urls::routes())
-        .merge(oauth_applications::routes())
-        .merge(sso_connections::routes())
-        .merge(organization_domains::routes())
-        .merge(identifications::routes())
-        .merge(sessions::routes())
-        .merge(waitlist::routes())
-        .merge(machines::routes())
-        .merge(api_keys::routes())
-        .merge(billing::routes())
-        .merge(oauth_tokens::routes())
-        .merge(templates::routes())
-        .merge(instance::routes())
-        .merge(directories::routes())
-        .merge(trusted_devices::routes())
-        .merge(test_runs::routes())
-        .merge(jwks::routes())
-        .merge(sign_ups::routes());
-    server::router(state, v1)
+    server::router(state, resources::routes())
 }

@@ -13,9 +13,10 @@ use clerk_emulator::{app, Config, Knobs, LogLevel};
 
 /// A local stand-in for Clerk's Backend API with deterministic seeded data.
 ///
-/// Serves the Backend API operations listed in `src/coverage.rs` under `/v1`
-/// behind `Authorization: Bearer <secret key>`, plus unauthenticated admin
-/// routes: `GET /__emulator/requests`, `GET /__emulator/requests/total`,
+/// Serves the Backend API operations of the resource registry
+/// (`src/resources/mod.rs`) under `/v1` behind
+/// `Authorization: Bearer <secret key>`, plus unauthenticated admin routes:
+/// `GET /__emulator/requests`, `GET /__emulator/requests/total`,
 /// `GET /__emulator/requests/log[?limit=N]`, `GET|PATCH /__emulator/knobs`
 /// (rate limit, latency, faults at run time) and `POST /__emulator/reset`
 /// (seeded data, knobs, counters and log back to startup).

@@ -1,5 +1,5 @@
-//! The coverage list (`clerk_emulator::coverage::OPERATIONS`) held to the
-//! vendored spec and to the router: every listed operation is a spec
+//! The coverage list (`clerk_emulator::resources::OPERATIONS`, gathered
+//! from the resource registry) held to the vendored spec and to the router: every listed operation is a spec
 //! operation with the same method and path, every `Served` one is routed,
 //! and every `Pending` one is not (so the list is honest both ways).
 //! Response bodies themselves are checked against the spec's schemas by
@@ -12,7 +12,8 @@ mod common;
 use std::collections::HashSet;
 
 use axum::http::{Method, StatusCode};
-use clerk_emulator::coverage::{Status, OPERATIONS};
+use clerk_emulator::coverage::Status;
+use clerk_emulator::resources::OPERATIONS;
 use common::{app, bearer, send_unchecked, spec};
 
 #[test]

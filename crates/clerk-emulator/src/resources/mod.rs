@@ -1,0 +1,132 @@
+//! The Clerk resources the emulator serves, one module (or folder, when
+//! its writes are many) each, and the registry that wires them: every
+//! resource's `routes()` under `/v1` and its coverage entries
+//! (`OPERATIONS`, held to the spec by `tests/conformance.rs`).
+//!
+//! Each resource module holds its model (a table in the list engine,
+//! `crate::engine`), its seeding (a pure function of the seed, see
+//! `crate::seed`), its handlers and its writes. Its table is a field of
+//! `crate::server::state::Store`, which seeds it. Adding a resource: its
+//! module here, a `resource!` line in `RESOURCES`, and its table in `Store`.
+
+pub mod api_keys;
+pub mod billing;
+pub mod directories;
+pub mod domains;
+pub mod identifications;
+pub mod identifiers;
+pub mod instance;
+pub mod invitations;
+pub mod jwks;
+pub mod jwt_templates;
+pub mod machines;
+pub mod memberships;
+pub mod oauth_applications;
+pub mod oauth_tokens;
+pub mod organization_domains;
+pub mod organization_invitations;
+pub mod organizations;
+pub mod rbac;
+pub mod redirect_urls;
+pub mod sessions;
+pub mod sign_ups;
+pub mod sso_connections;
+pub mod templates;
+pub mod test_runs;
+pub mod trusted_devices;
+pub mod users;
+pub mod waitlist;
+
+use axum::Router;
+
+use crate::coverage::Operation;
+use crate::server::state::AppState;
+
+/// What the registry knows of a resource.
+#[derive(Debug, Clone, Copy)]
+pub struct Resource {
+    /// The module's name.
+    pub name: &'static str,
+    /// Its routes, merged under the `/v1` middleware.
+    pub routes: fn() -> Router<AppState>,
+    /// The Backend API operations those routes serve.
+    pub operations: &'static [Operation],
+}
+
+macro_rules! resource {
+    ($module:ident) => {
+        Resource {
+            name: stringify!($module),
+            routes: $module::routes,
+            operations: $module::OPERATIONS,
+        }
+    };
+}
+
+/// Every resource, in routing order.
+pub const RESOURCES: &[Resource] = &[
+    resource!(users),
+    resource!(organizations),
+    resource!(memberships),
+    resource!(organization_invitations),
+    resource!(invitations),
+    resource!(rbac),
+    resource!(identifiers),
+    resource!(domains),
+    resource!(jwt_templates),
+    resource!(redirect_urls),
+    resource!(oauth_applications),
+    resource!(sso_connections),
+    resource!(organization_domains),
+    resource!(identifications),
+    resource!(sessions),
+    resource!(waitlist),
+    resource!(machines),
+    resource!(api_keys),
+    resource!(billing),
+    resource!(oauth_tokens),
+    resource!(templates),
+    resource!(instance),
+    resource!(directories),
+    resource!(trusted_devices),
+    resource!(test_runs),
+    resource!(jwks),
+    resource!(sign_ups),
+];
+
+/// Every resource's routes, for `crate::server::router`.
+pub fn routes() -> Router<AppState> {
+    RESOURCES
+        .iter()
+        .fold(Router::new(), |router, resource| router.merge((resource.routes)()))
+}
+
+/// The coverage list: every resource's operations, in registry order.
+pub const OPERATIONS: &[Operation] = &concat_operations::<{ operation_count() }>();
+
+const fn operation_count() -> usize {
+    let mut total = 0;
+    let mut r = 0;
+    while r < RESOURCES.len() {
+        total += RESOURCES[r].operations.len();
+        r += 1;
+    }
+    total
+}
+
+const fn concat_operations<const N: usize>() -> [Operation; N] {
+    let mut all = [crate::coverage::op("", "", crate::coverage::Status::Pending); N];
+    let mut k = 0;
+    let mut r = 0;
+    while r < RESOURCES.len() {
+        let operations = RESOURCES[r].operations;
+        let mut i = 0;
+        while i < operations.len() {
+            all[k] = operations[i];
+            k += 1;
+            i += 1;
+        }
+        r += 1;
+    }
+    all
+}
