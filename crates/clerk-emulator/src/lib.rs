@@ -6,12 +6,23 @@
 //! `limit`/`offset`/`order_by` with a total and stable order, and the
 //! documented filters, over deterministic seeded data of any size.
 //!
-//! Layout: one module per Clerk resource (`users`, `organizations`,
-//! `memberships`, `organization_invitations`, `invitations`), each exposing
-//! `routes()`, with writes in a `*_writes` sibling where they are many; the
-//! shared pieces are `params` (query parsing and validation), `body` (JSON
-//! bodies), `listing` (ordering and paging), `envelope`, `error`, `auth`,
-//! `admin` (request counters), `knobs` and `seed` (deterministic generation).
+//! Layout:
+//! - `server`: the HTTP server and its cross-cutting parts: `server::router`
+//!   wraps the resources' routes in the `/v1` stack (request counters,
+//!   bearer `auth`, the `knobs` for rate limit, latency and faults, the
+//!   API `version` pin), adds the `admin` routes under `/__emulator` and
+//!   request `logging`; plus what every handler shares: the `state`
+//!   (`Config`, `AppState`, the seeded `Store`), `error` (`ApiError`, Clerk's
+//!   `ClerkErrors` bodies), `envelope` (the list shapes) and `body` (JSON
+//!   request bodies).
+//! - `engine`: the list engine (`table` for typed tables, `collection` for
+//!   JSON objects) and the query parsers (`params`) every list shares.
+//! - `resources`: one module per Clerk resource (a folder with `writes.rs`
+//!   for users, organizations and memberships), each with its model,
+//!   seeding, routes and coverage entries, wired by the registry in
+//!   `resources/mod.rs`.
+//! - `seed`: deterministic generation (hashes, invertible KSUID ids, word
+//!   lists); `coverage`: the vocabulary of the coverage list.
 
 #![forbid(unsafe_code)]
 
