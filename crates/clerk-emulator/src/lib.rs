@@ -19,10 +19,11 @@
 //!   JSON objects) and the query parsers (`params`) every list shares.
 //! - `resources`: one module per Clerk resource (a folder with `writes.rs`
 //!   for users, organizations and memberships), each with its model,
-//!   seeding, routes and coverage entries, wired by the registry in
+//!   seeding, routes, coverage entries and paged lists, wired by the registry in
 //!   `resources/mod.rs`.
 //! - `seed`: deterministic generation (hashes, invertible KSUID ids, word
-//!   lists); `coverage`: the vocabulary of the coverage list.
+//!   lists); `coverage`: the vocabulary of the coverage list and of the
+//!   paged lists.
 
 #![forbid(unsafe_code)]
 

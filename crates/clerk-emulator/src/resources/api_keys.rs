@@ -23,7 +23,7 @@ use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::QueryParams;
 use crate::seed::{hex_id, hex_index, mix, pick, Stream, DAY_MS, NOW_MS};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served};
+use crate::coverage::{op, Operation, Status::Served, PagedList, paged, Scope};
 
 const NAMES: &[&str] = &[
     "CI_DEPLOY_KEY",
@@ -177,6 +177,14 @@ pub const OPERATIONS: &[Operation] = &[
     op("DELETE", "/api_keys/{apiKeyID}", Served),
     op("GET", "/api_keys/{apiKeyID}/secret", Served),
     op("POST", "/api_keys/{apiKeyID}/revoke", Served),
+];
+
+/// The lists `routes` serves that page by `limit`/`offset`, for the
+/// paging property (`tests/paging_prop.rs`).
+pub const PAGED_LISTS: &[PagedList] = &[
+    paged("/v1/api_keys?x=1")
+        .max_limit(100)
+        .scoped(Scope::UserOrOrganization),
 ];
 
 async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {

@@ -42,7 +42,7 @@ use crate::engine::table::KeyValue;
 use crate::engine::params::QueryParams;
 use crate::seed::{instance_id, ksuid, mix, Stream, DAY_MS, NOW_MS, START_MS};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served};
+use crate::coverage::{op, Operation, Status::Served, PagedList, paged, ListOrder};
 
 const MONTH_MS: i64 = 30 * DAY_MS;
 const TRIAL_DAYS: i64 = 14;
@@ -673,6 +673,14 @@ pub const OPERATIONS: &[Operation] = &[
     op("GET", "/billing/statements", Served),
     op("GET", "/billing/statements/{statementID}", Served),
     op("GET", "/billing/statements/{statementID}/payment_attempts", Served),
+];
+
+/// The lists `routes` serves that page by `limit`/`offset`, for the
+/// paging property (`tests/paging_prop.rs`).
+pub const PAGED_LISTS: &[PagedList] = &[
+    paged("/v1/billing/subscription_items?include_free=true"),
+    paged("/v1/billing/statements?x=1").order(ListOrder::Newest("timestamp")),
+    paged("/v1/billing/prices?x=1").order(ListOrder::AmountThenNewest),
 ];
 
 fn payer_type(q: &QueryParams) -> ApiResult<Option<String>> {

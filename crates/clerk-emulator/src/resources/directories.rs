@@ -36,7 +36,7 @@ use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::QueryParams;
 use crate::seed::{between, mix, Stream, DAY_MS, NOW_MS};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served};
+use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 const ENDPOINT_BASE: &str = "https://clerk.emulator.test/scim/v2";
 /// `(group display name, role key)` of a directory's mappings, in
@@ -228,6 +228,13 @@ pub const OPERATIONS: &[Operation] = &[
     op("GET", "/directories", Served),
     op("GET", "/directories/{directory_id}", Served),
     op("GET", "/directories/{directory_id}/group_role_mappings", Served),
+];
+
+/// The lists `routes` serves that page by `limit`/`offset`, for the
+/// paging property (`tests/paging_prop.rs`).
+pub const PAGED_LISTS: &[PagedList] = &[
+    paged("/v1/directories?x=1"),
+    paged("/v1/scim_directories?x=1"),
 ];
 
 fn not_found(id: String) -> ApiError {

@@ -25,7 +25,7 @@ use crate::resources::organization_invitations::valid_email;
 use crate::seed::{ksuid, ksuid_index, Stream};
 use crate::server::state::{AppState, Store};
 use crate::resources::users::{holder_of, EmailAddress, Identifier, PhoneNumber, Verification};
-use crate::coverage::{op, Operation, Status::Served};
+use crate::coverage::{op, Operation, Status::Served, PagedList};
 
 /// Which of a user's identification lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +83,9 @@ pub const OPERATIONS: &[Operation] = &[
     op("PATCH", "/phone_numbers/{phone_number_id}", Served),
     op("DELETE", "/phone_numbers/{phone_number_id}", Served),
 ];
+
+/// None of the lists `routes` serves is walked by the paging property.
+pub const PAGED_LISTS: &[PagedList] = &[];
 
 /// The live user holding identification `id` of `kind`.
 fn owner(store: &Store, kind: Kind, id: &str) -> Option<u32> {

@@ -22,7 +22,7 @@ use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::{Paging, QueryParams};
 use crate::seed::{instance_id, mix, pick, Stream, DAY_MS, FIRST_NAMES, START_MS};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served};
+use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 /// One of the two lists.
 #[derive(Debug)]
@@ -136,6 +136,13 @@ pub const OPERATIONS: &[Operation] = &[
     op("GET", "/blocklist_identifiers", Served),
     op("POST", "/blocklist_identifiers", Served),
     op("DELETE", "/blocklist_identifiers/{identifier_id}", Served),
+];
+
+/// The lists `routes` serves that page by `limit`/`offset`, for the
+/// paging property (`tests/paging_prop.rs`).
+pub const PAGED_LISTS: &[PagedList] = &[
+    paged("/v1/allowlist_identifiers?x=1").array(),
+    paged("/v1/allowlist_identifiers?paginated=true"),
 ];
 
 /// The type of an identifier, or a 422 naming the field.

@@ -26,7 +26,7 @@ use serde_json::{json, Value};
 
 use crate::seed::{instance_id, ksuid, Stream, DAY_MS, START_MS};
 use crate::server::state::AppState;
-use crate::coverage::{op, Operation, Status::Served};
+use crate::coverage::{op, Operation, Status::Served, PagedList};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -52,6 +52,9 @@ pub const OPERATIONS: &[Operation] = &[
     op("GET", "/instance/oauth_application_settings", Served),
     op("GET", "/instance/organization_settings", Served),
 ];
+
+/// None of the lists `routes` serves is walked by the paging property.
+pub const PAGED_LISTS: &[PagedList] = &[];
 
 async fn get_instance(State(state): State<AppState>) -> Json<Value> {
     let seed = state.store().seed();

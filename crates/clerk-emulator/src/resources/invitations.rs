@@ -29,7 +29,7 @@ use crate::seed::{
 };
 use crate::server::state::{AppState, Store};
 use crate::resources::users::{holder_of, Identifier, Users};
-use crate::coverage::{op, Operation, Status::Served};
+use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 pub const ID_PREFIX: &str = "inv_";
 const ACCEPT_URL: &str = "https://accounts.emulator.test/sign-up";
@@ -58,6 +58,16 @@ pub const OPERATIONS: &[Operation] = &[
     op("POST", "/invitations", Served),
     op("POST", "/invitations/bulk", Served),
     op("POST", "/invitations/{invitation_id}/revoke", Served),
+];
+
+/// The fields `order_by` takes.
+const ORDER_FIELDS: &[&str] = &["created_at", "email_address", "expires_at"];
+
+/// The lists `routes` serves that page by `limit`/`offset`, for the
+/// paging property (`tests/paging_prop.rs`).
+pub const PAGED_LISTS: &[PagedList] = &[
+    paged("/v1/invitations?x=1").array().order_by(ORDER_FIELDS),
+    paged("/v1/invitations?paginated=true").order_by(ORDER_FIELDS),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

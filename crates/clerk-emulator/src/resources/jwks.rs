@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use crate::resources::oauth_tokens::base64url;
 use crate::seed::{instance_id, mix, Stream};
 use crate::server::state::AppState;
-use crate::coverage::{op, Operation, Status::Served};
+use crate::coverage::{op, Operation, Status::Served, PagedList};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/v1/jwks", get(get_jwks))
@@ -23,6 +23,9 @@ pub fn routes() -> Router<AppState> {
 pub const OPERATIONS: &[Operation] = &[
     op("GET", "/jwks", Served),
 ];
+
+/// None of the lists `routes` serves is walked by the paging property.
+pub const PAGED_LISTS: &[PagedList] = &[];
 
 async fn get_jwks(State(state): State<AppState>) -> Json<Value> {
     let seed = state.store().seed();

@@ -18,7 +18,7 @@ use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::QueryParams;
 use crate::seed::{Stream, DAY_MS, START_MS};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served};
+use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 const FIELDS: &[&str] = &[
     "name",
@@ -102,6 +102,12 @@ pub const OPERATIONS: &[Operation] = &[
     op("GET", "/jwt_templates/{template_id}", Served),
     op("PATCH", "/jwt_templates/{template_id}", Served),
     op("DELETE", "/jwt_templates/{template_id}", Served),
+];
+
+/// The lists `routes` serves that page by `limit`/`offset`, for the
+/// paging property (`tests/paging_prop.rs`).
+pub const PAGED_LISTS: &[PagedList] = &[
+    paged("/v1/jwt_templates?paginated=true"),
 ];
 
 async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {

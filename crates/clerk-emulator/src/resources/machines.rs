@@ -26,7 +26,7 @@ use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::QueryParams;
 use crate::seed::{hex_id, hex_index, instance_id, mix, Stream, DAY_MS, NOW_MS, START_MS};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served};
+use crate::coverage::{op, Operation, Status::Served, PagedList, paged, Scope};
 
 const MAX_TTL: i64 = 315_360_000;
 const MAX_SCOPES: usize = 150;
@@ -199,6 +199,16 @@ pub const OPERATIONS: &[Operation] = &[
     op("GET", "/m2m_tokens", Served),
     op("POST", "/m2m_tokens", Served),
     op("POST", "/m2m_tokens/{m2m_token_id}/revoke", Served),
+];
+
+/// The lists `routes` serves that page by `limit`/`offset`, for the
+/// paging property (`tests/paging_prop.rs`).
+pub const PAGED_LISTS: &[PagedList] = &[
+    paged("/v1/machines?x=1").order_by(&["name", "created_at"]),
+    paged("/v1/m2m_tokens?x=1")
+        .items("m2m_tokens")
+        .max_limit(100)
+        .scoped(Scope::Machine),
 ];
 
 /// Whether `key` is a live machine secret key (`auth` lets those through

@@ -1,13 +1,15 @@
 //! The Clerk resources the emulator serves, one module (or folder, when
 //! its writes are many) each, and the registry that wires them: every
-//! resource's `routes()` under `/v1` and its coverage entries
-//! (`OPERATIONS`, held to the spec by `tests/conformance.rs`).
+//! resource's `routes()` under `/v1`, its coverage entries (`OPERATIONS`,
+//! held to the spec by `tests/conformance.rs`) and its lists that page
+//! (`PAGED_LISTS`, walked by `tests/paging_prop.rs`).
 //!
 //! Each resource module holds its model (a table in the list engine,
 //! `crate::engine`), its seeding (a pure function of the seed, see
 //! `crate::seed`), its handlers and its writes. Its table is a field of
 //! `crate::server::state::Store`, which seeds it. Adding a resource: its
-//! module here, a `resource!` line in `RESOURCES`, and its table in `Store`.
+//! module here (with its `routes()`, `OPERATIONS` and `PAGED_LISTS`), a
+//! `resource!` line in `RESOURCES`, and its table in `Store`.
 
 pub mod api_keys;
 pub mod billing;
@@ -39,7 +41,7 @@ pub mod waitlist;
 
 use axum::Router;
 
-use crate::coverage::Operation;
+use crate::coverage::{Operation, PagedList};
 use crate::server::state::AppState;
 
 /// What the registry knows of a resource.
@@ -51,6 +53,8 @@ pub struct Resource {
     pub routes: fn() -> Router<AppState>,
     /// The Backend API operations those routes serve.
     pub operations: &'static [Operation],
+    /// The lists among them that page by `limit`/`offset`.
+    pub paged_lists: &'static [PagedList],
 }
 
 macro_rules! resource {
@@ -59,6 +63,7 @@ macro_rules! resource {
             name: stringify!($module),
             routes: $module::routes,
             operations: $module::OPERATIONS,
+            paged_lists: $module::PAGED_LISTS,
         }
     };
 }
@@ -99,6 +104,12 @@ pub fn routes() -> Router<AppState> {
     RESOURCES
         .iter()
         .fold(Router::new(), |router, resource| router.merge((resource.routes)()))
+}
+
+/// Every resource's paged lists, in registry order, for the paging
+/// property.
+pub fn paged_lists() -> impl Iterator<Item = &'static PagedList> {
+    RESOURCES.iter().flat_map(|resource| resource.paged_lists)
 }
 
 /// The coverage list: every resource's operations, in registry order.

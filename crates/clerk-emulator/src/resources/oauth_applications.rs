@@ -19,7 +19,7 @@ use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::QueryParams;
 use crate::seed::{instance_id, mix, Stream, DAY_MS, START_MS};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served};
+use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 const FRONTEND_API: &str = "https://clerk.emulator.test";
 const FIELDS: &[&str] = &[
@@ -180,6 +180,12 @@ pub const OPERATIONS: &[Operation] = &[
     op("PATCH", "/oauth_applications/{oauth_application_id}", Served),
     op("DELETE", "/oauth_applications/{oauth_application_id}", Served),
     op("POST", "/oauth_applications/{oauth_application_id}/rotate_secret", Served),
+];
+
+/// The lists `routes` serves that page by `limit`/`offset`, for the
+/// paging property (`tests/paging_prop.rs`).
+pub const PAGED_LISTS: &[PagedList] = &[
+    paged("/v1/oauth_applications?x=1").order_by(&["created_at", "name"]),
 ];
 
 async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {

@@ -22,7 +22,7 @@ use crate::engine::params::QueryParams;
 use crate::seed::{mix, splitmix, Stream, NOW_MS};
 use crate::server::state::AppState;
 use crate::resources::users::ExternalAccount;
-use crate::coverage::{op, Operation, Status::Served};
+use crate::coverage::{op, Operation, Status::Served, PagedList};
 
 const TOKEN_LIFETIME_MS: i64 = 3_600_000;
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -39,6 +39,9 @@ pub fn routes() -> Router<AppState> {
 pub const OPERATIONS: &[Operation] = &[
     op("GET", "/users/{user_id}/oauth_access_tokens/{provider}", Served),
 ];
+
+/// None of the lists `routes` serves is walked by the paging property.
+pub const PAGED_LISTS: &[PagedList] = &[];
 
 /// `n` URL-safe characters drawn from the words of `word`.
 fn chars(word: impl Fn(u64) -> u64, n: usize, alphabet: &[u8]) -> String {

@@ -27,7 +27,7 @@ use crate::resources::organizations::Organizations;
 use crate::engine::params::{IdFilter, QueryParams};
 use crate::seed::{mix, Stream, DAY_MS};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served};
+use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 const MODES: &[&str] = &[
     "manual_invitation",
@@ -133,6 +133,12 @@ pub const OPERATIONS: &[Operation] = &[
     op("PATCH", "/organizations/{organization_id}/domains/{domain_id}", Served),
     op("DELETE", "/organizations/{organization_id}/domains/{domain_id}", Served),
     op("GET", "/organization_domains", Served),
+];
+
+/// The lists `routes` serves that page by `limit`/`offset`, for the
+/// paging property (`tests/paging_prop.rs`).
+pub const PAGED_LISTS: &[PagedList] = &[
+    paged("/v1/organization_domains?x=1").order_by(&["name", "created_at"]),
 ];
 
 /// `verified` and `enrollment_mode`, shared by both lists.

@@ -34,7 +34,7 @@ use crate::engine::params::{OrderBy, OrderField, Paging, QueryParams};
 use crate::seed::{self, between, ksuid, mix, pick, Stream, DAY_MS, NOW_MS};
 use crate::server::state::{AppState, Store};
 use crate::resources::users::Users;
-use crate::coverage::{op, Operation, Status::Served};
+use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 pub const ID_PREFIX: &str = "orginv_";
 pub const STATUSES: &[&str] = &["pending", "accepted", "revoked", "expired"];
@@ -82,6 +82,12 @@ pub const OPERATIONS: &[Operation] = &[
     op("GET", "/organizations/{organization_id}/invitations/{invitation_id}", Served),
     op("POST", "/organizations/{organization_id}/invitations/{invitation_id}/revoke", Served),
     op("GET", "/organization_invitations", Served),
+];
+
+/// The lists `routes` serves that page by `limit`/`offset`, for the
+/// paging property (`tests/paging_prop.rs`).
+pub const PAGED_LISTS: &[PagedList] = &[
+    paged("/v1/organization_invitations?x=1").order_by(&["created_at", "email_address"]),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

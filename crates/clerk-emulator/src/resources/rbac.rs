@@ -29,7 +29,7 @@ use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::QueryParams;
 use crate::seed::{ksuid, ksuid_index, Stream, DAY_MS, START_MS};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served};
+use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 const PERMISSION_PREFIX: &str = "perm_";
 const ROLE_PREFIX: &str = "role_";
@@ -393,6 +393,14 @@ pub const OPERATIONS: &[Operation] = &[
     op("POST", "/role_sets/{role_set_key_or_id}/replace", Served),
     op("POST", "/role_sets/{role_set_key_or_id}/roles", Served),
     op("POST", "/role_sets/{role_set_key_or_id}/roles/replace", Served),
+];
+
+/// The lists `routes` serves that page by `limit`/`offset`, for the
+/// paging property (`tests/paging_prop.rs`).
+pub const PAGED_LISTS: &[PagedList] = &[
+    paged("/v1/organization_permissions?x=1").order_by(ORDER_FIELDS),
+    paged("/v1/organization_roles?x=1").order_by(ORDER_FIELDS),
+    paged("/v1/role_sets?x=1").order_by(ORDER_FIELDS),
 ];
 
 /// `query`, `order_by`, `limit`, `offset` over one RBAC collection.

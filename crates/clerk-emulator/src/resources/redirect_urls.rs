@@ -16,7 +16,7 @@ use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::QueryParams;
 use crate::seed::{Stream, DAY_MS, START_MS};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served};
+use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 const SEEDED: &[&str] = &[
     "https://app.example.com/oauth-callback",
@@ -62,6 +62,12 @@ pub const OPERATIONS: &[Operation] = &[
     op("POST", "/redirect_urls", Served),
     op("GET", "/redirect_urls/{id}", Served),
     op("DELETE", "/redirect_urls/{id}", Served),
+];
+
+/// The lists `routes` serves that page by `limit`/`offset`, for the
+/// paging property (`tests/paging_prop.rs`).
+pub const PAGED_LISTS: &[PagedList] = &[
+    paged("/v1/redirect_urls?x=1").array(),
 ];
 
 async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {

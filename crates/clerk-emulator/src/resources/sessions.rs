@@ -24,7 +24,7 @@ use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::QueryParams;
 use crate::seed::{mix, pick, Stream, DAY_MS, NOW_MS};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served};
+use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 const STATUSES: &[&str] = &[
     "abandoned",
@@ -206,6 +206,14 @@ pub const OPERATIONS: &[Operation] = &[
     op("POST", "/sessions/{session_id}/revoke", Served),
     op("GET", "/clients", Served),
     op("GET", "/clients/{client_id}", Served),
+];
+
+/// The lists `routes` serves that page by `limit`/`offset`, for the
+/// paging property (`tests/paging_prop.rs`).
+pub const PAGED_LISTS: &[PagedList] = &[
+    paged("/v1/sessions?x=1").array(),
+    paged("/v1/sessions?paginated=true"),
+    paged("/v1/clients?paginated=true"),
 ];
 
 async fn list_sessions(

@@ -20,7 +20,7 @@ use crate::server::error::{ApiError, ApiResult};
 use crate::seed::{ksuid_index, Stream};
 use crate::server::state::{AppState, Store};
 use crate::resources::users::{Users, ID_PREFIX};
-use crate::coverage::{op, Operation, Status::Served};
+use crate::coverage::{op, Operation, Status::Served, PagedList};
 
 pub const PREFIX: &str = "sua_";
 /// How long before the user's creation the attempt started.
@@ -44,6 +44,9 @@ pub fn routes() -> Router<AppState> {
 pub const OPERATIONS: &[Operation] = &[
     op("GET", "/sign_ups/{id}", Served),
 ];
+
+/// None of the lists `routes` serves is walked by the paging property.
+pub const PAGED_LISTS: &[PagedList] = &[];
 
 fn verification(strategy: &str, started: i64) -> Value {
     json!({

@@ -30,7 +30,7 @@ use crate::resources::organizations::Organizations;
 use crate::engine::params::QueryParams;
 use crate::seed::{mix, pick, Stream, DAY_MS};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served};
+use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 const SAML_PROVIDERS: &[&str] = &["saml_custom", "saml_okta", "saml_google", "saml_microsoft"];
 const OIDC_PROVIDERS: &[&str] = &["oidc_custom", "oidc_github_enterprise", "oidc_gitlab"];
@@ -242,6 +242,13 @@ pub const OPERATIONS: &[Operation] = &[
     op("GET", "/enterprise_connections/{enterprise_connection_id}", Served),
     op("PATCH", "/enterprise_connections/{enterprise_connection_id}", Served),
     op("DELETE", "/enterprise_connections/{enterprise_connection_id}", Served),
+];
+
+/// The lists `routes` serves that page by `limit`/`offset`, for the
+/// paging property (`tests/paging_prop.rs`).
+pub const PAGED_LISTS: &[PagedList] = &[
+    paged("/v1/saml_connections?x=1").order_by(&["created_at", "name"]),
+    paged("/v1/enterprise_connections?x=1"),
 ];
 
 async fn list_saml(

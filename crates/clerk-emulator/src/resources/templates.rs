@@ -21,7 +21,7 @@ use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::QueryParams;
 use crate::seed::{instance_id, Stream, DAY_MS, START_MS};
 use crate::server::state::AppState;
-use crate::coverage::{op, Operation, Status::Served};
+use crate::coverage::{op, Operation, Status::Served, PagedList, paged, ListOrder};
 
 const TYPES: &[&str] = &["email", "sms"];
 /// When the instance (and its system templates) came to be.
@@ -219,6 +219,13 @@ pub fn routes() -> Router<AppState> {
 pub const OPERATIONS: &[Operation] = &[
     op("GET", "/templates/{template_type}", Served),
     op("GET", "/templates/{template_type}/{slug}", Served),
+];
+
+/// The lists `routes` serves that page by `limit`/`offset`, for the
+/// paging property (`tests/paging_prop.rs`).
+pub const PAGED_LISTS: &[PagedList] = &[
+    paged("/v1/templates/email?x=1").array().order(ListOrder::Position),
+    paged("/v1/templates/sms?paginated=true").order(ListOrder::Position),
 ];
 
 fn template_type(kind: &str) -> ApiResult<&str> {

@@ -19,7 +19,7 @@ use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
 use crate::seed::{between, ksuid, mix, Stream, DAY_MS, NOW_MS};
 use crate::server::state::AppState;
-use crate::coverage::{op, Operation, Status::Served};
+use crate::coverage::{op, Operation, Status::Served, PagedList};
 
 const IOS_APP: &str = "8C2Q5X7ZLM.com.example.emulator";
 const ANDROID_APP: &str = "com.example.emulator";
@@ -33,6 +33,9 @@ pub fn routes() -> Router<AppState> {
 pub const OPERATIONS: &[Operation] = &[
     op("GET", "/users/{user_id}/trusted_devices", Served),
 ];
+
+/// None of the lists `routes` serves is walked by the paging property.
+pub const PAGED_LISTS: &[PagedList] = &[];
 
 /// How many trusted devices seeded user `index` enrolled.
 pub fn devices_of(index: u32) -> u32 {

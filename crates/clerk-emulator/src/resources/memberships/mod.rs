@@ -35,7 +35,7 @@ use crate::engine::params::{OrderBy, OrderField, QueryParams};
 use crate::seed::{between, ksuid, ksuid_bytes, mix, pick, Stream, DAY_MS, NOW_MS};
 use crate::server::state::{AppState, Store};
 use crate::resources::users::{UserField, UserFilter};
-use crate::coverage::{op, Operation, Status::Served};
+use crate::coverage::{op, Operation, Status::Served, PagedList, paged, ListOrder};
 
 pub const ID_PREFIX: &str = "orgmem_";
 
@@ -87,6 +87,19 @@ pub const OPERATIONS: &[Operation] = &[
     op("DELETE", "/organizations/{organization_id}/memberships/{user_id}", Served),
     op("PATCH", "/organizations/{organization_id}/memberships/{user_id}/metadata", Served),
     op("GET", "/organization_memberships", Served),
+];
+
+/// The lists `routes` serves that page by `limit`/`offset`, for the
+/// paging property (`tests/paging_prop.rs`).
+pub const PAGED_LISTS: &[PagedList] = &[
+    paged("/v1/organization_memberships?x=1").order(ListOrder::UserFields(&[
+        "created_at",
+        "phone_number",
+        "email_address",
+        "first_name",
+        "last_name",
+        "username",
+    ])),
 ];
 
 /// `order_by` fields of the membership lists (the user's fields, and the

@@ -23,7 +23,7 @@ use crate::resources::memberships::Memberships;
 use crate::engine::params::{IdFilter, OrderBy, OrderField, QueryParams};
 use crate::seed::{self, between, ksuid, ksuid_bytes, mix, pick, Stream, Timeline, NOW_MS};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served};
+use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 pub const ID_PREFIX: &str = "org_";
 /// 2021-01-01T00:00:00Z: seeded organizations are created after this.
@@ -55,6 +55,14 @@ pub const OPERATIONS: &[Operation] = &[
     op("DELETE", "/organizations/{organization_id}", Served),
     op("PATCH", "/organizations/{organization_id}/metadata", Served),
     op("PUT", "/organizations/{organization_id}/metadata", Served),
+];
+
+/// The lists `routes` serves that page by `limit`/`offset`, for the
+/// paging property (`tests/paging_prop.rs`).
+pub const PAGED_LISTS: &[PagedList] = &[
+    paged("/v1/organizations?include_members_count=true")
+        .order_by(&["name", "created_at", "members_count"])
+        .own_property(),
 ];
 
 /// `order_by` fields of `GET /organizations`.

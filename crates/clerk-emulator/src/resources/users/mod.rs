@@ -32,7 +32,7 @@ use crate::seed::{
     self, between, ksuid, ksuid_bytes, mix, pick, Stream, Timeline, DAY_MS, NOW_MS, START_MS,
 };
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served};
+use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 pub const ID_PREFIX: &str = "user_";
 const EMAIL_DOMAINS: &[&str] = &["example.com", "example.org", "example.net"];
@@ -129,6 +129,26 @@ pub const OPERATIONS: &[Operation] = &[
     op("POST", "/users/{user_id}/unlock", Served),
     op("PATCH", "/users/{user_id}/metadata", Served),
     op("PUT", "/users/{user_id}/metadata", Served),
+];
+
+/// The lists `routes` serves that page by `limit`/`offset`, for the
+/// paging property (`tests/paging_prop.rs`).
+pub const PAGED_LISTS: &[PagedList] = &[
+    paged("/v1/users?x=1")
+        .array()
+        .order_by(&[
+            "created_at",
+            "updated_at",
+            "email_address",
+            "web3wallet",
+            "first_name",
+            "last_name",
+            "phone_number",
+            "username",
+            "last_active_at",
+            "last_sign_in_at",
+        ])
+        .own_property(),
 ];
 
 /// `order_by` fields of `GET /users`, in the spec's order.
