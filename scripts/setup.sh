@@ -35,6 +35,12 @@ if ! rustup toolchain list | grep -q "^${RUST_TOOLCHAIN}-"; then
   say "installing Rust ${RUST_TOOLCHAIN}"
   rustup toolchain install "$RUST_TOOLCHAIN" --profile minimal -c clippy -c rustfmt
 fi
+# every build lints through clippy-driver (scripts/clippy-env.sh): a
+# toolchain installed earlier without clippy gets it
+if ! rustup component list --installed --toolchain "$RUST_TOOLCHAIN" | grep -q '^clippy'; then
+  say "adding clippy to Rust ${RUST_TOOLCHAIN}"
+  rustup component add clippy --toolchain "$RUST_TOOLCHAIN"
+fi
 if ! rustup target list --installed --toolchain "$RUST_TOOLCHAIN" | grep -q wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown --toolchain "$RUST_TOOLCHAIN"
