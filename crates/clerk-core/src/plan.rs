@@ -12,7 +12,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::catalog::{self, Bind, BindTo, Endpoint, FilterKind, FilterSpec, ObjectSpec, Shape, MAX_FAN_OUT};
+use crate::catalog::{self, Bind, BindTo, Endpoint, FilterKind, FilterSpec, ObjectSpec, Shape, MAX_FAN_OUT, MAX_SPLIT};
 use crate::cell::{Cell, SqlType};
 use crate::error::{CoreError, CoreResult};
 use crate::url::encode_component;
@@ -244,22 +244,29 @@ pub fn plan_scan(input: &ScanInput) -> CoreResult<Plan> {
     let requests: Vec<Vec<(&'static Bind, String)>> = bind_combinations(&bound);
 
     let mut query: Vec<(String, String)> = Vec::new();
+    // a split filter's values, a request's worth each (none: not split)
+    let mut chunks: Vec<Vec<(String, String)>> = Vec::new();
     if matches!(endpoint.shape, Shape::One) {
         // At most one row per request: nothing to filter or sort remotely.
         plan.sorts_pushed = requests.len() <= 1;
     } else {
         let mut used: BTreeSet<&'static str> = BTreeSet::new();
         let pushable = |i: usize, q: &Qual| !used_quals.contains(&i) && literal(q);
+        // one `id = any(...)` longer than a request takes may be split
+        // over several requests, when nothing else multiplies them
+        let mut split = (requests.len() == 1).then_some(Split::default());
         for (i, q) in input.quals.iter().enumerate() {
             if pushable(i, q) {
-                if let Some(handled) = push_qual(endpoint, q, &mut query, &mut used) {
+                if let Some(handled) = push_qual(endpoint, q, &mut query, &mut used, &mut split) {
                     plan.handled[i] = handled;
                 }
             }
         }
+        chunks = split.map(|s| s.chunks()).unwrap_or_default();
+        let request_count = requests.len() * chunks.len().max(1);
         // A child table's rows come in their parents' order, many a parent.
         let per_parent = matches!(spec.rows, catalog::Rows::Nested { .. });
-        let window = if per_parent || requests.len() != 1 {
+        let window = if per_parent || request_count != 1 {
             None
         } else {
             sorted_window(endpoint, &input.quals, |i, q| !used_quals.contains(&i) && literal(q))
@@ -281,7 +288,7 @@ pub fn plan_scan(input: &ScanInput) -> CoreResult<Plan> {
         } else if let Some(first) = input.sorts.first() {
             let order = endpoint.order_for(&first.field);
             let non_null = spec.column(&first.field).is_some_and(|c| !c.nullable);
-            if let (Some(order), true, true) = (order, non_null, requests.len() == 1) {
+            if let (Some(order), true, true) = (order, non_null, request_count == 1) {
                 let value = if first.reversed {
                     format!("-{}", order.field)
                 } else {
@@ -297,7 +304,7 @@ pub fn plan_scan(input: &ScanInput) -> CoreResult<Plan> {
             plan.sorts_pushed = true;
         }
         if let Some(limit) = input.limit {
-            let exact = plan.all_quals_handled() && plan.sorts_pushed && requests.len() == 1 && !per_parent;
+            let exact = plan.all_quals_handled() && plan.sorts_pushed && request_count == 1 && !per_parent;
             if exact && limit.count >= 0 && limit.offset >= 0 {
                 plan.max_rows = u64::try_from(limit.count)
                     .ok()
@@ -309,9 +316,13 @@ pub fn plan_scan(input: &ScanInput) -> CoreResult<Plan> {
     query.extend(extra);
     query.extend(endpoint.fixed_query.iter().map(|(k, v)| (k.to_string(), v.to_string())));
 
+    if chunks.is_empty() {
+        chunks.push(Vec::new());
+    }
     let fetches = requests
         .into_iter()
-        .map(|values| {
+        .flat_map(|values| chunks.iter().map(move |chunk| (values.clone(), chunk)))
+        .map(|(values, chunk)| {
             let mut path = endpoint.path.to_string();
             let mut q: Vec<(String, String)> = Vec::new();
             for (bind, value) in &values {
@@ -320,6 +331,7 @@ pub fn plan_scan(input: &ScanInput) -> CoreResult<Plan> {
                     BindTo::Query(k) => q.push((k.to_string(), value.clone())),
                 }
             }
+            q.extend(chunk.iter().cloned());
             q.extend(query.iter().cloned());
             Fetch {
                 path,
@@ -470,13 +482,37 @@ fn is_empty_in_list(q: &Qual) -> bool {
     q.operator == "=" && q.use_or && matches!(&q.value, QualValue::Array(v) if v.is_empty())
 }
 
+/// One filter's values spread over several requests: `id = any(...)`
+/// with more ids than one request takes (Clerk's lists take up to 100
+/// repeated `user_id`), instead of a scan of the whole list.
+#[derive(Debug, Default)]
+struct Split {
+    param: &'static str,
+    per_request: usize,
+    values: Vec<String>,
+}
+
+impl Split {
+    /// Each request's share of the values, as query parameters.
+    fn chunks(self) -> Vec<Vec<(String, String)>> {
+        let param = self.param;
+        self.values
+            .chunks(self.per_request.max(1))
+            .map(|chunk| chunk.iter().map(|v| (param.to_string(), v.clone())).collect())
+            .collect()
+    }
+}
+
 /// Turns one qual into query parameters if a filter rule covers it.
 /// Returns `Some(exact)` when pushed, `None` when left to Postgres.
+/// `split`, when given and still empty, may take one qual whose values
+/// need several requests.
 fn push_qual(
     endpoint: &Endpoint,
     q: &Qual,
     query: &mut Vec<(String, String)>,
     used: &mut BTreeSet<&'static str>,
+    split: &mut Option<Split>,
 ) -> Option<bool> {
     // A column may have several rules (`=` to one parameter, LIKE to
     // another): the first that takes the qual wins.
@@ -484,7 +520,7 @@ fn push_qual(
         .filters
         .iter()
         .filter(|f| f.column == q.field)
-        .find_map(|filter| push_with(filter, q, query, used))
+        .find_map(|filter| push_with(filter, q, query, used, split))
 }
 
 /// Pushes `q` through one filter rule, if the rule takes it.
@@ -493,6 +529,7 @@ fn push_with(
     q: &Qual,
     query: &mut Vec<(String, String)>,
     used: &mut BTreeSet<&'static str>,
+    split: &mut Option<Split>,
 ) -> Option<bool> {
     // Repeated parameters mean OR to the API, while two quals mean AND: so
     // one qual per parameter, the rest stays with Postgres.
@@ -502,20 +539,38 @@ fn push_with(
             if q.operator != "=" || used.contains(filter.param) {
                 return None;
             }
-            let values: Vec<&str> = match &q.value {
+            let mut values: Vec<&str> = match &q.value {
                 QualValue::Cell(c) if !q.use_or => vec![c.as_text()?],
                 QualValue::Array(cells) if q.use_or => {
                     cells.iter().map(Cell::as_text).collect::<Option<Vec<_>>>()?
                 }
                 _ => return None,
             };
-            let pushable = !values.is_empty()
-                && values.len() <= max_values
+            // each value once: split over requests, a repeated one would
+            // bring its row twice
+            let mut seen = BTreeSet::new();
+            values.retain(|v| seen.insert(*v));
+            let valid = !values.is_empty()
                 && values.iter().all(|v| {
                     !v.is_empty() && !(signed_ids && (v.starts_with('+') || v.starts_with('-')))
                 });
-            if !pushable {
+            if !valid {
                 return None;
+            }
+            if values.len() > max_values {
+                let splits = max_values > 1 && values.len() <= max_values.saturating_mul(MAX_SPLIT);
+                match split {
+                    Some(s) if splits && s.values.is_empty() => {
+                        claim(used, filter.param);
+                        *s = Split {
+                            param: filter.param,
+                            per_request: max_values,
+                            values: values.into_iter().map(str::to_string).collect(),
+                        };
+                        return Some(filter.exact);
+                    }
+                    _ => return None,
+                }
             }
             claim(used, filter.param);
             for v in values {

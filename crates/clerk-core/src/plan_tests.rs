@@ -1,5 +1,5 @@
 use super::*;
-use crate::catalog::{Shape, MAX_FAN_OUT};
+use crate::catalog::{Shape, MAX_FAN_OUT, MAX_SPLIT};
 
 fn cols(names: &[(&str, SqlType)]) -> Vec<TargetColumn> {
     names.iter().map(|(n, t)| TargetColumn::new(*n, t.clone())).collect()
@@ -121,9 +121,68 @@ fn signed_id_values_are_not_pushed() {
 
 #[test]
 fn too_many_values_are_not_pushed() {
-    let many: Vec<Cell> = (0..101).map(|i| s(&format!("user_{i}"))).collect();
+    let many: Vec<Cell> = (0..100 * MAX_SPLIT + 1).map(|i| s(&format!("user_{i}"))).collect();
     let plan = plan_scan(&input("users", vec![Qual::any("id", many)], vec![], None)).unwrap();
     assert_eq!(list_query(&plan), q(&[]));
+    assert_eq!(plan.handled, vec![false]);
+}
+
+/// The `user_id` values of each request of a plan.
+fn user_ids_per_request(plan: &Plan) -> Vec<Vec<String>> {
+    plan.fetches()
+        .iter()
+        .map(|f| f.query.iter().filter(|(k, _)| k == "user_id").map(|(_, v)| v.clone()).collect())
+        .collect()
+}
+
+#[test]
+fn more_ids_than_a_request_takes_are_split_over_requests() {
+    let ids: Vec<String> = (0..250).map(|i| format!("user_{i}")).collect();
+    let plan = plan_scan(&input(
+        "users",
+        vec![Qual::any("id", ids.iter().map(|i| s(i)).collect())],
+        vec![],
+        Some(Limit { count: 5, offset: 0 }),
+    ))
+    .unwrap();
+    let chunks = user_ids_per_request(&plan);
+    assert_eq!(chunks.iter().map(Vec::len).collect::<Vec<_>>(), vec![100, 100, 50]);
+    assert_eq!(chunks.concat(), ids);
+    assert!(plan.fetches().iter().all(|f| f.path == "/users"));
+    assert_eq!(plan.handled, vec![true]);
+    // several requests: a limit is no longer the API's to apply
+    assert_eq!(plan.max_rows, None);
+}
+
+#[test]
+fn a_split_keeps_the_other_filters_on_every_request_and_drops_the_order() {
+    let ids: Vec<Cell> = (0..150).map(|i| s(&format!("user_{i}"))).collect();
+    let plan = plan_scan(&input(
+        "users",
+        vec![Qual::any("id", ids), Qual::cell("banned", "=", Cell::Bool(true))],
+        vec![sort("created_at", true)],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(plan.fetches().len(), 2);
+    for f in plan.fetches() {
+        assert!(f.query.contains(&("banned".to_string(), "true".to_string())), "{f:?}");
+        assert!(!f.query.iter().any(|(k, _)| k == "order_by"), "{f:?}");
+    }
+    assert!(!plan.sorts_pushed);
+}
+
+#[test]
+fn repeated_ids_are_asked_for_once() {
+    // split over requests, a repeated id would bring its user twice
+    let mut ids: Vec<Cell> = (0..120).map(|i| s(&format!("user_{i}"))).collect();
+    ids.extend((0..120).map(|i| s(&format!("user_{i}"))));
+    let plan = plan_scan(&input("users", vec![Qual::any("id", ids)], vec![], None)).unwrap();
+    let all = user_ids_per_request(&plan).concat();
+    assert_eq!(all.len(), 120);
+    let plan =
+        plan_scan(&input("users", vec![Qual::any("id", vec![s("user_1"), s("user_1")])], vec![], None)).unwrap();
+    assert_eq!(list_query(&plan), q(&[("user_id", "user_1")]));
 }
 
 #[test]

@@ -518,6 +518,11 @@ pub(crate) const fn attrs() -> ColumnSpec {
 /// Most list filters take up to 100 repeated values.
 pub(crate) const MAX_FILTER_VALUES: usize = 100;
 
+/// The most requests one `= any(...)` on a list filter is split over when
+/// it has more values than a request takes (`id = any(...)` of up to 1000
+/// ids: 10 requests of 100); longer lists are left to Postgres.
+pub const MAX_SPLIT: usize = 10;
+
 /// `column = v` / `column IN (...)` as a repeated, exact parameter.
 pub(crate) const fn eq(column: &'static str, param: &'static str) -> FilterSpec {
     FilterSpec {
