@@ -4,9 +4,13 @@
 # (as `cargo clippy -- -D warnings` would) and no separate clippy pass
 # compiles the whole dependency tree a second time in check mode.
 # Dependencies from crates.io are compiled by plain rustc, unlinted. The
-# same setting in both scripts keeps their builds' fingerprints equal, so
-# the demo and the tests share one build. CLERK_LINT=0 compiles with plain
-# rustc (a build then recompiles the workspace's crates once).
+# same setting in both scripts keeps their builds' fingerprints equal: the
+# guest, the test guests and the extensions that the demo builds are the
+# ones the tests use. (The demo's debug componentize and emulator are its
+# own: `cargo build -p componentize -p clerk-emulator` unifies dependency
+# features differently from `cargo test`, so after a demo the tests build
+# those dependencies once more.) CLERK_LINT=0 compiles with plain rustc (a
+# build then recompiles the workspace's crates once).
 if [ "${CLERK_LINT:-1}" != 0 ]; then
   RUSTC_WORKSPACE_WRAPPER=$(rustup which clippy-driver)
   # cargo-clippy's own way of passing lint flags to clippy-driver
