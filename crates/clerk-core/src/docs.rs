@@ -17,7 +17,9 @@ pub fn markdown() -> String {
          regenerate with `UPDATE_DOCS=1 cargo test -p clerk-core docs`.\n\n\
          Each table is served by the first of its endpoints whose conditions the query's `where` \
          satisfies; a condition `col in (...)` on a column marked *one request per value* makes \
-         one request per value (at most 100). Every other `where` clause is evaluated by Postgres.\n\n\
+         one request per value (at most 100); `col in (...)` on a list's query parameter sends up to \
+         100 values a request, split over up to 10 requests. Every other `where` clause is evaluated \
+         by Postgres.\n\n\
          | table | `object` | endpoints |\n|---|---|---|\n",
     );
     for o in CATALOG {
