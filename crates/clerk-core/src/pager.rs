@@ -48,7 +48,13 @@ impl Pager {
             )),
             Shape::Unpaged { .. } => Some(Pager {
                 paged: false,
-                ..Pager::new(base.clone(), &fetch.path, fetch.query.clone(), u32::MAX, max_rows)
+                ..Pager::new(
+                    base.clone(),
+                    &fetch.path,
+                    fetch.query.clone(),
+                    u32::MAX,
+                    max_rows,
+                )
             }),
             Shape::One => None,
         }
@@ -127,7 +133,10 @@ impl Pager {
         if let Some(total) = total_count {
             self.shrink_end(total);
         }
-        let keep_until = self.end.unwrap_or(u64::MAX).min(page.offset.saturating_add(u64::from(page.limit)));
+        let keep_until = self
+            .end
+            .unwrap_or(u64::MAX)
+            .min(page.offset.saturating_add(u64::from(page.limit)));
         let keep = keep_until.saturating_sub(page.offset).min(rows_u64);
         usize::try_from(keep).unwrap_or(rows)
     }

@@ -5,7 +5,13 @@ fn base() -> ApiUrl {
 }
 
 fn pager(page_max: u32, max_rows: Option<u64>) -> Pager {
-    Pager::new(base(), "/users", vec![("user_id".into(), "a b".into())], page_max, max_rows)
+    Pager::new(
+        base(),
+        "/users",
+        vec![("user_id".into(), "a b".into())],
+        page_max,
+        max_rows,
+    )
 }
 
 /// Serves `n` rows; returns the offsets of every row kept, and the number
@@ -27,7 +33,10 @@ fn walk(mut p: Pager, n: u64, with_total: bool) -> (Vec<u64>, usize) {
 fn first_request_url() {
     let p = pager(500, None);
     let req = p.peek().unwrap();
-    assert_eq!(req.url, "https://api.clerk.com/v1/users?user_id=a%20b&limit=500&offset=0");
+    assert_eq!(
+        req.url,
+        "https://api.clerk.com/v1/users?user_id=a%20b&limit=500&offset=0"
+    );
     assert_eq!((req.offset, req.limit), (0, 500));
 }
 

@@ -4,12 +4,12 @@
 use std::collections::VecDeque;
 use std::rc::Rc;
 
+use clerk_core::catalog::{Envelope, Rows, Shape};
 use clerk_core::decode::{decode_object, decode_page_keeping};
 use clerk_core::response::{classify, Outcome};
-use clerk_core::catalog::{Envelope, Rows, Shape};
 use clerk_core::{
-    ApiUrl, Cell, CoreError, CoreResult, Page, PageRequest, Pager, Plan, Projection, RequestKind, RetryPolicy,
-    RetryState, CLERK_API_VERSION,
+    ApiUrl, Cell, CoreError, CoreResult, Page, PageRequest, Pager, Plan, Projection, RequestKind,
+    RetryPolicy, RetryState, CLERK_API_VERSION,
 };
 use serde_json::Value;
 
@@ -29,7 +29,10 @@ const MAX_PAGES_PER_LIST: u64 = 20_000;
 pub fn request_headers(api_key: &str) -> Vec<(String, String)> {
     vec![
         ("authorization".into(), format!("Bearer {api_key}")),
-        ("user-agent".into(), format!("clerk-wrapper/{}", env!("CARGO_PKG_VERSION"))),
+        (
+            "user-agent".into(),
+            format!("clerk-wrapper/{}", env!("CARGO_PKG_VERSION")),
+        ),
         ("clerk-api-version".into(), CLERK_API_VERSION.into()),
         ("content-type".into(), "application/json".into()),
     ]
@@ -176,7 +179,11 @@ impl Scanner {
 
     /// Abandons every page sent ahead (the scan ends or starts over).
     pub fn close(&mut self, host: &dyn Host) {
-        for handle in self.stale.drain(..).chain(self.ahead.drain(..).map(|a| a.handle)) {
+        for handle in self
+            .stale
+            .drain(..)
+            .chain(self.ahead.drain(..).map(|a| a.handle))
+        {
             host.abandon(handle);
         }
     }
@@ -190,14 +197,18 @@ impl Scanner {
         if self.concurrency <= 1 {
             return;
         }
-        let Some(pager) = self.pager.as_mut() else { return };
+        let Some(pager) = self.pager.as_mut() else {
+            return;
+        };
         let now = host.epoch_secs();
         while self.sent.front().is_some_and(|t| *t <= now - 10) {
             self.sent.pop_front();
         }
         while self.ahead.len() < self.concurrency && self.sent.len() < self.budget_per_10s {
             let Some(req) = pager.peek() else { break };
-            let Some(handle) = host.start_get(&req.url, &self.headers) else { break };
+            let Some(handle) = host.start_get(&req.url, &self.headers) else {
+                break;
+            };
             pager.issue();
             self.sent.push_back(now);
             self.ahead.push_back(Ahead { req, handle });
@@ -207,7 +218,9 @@ impl Scanner {
     /// Abandons the pages sent ahead that the list no longer needs (past a
     /// short page, `total_count`, a pushed limit or a sorted window's end).
     fn drop_unneeded(&mut self, host: &dyn Host) {
-        let Some(pager) = self.pager.as_ref() else { return };
+        let Some(pager) = self.pager.as_ref() else {
+            return;
+        };
         while self.ahead.back().is_some_and(|a| !pager.wants(&a.req)) {
             if let Some(a) = self.ahead.pop_back() {
                 host.abandon(a.handle);
@@ -262,10 +275,16 @@ impl Scanner {
     pub fn next_row(&mut self, host: &dyn Host) -> CoreResult<Option<Vec<Option<Cell>>>> {
         loop {
             if let Some((fetch, fetched)) = self.buffer.pop_front() {
-                let bound = self.plan.fetches().get(fetch).map_or(&[][..], |f| &f.bound[..]);
+                let bound = self
+                    .plan
+                    .fetches()
+                    .get(fetch)
+                    .map_or(&[][..], |f| &f.bound[..]);
                 let row = match &fetched {
                     Fetched::Item(item) => self.projection.row(item, None, bound)?,
-                    Fetched::Child { parent, child } => self.projection.row(child, Some(parent), bound)?,
+                    Fetched::Child { parent, child } => {
+                        self.projection.row(child, Some(parent), bound)?
+                    }
                 };
                 self.rows_out += 1;
                 return Ok(Some(row));
@@ -333,9 +352,10 @@ impl Scanner {
                         _ => Vec::new(),
                     };
                     let parent = Rc::new(parent);
-                    children
-                        .into_iter()
-                        .map(move |child| Fetched::Child { parent: Rc::clone(&parent), child })
+                    children.into_iter().map(move |child| Fetched::Child {
+                        parent: Rc::clone(&parent),
+                        child,
+                    })
                 })
                 .collect(),
         };
@@ -362,7 +382,13 @@ impl Scanner {
     /// Reads one page of list `index` (waiting for it when it was sent
     /// ahead), records it in the pager, and sends the following pages
     /// ahead before its rows are consumed.
-    fn read_page(&mut self, host: &dyn Host, index: usize, req: &PageRequest, handle: Option<u32>) -> CoreResult<Vec<Value>> {
+    fn read_page(
+        &mut self,
+        host: &dyn Host,
+        index: usize,
+        req: &PageRequest,
+        handle: Option<u32>,
+    ) -> CoreResult<Vec<Value>> {
         let Some(fetch) = self.plan.fetches().get(index) else {
             return Ok(Vec::new());
         };
@@ -372,7 +398,11 @@ impl Scanner {
         };
         // A parent that does not exist has no children: a 404
         // on a bound list is an empty result, as for a get.
-        let kind = if fetch.bound.is_empty() { RequestKind::List } else { RequestKind::GetById };
+        let kind = if fetch.bound.is_empty() {
+            RequestKind::List
+        } else {
+            RequestKind::GetById
+        };
         let path = fetch.path.clone();
         let body = match handle {
             Some(h) => self.answer_of(host, kind, h, &req.url)?,
@@ -380,18 +410,31 @@ impl Scanner {
         };
         let mut items = match body {
             Some(body) => decode_page_keeping(envelope, &body, self.keep.as_deref())?,
-            None => Page { items: Vec::new(), total_count: Some(0) },
+            None => Page {
+                items: Vec::new(),
+                total_count: Some(0),
+            },
         };
-        let keep = self
-            .pager
-            .as_mut()
-            .map_or(items.items.len(), |p| p.record(req, items.items.len(), items.total_count));
+        let keep = self.pager.as_mut().map_or(items.items.len(), |p| {
+            p.record(req, items.items.len(), items.total_count)
+        });
         items.items.truncate(keep);
-        check_progress(&mut self.last_first_id, &mut self.pages, self.max_pages, &path, req.offset, &items.items)?;
+        check_progress(
+            &mut self.last_first_id,
+            &mut self.pages,
+            self.max_pages,
+            &path,
+            req.offset,
+            &items.items,
+        )?;
         // Newest first: the first row older than the window's
         // bound ends the list.
         if let Some(stop) = self.plan.stop {
-            let older = |i: &Value| i.get(stop.key).and_then(Value::as_i64).is_some_and(|ms| ms < stop.below_ms);
+            let older = |i: &Value| {
+                i.get(stop.key)
+                    .and_then(Value::as_i64)
+                    .is_some_and(|ms| ms < stop.below_ms)
+            };
             if let Some(at) = items.items.iter().position(older) {
                 items.items.truncate(at);
                 if let Some(p) = self.pager.as_mut() {
@@ -407,7 +450,13 @@ impl Scanner {
     /// The answer to a page sent ahead, with the same 429 handling as
     /// [`Scanner::send`]: a 429 halves the concurrency, waits as advised
     /// and sends the page again.
-    fn answer_of(&mut self, host: &dyn Host, kind: RequestKind, handle: u32, url: &str) -> CoreResult<Option<String>> {
+    fn answer_of(
+        &mut self,
+        host: &dyn Host,
+        kind: RequestKind,
+        handle: u32,
+        url: &str,
+    ) -> CoreResult<Option<String>> {
         let resp = host.wait(handle).map_err(CoreError::Transport)?;
         host.add_bytes_in(i64::try_from(resp.body.len()).unwrap_or(i64::MAX));
         match classify(kind, resp.status, &resp.headers, &resp.body)? {
@@ -415,7 +464,8 @@ impl Scanner {
             Outcome::NoRow => Ok(None),
             Outcome::RateLimited { retry_after } => {
                 self.concurrency = (self.concurrency / 2).max(1);
-                let wait = RetryState::new(self.retry).next_wait(retry_after.as_deref(), host.epoch_secs())?;
+                let wait = RetryState::new(self.retry)
+                    .next_wait(retry_after.as_deref(), host.epoch_secs())?;
                 host.sleep_ms(wait);
                 self.send(host, kind, url)
             }
@@ -453,11 +503,20 @@ fn check_progress(
 ) -> CoreResult<()> {
     *pages += 1;
     if *pages > max_pages {
-        return Err(CoreError::PagingRunaway { path: path.to_string(), pages: max_pages });
+        return Err(CoreError::PagingRunaway {
+            path: path.to_string(),
+            pages: max_pages,
+        });
     }
-    let first = items.first().and_then(|i| i.get("id")).and_then(Value::as_str);
+    let first = items
+        .first()
+        .and_then(|i| i.get("id"))
+        .and_then(Value::as_str);
     if offset > 0 && first.is_some() && first == last_first_id.as_deref() {
-        return Err(CoreError::PagingStuck { path: path.to_string(), offset });
+        return Err(CoreError::PagingStuck {
+            path: path.to_string(),
+            offset,
+        });
     }
     *last_first_id = first.map(str::to_string);
     Ok(())

@@ -45,13 +45,20 @@ impl Host for FakeHost {
 }
 
 fn ok(body: String) -> Result<HttpResponse, String> {
-    Ok(HttpResponse { status: 200, headers: vec![], body })
+    Ok(HttpResponse {
+        status: 200,
+        headers: vec![],
+        body,
+    })
 }
 
 fn status(code: u16, headers: &[(&str, &str)], body: &str) -> Result<HttpResponse, String> {
     Ok(HttpResponse {
         status: code,
-        headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         body: body.to_string(),
     })
 }
@@ -76,7 +83,10 @@ fn users_server(n: usize) -> impl Fn(&str) -> Result<HttpResponse, String> {
 fn scanner(object: &str, quals: Vec<Qual>, limit: Option<Limit>) -> Scanner {
     let input = ScanInput {
         object: object.into(),
-        columns: vec![TargetColumn::new("id", SqlType::Text), TargetColumn::new("created_at", SqlType::Timestamptz)],
+        columns: vec![
+            TargetColumn::new("id", SqlType::Text),
+            TargetColumn::new("created_at", SqlType::Timestamptz),
+        ],
         quals,
         sorts: vec![],
         limit,
@@ -100,10 +110,20 @@ fn walks_every_page_and_counts_rows() {
     let host = FakeHost::new(users_server(1203));
     let mut s = scanner("users", vec![], None);
     s.prefetch(&host).unwrap();
-    assert_eq!(host.calls.borrow().len(), 1, "begin-scan fetches the first page only");
+    assert_eq!(
+        host.calls.borrow().len(),
+        1,
+        "begin-scan fetches the first page only"
+    );
     let rows = drain(&mut s, &host).unwrap();
     assert_eq!(rows.len(), 1203);
-    assert_eq!(rows[0], vec![Some(Cell::String("user_0".into())), Some(Cell::Timestamptz(0))]);
+    assert_eq!(
+        rows[0],
+        vec![
+            Some(Cell::String("user_0".into())),
+            Some(Cell::Timestamptz(0))
+        ]
+    );
     assert_eq!(host.calls.borrow().len(), 3);
     assert_eq!(s.take_counts(), (1203, 1203), "short last page counted too");
     assert!(*host.bytes_in.borrow() > 0);
@@ -116,7 +136,15 @@ fn sends_the_required_headers_in_lower_case() {
     drain(&mut s, &host).unwrap();
     let headers = host.headers_seen.borrow().clone();
     let names: Vec<&str> = headers.iter().map(|(k, _)| k.as_str()).collect();
-    assert_eq!(names, vec!["authorization", "user-agent", "clerk-api-version", "content-type"]);
+    assert_eq!(
+        names,
+        vec![
+            "authorization",
+            "user-agent",
+            "clerk-api-version",
+            "content-type"
+        ]
+    );
     assert_eq!(headers[0].1, "Bearer sk_test_secret");
     assert_eq!(headers[2].1, "2026-05-12");
     assert!(headers[1].1.starts_with("clerk-wrapper/"));
@@ -125,10 +153,24 @@ fn sends_the_required_headers_in_lower_case() {
 #[test]
 fn pushed_limit_fetches_only_what_is_needed() {
     let host = FakeHost::new(users_server(5000));
-    let mut s = scanner("users", vec![], Some(Limit { count: 3, offset: 2 }));
+    let mut s = scanner(
+        "users",
+        vec![],
+        Some(Limit {
+            count: 3,
+            offset: 2,
+        }),
+    );
     let rows = drain(&mut s, &host).unwrap();
-    assert_eq!(rows.len(), 5, "count + offset: Postgres skips the offset itself");
-    assert_eq!(host.calls.borrow().as_slice(), ["http://emulator/v1/users?limit=5&offset=0"]);
+    assert_eq!(
+        rows.len(),
+        5,
+        "count + offset: Postgres skips the offset itself"
+    );
+    assert_eq!(
+        host.calls.borrow().as_slice(),
+        ["http://emulator/v1/users?limit=5&offset=0"]
+    );
 }
 
 #[test]
@@ -137,12 +179,24 @@ fn get_by_id_and_its_404() {
         if url.ends_with("/users/user_1") {
             ok(json!({"id": "user_1", "created_at": 5}).to_string())
         } else {
-            status(404, &[], r#"{"errors":[{"code":"resource_not_found","message":"not found","long_message":"nope"}]}"#)
+            status(
+                404,
+                &[],
+                r#"{"errors":[{"code":"resource_not_found","message":"not found","long_message":"nope"}]}"#,
+            )
         }
     });
-    let mut s = scanner("users", vec![Qual::cell("id", "=", Cell::String("user_1".into()))], None);
+    let mut s = scanner(
+        "users",
+        vec![Qual::cell("id", "=", Cell::String("user_1".into()))],
+        None,
+    );
     assert_eq!(drain(&mut s, &host).unwrap().len(), 1);
-    let mut s = scanner("users", vec![Qual::cell("id", "=", Cell::String("user_2".into()))], None);
+    let mut s = scanner(
+        "users",
+        vec![Qual::cell("id", "=", Cell::String("user_2".into()))],
+        None,
+    );
     assert_eq!(drain(&mut s, &host).unwrap().len(), 0);
 }
 
@@ -169,7 +223,11 @@ fn rate_limit_is_retried_after_the_advertised_delay() {
         let mut n = attempts.borrow_mut();
         *n += 1;
         if *n <= 2 {
-            status(429, &[("retry-after", "2")], r#"{"errors":[{"code":"too_many_requests","message":"slow down","long_message":"slow down"}]}"#)
+            status(
+                429,
+                &[("retry-after", "2")],
+                r#"{"errors":[{"code":"too_many_requests","message":"slow down","long_message":"slow down"}]}"#,
+            )
         } else {
             ok("[]".into())
         }
@@ -183,7 +241,10 @@ fn rate_limit_is_retried_after_the_advertised_delay() {
 fn endless_rate_limit_gives_up() {
     let host = FakeHost::new(|_| status(429, &[("retry-after", "1")], ""));
     let mut s = scanner("users", vec![], None);
-    assert!(matches!(drain(&mut s, &host), Err(CoreError::RateLimited { retries: 5, .. })));
+    assert!(matches!(
+        drain(&mut s, &host),
+        Err(CoreError::RateLimited { retries: 5, .. })
+    ));
 }
 
 #[test]
@@ -221,7 +282,9 @@ fn transport_errors_are_reported() {
 fn organizations_total_count_stops_paging() {
     let host = FakeHost::new(|url| {
         if url.contains("offset=0") {
-            let data: Vec<_> = (0..500).map(|i| json!({"id": format!("org_{i}"), "created_at": i})).collect();
+            let data: Vec<_> = (0..500)
+                .map(|i| json!({"id": format!("org_{i}"), "created_at": i}))
+                .collect();
             ok(json!({"data": data, "total_count": 500}).to_string())
         } else {
             Err("no second page expected".into())
@@ -234,7 +297,13 @@ fn organizations_total_count_stops_paging() {
 
 #[test]
 fn the_api_key_never_appears_in_errors() {
-    let host = FakeHost::new(|_| status(401, &[], r#"{"errors":[{"code":"authentication_invalid","message":"bad key sk_test_secret","long_message":"key sk_test_secret is invalid"}]}"#));
+    let host = FakeHost::new(|_| {
+        status(
+            401,
+            &[],
+            r#"{"errors":[{"code":"authentication_invalid","message":"bad key sk_test_secret","long_message":"key sk_test_secret is invalid"}]}"#,
+        )
+    });
     let mut s = scanner("users", vec![], None);
     let e = drain(&mut s, &host).unwrap_err();
     let text = clerk_core::fdw_error_redacting(&e, Some("sk_test_secret"));
@@ -245,14 +314,21 @@ fn the_api_key_never_appears_in_errors() {
 fn scanner_with(object: &str, columns: &[(&str, SqlType)], quals: Vec<Qual>) -> Scanner {
     let input = ScanInput {
         object: object.into(),
-        columns: columns.iter().map(|(n, t)| TargetColumn::new(*n, t.clone())).collect(),
+        columns: columns
+            .iter()
+            .map(|(n, t)| TargetColumn::new(*n, t.clone()))
+            .collect(),
         quals,
         sorts: vec![],
         limit: None,
         push_params: false,
     };
     let plan = plan_scan(&input).unwrap();
-    Scanner::new(plan, ApiUrl::parse(Some("http://emulator/v1")).unwrap(), "sk_test_secret")
+    Scanner::new(
+        plan,
+        ApiUrl::parse(Some("http://emulator/v1")).unwrap(),
+        "sk_test_secret",
+    )
 }
 
 #[test]
@@ -271,7 +347,11 @@ fn child_tables_yield_one_row_per_child_with_the_parent_id_and_primary_flag() {
     });
     let mut s = scanner_with(
         "user_email_addresses",
-        &[("user_id", SqlType::Text), ("email_address", SqlType::Text), ("is_primary", SqlType::Bool)],
+        &[
+            ("user_id", SqlType::Text),
+            ("email_address", SqlType::Text),
+            ("is_primary", SqlType::Bool),
+        ],
         vec![],
     );
     let rows = drain(&mut s, &host).unwrap();
@@ -297,16 +377,40 @@ fn a_user_id_reads_one_user_and_a_missing_user_is_no_row() {
         if url.ends_with("/users/user_1") {
             ok(json!({"id": "user_1", "phone_numbers": [{"id": "p_1", "phone_number": "+15550001"}]}).to_string())
         } else {
-            status(404, &[], r#"{"errors":[{"code":"resource_not_found","message":"not found"}]}"#)
+            status(
+                404,
+                &[],
+                r#"{"errors":[{"code":"resource_not_found","message":"not found"}]}"#,
+            )
         }
     });
     let cols = [("id", SqlType::Text), ("user_id", SqlType::Text)];
-    let mut s = scanner_with("user_phone_numbers", &cols, vec![Qual::cell("user_id", "=", Cell::String("user_1".into()))]);
+    let mut s = scanner_with(
+        "user_phone_numbers",
+        &cols,
+        vec![Qual::cell("user_id", "=", Cell::String("user_1".into()))],
+    );
     let rows = drain(&mut s, &host).unwrap();
-    assert_eq!(rows, vec![vec![Some(Cell::String("p_1".into())), Some(Cell::String("user_1".into()))]]);
-    let mut s = scanner_with("user_phone_numbers", &cols, vec![Qual::cell("user_id", "=", Cell::String("user_9".into()))]);
+    assert_eq!(
+        rows,
+        vec![vec![
+            Some(Cell::String("p_1".into())),
+            Some(Cell::String("user_1".into()))
+        ]]
+    );
+    let mut s = scanner_with(
+        "user_phone_numbers",
+        &cols,
+        vec![Qual::cell("user_id", "=", Cell::String("user_9".into()))],
+    );
     assert!(drain(&mut s, &host).unwrap().is_empty());
-    assert_eq!(*host.calls.borrow(), vec!["http://emulator/v1/users/user_1", "http://emulator/v1/users/user_9"]);
+    assert_eq!(
+        *host.calls.borrow(),
+        vec![
+            "http://emulator/v1/users/user_1",
+            "http://emulator/v1/users/user_9"
+        ]
+    );
 }
 
 #[test]
@@ -315,7 +419,11 @@ fn fan_out_rows_read_their_bound_column_from_the_request() {
         if url.contains("user_1") {
             ok(json!({"id": "csub_1", "status": "active"}).to_string())
         } else {
-            status(404, &[], r#"{"errors":[{"code":"resource_not_found","message":"not found"}]}"#)
+            status(
+                404,
+                &[],
+                r#"{"errors":[{"code":"resource_not_found","message":"not found"}]}"#,
+            )
         }
     });
     let users = vec![Cell::String("user_1".into()), Cell::String("user_2".into())];
@@ -325,7 +433,13 @@ fn fan_out_rows_read_their_bound_column_from_the_request() {
         vec![Qual::any("user_id", users)],
     );
     let rows = drain(&mut s, &host).unwrap();
-    assert_eq!(rows, vec![vec![Some(Cell::String("user_1".into())), Some(Cell::String("csub_1".into()))]]);
+    assert_eq!(
+        rows,
+        vec![vec![
+            Some(Cell::String("user_1".into())),
+            Some(Cell::String("csub_1".into()))
+        ]]
+    );
     assert_eq!(host.calls.borrow().len(), 2, "one request per value");
 }
 
@@ -363,12 +477,20 @@ fn an_updated_at_window_stops_at_the_first_older_row() {
 fn a_server_that_ignores_offset_is_an_error_not_an_endless_scan() {
     // Always the same full page, whatever the offset.
     let host = FakeHost::new(|_url: &str| {
-        let page: Vec<_> = (0..500).map(|i| json!({"id": format!("user_{i}"), "created_at": i})).collect();
+        let page: Vec<_> = (0..500)
+            .map(|i| json!({"id": format!("user_{i}"), "created_at": i}))
+            .collect();
         ok(serde_json::Value::Array(page).to_string())
     });
     let mut s = scanner("users", vec![], None);
     let e = drain(&mut s, &host).unwrap_err();
-    assert_eq!(e, CoreError::PagingStuck { path: "/users".into(), offset: 500 });
+    assert_eq!(
+        e,
+        CoreError::PagingStuck {
+            path: "/users".into(),
+            offset: 500
+        }
+    );
     assert_eq!(host.calls.borrow().len(), 2, "stopped at the second page");
 }
 
@@ -381,7 +503,9 @@ fn a_list_that_never_ends_is_stopped() {
             .find_map(|p| p.strip_prefix("offset="))
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
-        let page: Vec<_> = (offset..offset + 500).map(|i| json!({"id": format!("user_{i}")})).collect();
+        let page: Vec<_> = (offset..offset + 500)
+            .map(|i| json!({"id": format!("user_{i}")}))
+            .collect();
         ok(serde_json::Value::Array(page).to_string())
     });
     // The real cap (20,000 pages) behaves the same, only slower.
@@ -394,7 +518,10 @@ fn a_list_that_never_ends_is_stopped() {
             Err(e) => break e,
         }
     };
-    assert!(matches!(e, CoreError::PagingRunaway { pages: 40, .. }), "{e:?}");
+    assert!(
+        matches!(e, CoreError::PagingRunaway { pages: 40, .. }),
+        "{e:?}"
+    );
     assert_eq!(rows, 40 * 500);
     assert_eq!(host.calls.borrow().len(), 41);
 }
@@ -429,14 +556,20 @@ impl ConcurrentHost {
 
     fn in_flight(&self) -> usize {
         let (w, a) = (self.waited.borrow(), self.abandoned.borrow());
-        self.started.borrow().iter().filter(|(h, _)| !w.contains(h) && !a.contains(h)).count()
+        self.started
+            .borrow()
+            .iter()
+            .filter(|(h, _)| !w.contains(h) && !a.contains(h))
+            .count()
     }
 
     /// Offsets of every page requested, sent or started.
     fn offsets(&self) -> Vec<u64> {
         let (sent, started) = (self.sent.borrow(), self.started.borrow());
         let urls = sent.iter().chain(started.iter().map(|(_, u)| u));
-        let mut v: Vec<u64> = urls.filter_map(|u| u.split("offset=").nth(1)?.parse().ok()).collect();
+        let mut v: Vec<u64> = urls
+            .filter_map(|u| u.split("offset=").nth(1)?.parse().ok())
+            .collect();
         v.sort_unstable();
         v
     }
@@ -459,9 +592,20 @@ impl Host for ConcurrentHost {
         Some(handle)
     }
     fn wait(&self, handle: u32) -> Result<HttpResponse, String> {
-        assert!(!self.waited.borrow().contains(&handle), "handle {handle} waited for twice");
-        assert!(!self.abandoned.borrow().contains(&handle), "handle {handle} waited for after abandon");
-        let url = self.started.borrow().iter().find(|(h, _)| *h == handle).map(|(_, u)| u.clone());
+        assert!(
+            !self.waited.borrow().contains(&handle),
+            "handle {handle} waited for twice"
+        );
+        assert!(
+            !self.abandoned.borrow().contains(&handle),
+            "handle {handle} waited for after abandon"
+        );
+        let url = self
+            .started
+            .borrow()
+            .iter()
+            .find(|(h, _)| *h == handle)
+            .map(|(_, u)| u.clone());
         self.waited.borrow_mut().push(handle);
         let url = url.ok_or_else(|| format!("unknown handle {handle}"))?;
         self.inner.get(&url, &[])
@@ -482,18 +626,31 @@ impl Host for ConcurrentHost {
 
 #[test]
 fn pages_sent_ahead_give_the_sequential_rows_in_order_and_extra_pages_are_abandoned() {
-    let sequential = drain(&mut scanner("users", vec![], None), &FakeHost::new(users_server(1234))).unwrap();
+    let sequential = drain(
+        &mut scanner("users", vec![], None),
+        &FakeHost::new(users_server(1234)),
+    )
+    .unwrap();
     let host = ConcurrentHost::new(users_server(1234));
     let mut s = scanner("users", vec![], None).with_concurrency(4);
     s.prefetch(&host).unwrap();
-    assert_eq!(host.started.borrow().len(), 4, "after a full first page, four pages go ahead");
+    assert_eq!(
+        host.started.borrow().len(),
+        4,
+        "after a full first page, four pages go ahead"
+    );
     let rows = drain(&mut s, &host).unwrap();
     assert_eq!(rows, sequential, "same rows, same order");
     assert_eq!(*host.peak.borrow(), 4);
     // four ahead after each full page; the page at 1000 is short, so 1500,
     // 2000 and 2500, sent ahead, are not read
     assert_eq!(host.offsets(), [0, 500, 1000, 1500, 2000, 2500]);
-    assert_eq!(host.abandoned.borrow().len(), 3, "{:?}", host.abandoned.borrow());
+    assert_eq!(
+        host.abandoned.borrow().len(),
+        3,
+        "{:?}",
+        host.abandoned.borrow()
+    );
     assert_eq!(host.in_flight(), 0);
     assert_eq!(s.take_counts(), (1234, 1234));
 }
@@ -518,7 +675,15 @@ fn a_host_without_background_requests_scans_sequentially_whatever_the_concurrenc
 #[test]
 fn a_pushed_limit_is_never_exceeded_by_pages_sent_ahead() {
     let host = ConcurrentHost::new(users_server(5000));
-    let mut s = scanner("users", vec![], Some(Limit { count: 1200, offset: 0 })).with_concurrency(8);
+    let mut s = scanner(
+        "users",
+        vec![],
+        Some(Limit {
+            count: 1200,
+            offset: 0,
+        }),
+    )
+    .with_concurrency(8);
     assert_eq!(drain(&mut s, &host).unwrap().len(), 1200);
     assert_eq!(host.offsets(), [0, 500, 1000], "no page past the limit");
     assert!(host.abandoned.borrow().is_empty());
@@ -530,11 +695,19 @@ fn a_429_on_a_page_sent_ahead_is_waited_out_and_halves_the_concurrency() {
     let host = ConcurrentHost::new(move |url: &str| {
         if url.contains("offset=1000") && *limited.borrow() < 1 {
             *limited.borrow_mut() += 1;
-            return status(429, &[("retry-after", "3")], r#"{"errors":[{"code":"too_many_requests","message":"slow down"}]}"#);
+            return status(
+                429,
+                &[("retry-after", "3")],
+                r#"{"errors":[{"code":"too_many_requests","message":"slow down"}]}"#,
+            );
         }
         users_server(3000)(url)
     });
-    let sequential = drain(&mut scanner("users", vec![], None), &FakeHost::new(users_server(3000))).unwrap();
+    let sequential = drain(
+        &mut scanner("users", vec![], None),
+        &FakeHost::new(users_server(3000)),
+    )
+    .unwrap();
     let mut s = scanner("users", vec![], None).with_concurrency(4);
     let rows = drain(&mut s, &host).unwrap();
     assert_eq!(rows, sequential);
@@ -551,7 +724,11 @@ fn pages_sent_ahead_of_a_rescan_are_abandoned() {
     s.rescan();
     assert_eq!(drain(&mut s, &host).unwrap().len(), 5000);
     s.close(&host);
-    assert_eq!(host.in_flight(), 0, "every page sent ahead was read or abandoned");
+    assert_eq!(
+        host.in_flight(),
+        0,
+        "every page sent ahead was read or abandoned"
+    );
     assert!(host.abandoned.borrow().len() >= 3);
 }
 
@@ -565,5 +742,9 @@ fn pages_sent_ahead_stay_within_the_rate_budget() {
     let ahead = host.started.borrow().len();
     assert!(ahead <= 90, "{ahead} pages sent ahead");
     assert!(ahead >= 80, "the budget is used, {ahead}");
-    assert_eq!(host.offsets().len(), 201, "every page once (the 201st is empty)");
+    assert_eq!(
+        host.offsets().len(),
+        201,
+        "every page once (the 201st is empty)"
+    );
 }
