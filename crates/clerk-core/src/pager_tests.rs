@@ -1,4 +1,5 @@
 use super::*;
+use crate::plan::Fetch;
 
 fn base() -> ApiUrl {
     ApiUrl::parse(Some("https://api.clerk.com/v1/")).unwrap()
@@ -101,4 +102,84 @@ proptest::proptest! {
         let want = n.min(limit.unwrap_or(u64::MAX));
         proptest::prop_assert_eq!(seen, (0..want).collect::<Vec<_>>());
     }
+}
+
+fn users_pager(max_rows: Option<u64>) -> Pager {
+    let fetch = Fetch {
+        path: "/users".into(),
+        query: vec![
+            ("banned".into(), "true".into()),
+            ("order_by".into(), "-created_at".into()),
+        ],
+        shape: Shape::Paged {
+            envelope: crate::catalog::Envelope::BareArray,
+            page_size_max: 500,
+        },
+        bound: vec![],
+    };
+    Pager::for_fetch(&base(), &fetch, max_rows).unwrap()
+}
+
+#[test]
+fn a_users_list_is_counted_with_its_filters_without_order_or_paging() {
+    let p = users_pager(None);
+    assert_eq!(
+        p.count_url().as_deref(),
+        Some("https://api.clerk.com/v1/users/count?banned=true")
+    );
+    assert!(!p.size_known());
+    // a list without a count endpoint, and a bound path, have none
+    assert_eq!(pager(500, None).count_url(), None);
+}
+
+#[test]
+fn a_count_ends_the_list_without_an_empty_page() {
+    let mut p = users_pager(None);
+    let first = p.issue().unwrap();
+    assert_eq!(p.record(&first, 500, None), 500);
+    p.record_total(1000);
+    assert!(p.size_known());
+    assert_eq!(p.count_url(), None, "known: nothing to count");
+    let second = p.issue().unwrap();
+    assert_eq!(p.record(&second, 500, None), 500);
+    assert!(p.issue().is_none(), "no page at offset 1000");
+}
+
+#[test]
+fn a_count_below_the_rows_already_read_keeps_them() {
+    let mut p = users_pager(None);
+    let first = p.issue().unwrap();
+    p.record(&first, 500, None);
+    p.record_total(10);
+    assert!(p.issue().is_none());
+    assert!(!p.wants(&PageRequest {
+        url: String::new(),
+        offset: 500,
+        limit: 500
+    }));
+}
+
+#[test]
+fn the_size_is_known_from_a_short_page_or_total_count_not_from_a_limit() {
+    let mut p = pager(500, Some(2000));
+    assert!(!p.size_known(), "a limit is only an upper bound");
+    let req = p.issue().unwrap();
+    p.record(&req, 20, None);
+    assert!(p.size_known());
+    let mut p = pager(500, None);
+    let req = p.issue().unwrap();
+    p.record(&req, 500, Some(2000));
+    assert!(p.size_known());
+}
+
+#[test]
+fn no_count_when_a_limit_ends_within_the_next_page() {
+    let mut p = users_pager(Some(800));
+    let first = p.issue().unwrap();
+    p.record(&first, 500, None);
+    assert_eq!(p.count_url(), None);
+    let mut p = users_pager(Some(1200));
+    let first = p.issue().unwrap();
+    p.record(&first, 500, None);
+    assert!(p.count_url().is_some());
 }

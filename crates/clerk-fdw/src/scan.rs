@@ -106,6 +106,12 @@ pub struct Scanner {
     budget_per_10s: usize,
     /// Handles of pages sent ahead of a scan that started over, to abandon.
     stale: Vec<u32>,
+    /// The count of the current list ([`Pager::count_url`]) in flight, and
+    /// whether it was asked for already: asked once the first page came
+    /// back full, alongside the second, so that the following pages go
+    /// ahead all at once and none past the end.
+    count: Option<u32>,
+    count_asked: bool,
 }
 
 impl Scanner {
@@ -139,6 +145,8 @@ impl Scanner {
             sent: VecDeque::new(),
             budget_per_10s: budget_per_10s(api_key),
             stale: Vec::new(),
+            count: None,
+            count_asked: false,
             plan,
             base,
         };
@@ -151,12 +159,18 @@ impl Scanner {
         self
     }
 
-    /// Keeps up to `n` page requests of a list in flight while one is read,
-    /// on a host that can send them in the background ([`Host::start_get`];
+    /// Keeps up to `n` requests of a list in flight while one is read, on a
+    /// host that can send them in the background ([`Host::start_get`];
     /// elsewhere, and with `n` = 1, one request at a time). Pages are read
-    /// in order: the rows and their order are the sequential scan's. A
-    /// page beyond the list's end that was sent ahead is abandoned, and a
-    /// 429 halves `n`.
+    /// in order: the rows and their order are the sequential scan's.
+    ///
+    /// Once the list's size is known (a short page, `total_count`, or the
+    /// count endpoint asked alongside the second page, see
+    /// [`Pager::count_url`]) every page is sent ahead as soon as a slot is
+    /// free, and none past the end. Before, pages go ahead one more after
+    /// each full page read (1, 2, 3, ... up to `n`), so that a small list of
+    /// unknown size wastes few requests; a page beyond the list's end that
+    /// was sent ahead is abandoned. A 429 halves `n`.
     pub fn with_concurrency(mut self, n: usize) -> Scanner {
         self.concurrency = n.max(1);
         self
@@ -177,34 +191,50 @@ impl Scanner {
         self.start_fetch(0);
     }
 
-    /// Abandons every page sent ahead (the scan ends or starts over).
+    /// Abandons every request sent ahead (the scan ends or starts over).
     pub fn close(&mut self, host: &dyn Host) {
-        for handle in self
-            .stale
-            .drain(..)
-            .chain(self.ahead.drain(..).map(|a| a.handle))
-        {
+        let ahead = self.ahead.drain(..).map(|a| a.handle);
+        for handle in self.stale.drain(..).chain(self.count.take()).chain(ahead) {
             host.abandon(handle);
         }
     }
 
-    /// Sends pages of the current list ahead, up to the concurrency and
-    /// within the rate budget, while the host takes them.
-    fn send_ahead(&mut self, host: &dyn Host) {
+    /// Forgets requests older than 10 s in the rate budget; whether one
+    /// more may be sent ahead now.
+    fn budget_left(&mut self, now: i64) -> bool {
+        while self.sent.front().is_some_and(|t| *t <= now - 10) {
+            self.sent.pop_front();
+        }
+        self.sent.len() < self.budget_per_10s
+    }
+
+    /// Sends pages of the current list ahead, up to the concurrency (with
+    /// `waiting`, a page being waited for holds one of its slots), the ramp
+    /// while the list's size is unknown, and within the rate budget, while
+    /// the host takes them.
+    fn send_ahead(&mut self, host: &dyn Host, waiting: bool) {
         for handle in self.stale.drain(..) {
             host.abandon(handle);
         }
         if self.concurrency <= 1 {
             return;
         }
-        let Some(pager) = self.pager.as_mut() else {
+        let Some(size_known) = self.pager.as_ref().map(Pager::size_known) else {
             return;
         };
+        let busy = usize::from(waiting) + usize::from(self.count.is_some());
+        let slots = self.concurrency.saturating_sub(busy);
+        // unknown size: one page more ahead per full page read
+        let window = if size_known {
+            slots
+        } else {
+            slots.min(usize::try_from(self.pages).unwrap_or(usize::MAX).max(1))
+        };
         let now = host.epoch_secs();
-        while self.sent.front().is_some_and(|t| *t <= now - 10) {
-            self.sent.pop_front();
-        }
-        while self.ahead.len() < self.concurrency && self.sent.len() < self.budget_per_10s {
+        while self.ahead.len() < window && self.budget_left(now) {
+            let Some(pager) = self.pager.as_mut() else {
+                break;
+            };
             let Some(req) = pager.peek() else { break };
             let Some(handle) = host.start_get(&req.url, &self.headers) else {
                 break;
@@ -213,6 +243,50 @@ impl Scanner {
             self.sent.push_back(now);
             self.ahead.push_back(Ahead { req, handle });
         }
+    }
+
+    /// Asks the list's count endpoint in the background, once per list and
+    /// only while its size is unknown and more pages may follow.
+    fn ask_count(&mut self, host: &dyn Host) {
+        if self.concurrency <= 1 || self.count_asked || self.count.is_some() {
+            return;
+        }
+        let Some(url) = self.pager.as_ref().and_then(Pager::count_url) else {
+            return;
+        };
+        let now = host.epoch_secs();
+        if !self.budget_left(now) {
+            return;
+        }
+        self.count_asked = true;
+        if let Some(handle) = host.start_get(&url, &self.headers) {
+            self.sent.push_back(now);
+            self.count = Some(handle);
+        }
+    }
+
+    /// Waits for the count asked for, if any, and records it as the list's
+    /// size; the pages sent ahead past it are abandoned. A count that fails
+    /// (an error status, a transport error, an unexpected body) is ignored:
+    /// the scan goes on as without one. A 429 halves the concurrency.
+    fn settle_count(&mut self, host: &dyn Host) {
+        let Some(handle) = self.count.take() else {
+            return;
+        };
+        let total = match host.wait(handle) {
+            Ok(resp) => {
+                host.add_bytes_in(i64::try_from(resp.body.len()).unwrap_or(i64::MAX));
+                if resp.status == 429 {
+                    self.concurrency = (self.concurrency / 2).max(1);
+                }
+                total_count_of(resp.status, &resp.body)
+            }
+            Err(_) => None,
+        };
+        if let (Some(total), Some(pager)) = (total, self.pager.as_mut()) {
+            pager.record_total(total);
+        }
+        self.drop_unneeded(host);
     }
 
     /// Abandons the pages sent ahead that the list no longer needs (past a
@@ -233,6 +307,8 @@ impl Scanner {
         self.fetch = index;
         self.last_first_id = None;
         self.pages = 0;
+        self.stale.extend(self.count.take());
+        self.count_asked = false;
         match self.plan.fetches().get(index) {
             None => {
                 self.pager = None;
@@ -257,6 +333,7 @@ impl Scanner {
             _ => {
                 // pages sent ahead are not read: a fresh scan asks anew
                 self.stale.extend(self.ahead.drain(..).map(|a| a.handle));
+                self.stale.extend(self.count.take());
                 self.replay = Some(Vec::new());
                 self.restart_fetching();
             }
@@ -325,17 +402,23 @@ impl Scanner {
                     Vec::new()
                 }
             }
-            Some(pager) => {
+            Some(_) => {
+                // the count asked alongside this page first (sent before it)
+                self.settle_count(host);
                 // the oldest page sent ahead, else the next one, sent now
                 let (req, handle) = match self.ahead.pop_front() {
                     Some(a) => (Some(a.req), Some(a.handle)),
-                    None => (pager.issue(), None),
+                    None => (self.pager.as_mut().and_then(Pager::issue), None),
                 };
                 match req {
                     None => Vec::new(),
                     Some(req) => {
                         if handle.is_none() {
                             self.sent.push_back(host.epoch_secs());
+                        } else if self.pager.as_ref().is_some_and(Pager::size_known) {
+                            // fill the slots while this page is waited for
+                            // (a count just answered, a 429 halving over)
+                            self.send_ahead(host, true);
                         }
                         self.read_page(host, index, &req, handle)?
                     }
@@ -405,7 +488,15 @@ impl Scanner {
         };
         let path = fetch.path.clone();
         let body = match handle {
-            Some(h) => self.answer_of(host, kind, h, &req.url)?,
+            Some(h) => {
+                let body = self.answer_of(host, kind, h, &req.url)?;
+                // Its slot is free: with the size known, the next page goes
+                // now, not after this one is decoded.
+                if self.pager.as_ref().is_some_and(Pager::size_known) {
+                    self.send_ahead(host, false);
+                }
+                body
+            }
             None => self.send(host, kind, &req.url)?,
         };
         let mut items = match body {
@@ -443,7 +534,8 @@ impl Scanner {
             }
         }
         self.drop_unneeded(host);
-        self.send_ahead(host);
+        self.ask_count(host);
+        self.send_ahead(host, false);
         Ok(items.items)
     }
 
@@ -488,6 +580,18 @@ impl Scanner {
             }
         }
     }
+}
+
+/// The `total_count` of a count endpoint's 200 answer
+/// (`{"object":"total_count","total_count":N}`); `None` for anything else.
+fn total_count_of(status: u16, body: &str) -> Option<u64> {
+    if status != 200 {
+        return None;
+    }
+    serde_json::from_str::<Value>(body)
+        .ok()?
+        .get("total_count")?
+        .as_u64()
 }
 
 /// Fails when a list does not advance: the same first row again at a later

@@ -63,9 +63,13 @@ fn status(code: u16, headers: &[(&str, &str)], body: &str) -> Result<HttpRespons
     })
 }
 
-/// `n` users served from a bare array honouring limit/offset.
+/// `n` users served from a bare array honouring limit/offset, and
+/// counted by `/users/count`.
 fn users_server(n: usize) -> impl Fn(&str) -> Result<HttpResponse, String> {
     move |url: &str| {
+        if url.contains("/users/count") {
+            return ok(json!({"object": "total_count", "total_count": n}).to_string());
+        }
         let param = |k: &str| -> usize {
             url.split(['?', '&'])
                 .find_map(|p| p.strip_prefix(&format!("{k}=")))
@@ -535,6 +539,8 @@ struct ConcurrentHost {
     sent: RefCell<Vec<String>>,
     started: RefCell<Vec<(u32, String)>>,
     waited: RefCell<Vec<u32>>,
+    /// `start <offset>` / `wait <offset>` (or `count`), in order.
+    events: RefCell<Vec<String>>,
     abandoned: RefCell<Vec<u32>>,
     /// Most requests started and not yet waited for or abandoned.
     peak: RefCell<usize>,
@@ -548,6 +554,7 @@ impl ConcurrentHost {
             sent: RefCell::new(Vec::new()),
             started: RefCell::new(Vec::new()),
             waited: RefCell::new(Vec::new()),
+            events: RefCell::new(Vec::new()),
             abandoned: RefCell::new(Vec::new()),
             peak: RefCell::new(0),
             max_in_flight: 16,
@@ -575,6 +582,13 @@ impl ConcurrentHost {
     }
 }
 
+/// A request's offset, or `count`.
+fn event_of(url: &str) -> String {
+    url.split("offset=")
+        .nth(1)
+        .map_or_else(|| "count".to_string(), str::to_string)
+}
+
 impl Host for ConcurrentHost {
     fn get(&self, url: &str, headers: &[(String, String)]) -> Result<HttpResponse, String> {
         self.sent.borrow_mut().push(url.to_string());
@@ -586,6 +600,9 @@ impl Host for ConcurrentHost {
         }
         let handle = u32::try_from(self.started.borrow().len()).unwrap() + 100;
         self.started.borrow_mut().push((handle, url.to_string()));
+        self.events
+            .borrow_mut()
+            .push(format!("start {}", event_of(url)));
         let now = self.in_flight();
         let mut peak = self.peak.borrow_mut();
         *peak = (*peak).max(now);
@@ -608,6 +625,9 @@ impl Host for ConcurrentHost {
             .map(|(_, u)| u.clone());
         self.waited.borrow_mut().push(handle);
         let url = url.ok_or_else(|| format!("unknown handle {handle}"))?;
+        self.events
+            .borrow_mut()
+            .push(format!("wait {}", event_of(&url)));
         self.inner.get(&url, &[])
     }
     fn abandon(&self, handle: u32) {
@@ -624,8 +644,20 @@ impl Host for ConcurrentHost {
     }
 }
 
+/// `n` rows of a bare list without a count endpoint (`/invitations`),
+/// honouring limit/offset.
+fn invitations_server(n: usize) -> impl Fn(&str) -> Result<HttpResponse, String> {
+    let users = users_server(n);
+    move |url: &str| {
+        assert!(url.contains("/invitations?"), "{url}");
+        users(url)
+    }
+}
+
 #[test]
-fn pages_sent_ahead_give_the_sequential_rows_in_order_and_extra_pages_are_abandoned() {
+fn a_counted_list_sends_no_page_past_its_end() {
+    // issue 9: 1234 users at 4 in flight used to cost 3 pages sent ahead
+    // past the end (1500, 2000, 2500), abandoned
     let sequential = drain(
         &mut scanner("users", vec![], None),
         &FakeHost::new(users_server(1234)),
@@ -634,25 +666,187 @@ fn pages_sent_ahead_give_the_sequential_rows_in_order_and_extra_pages_are_abando
     let host = ConcurrentHost::new(users_server(1234));
     let mut s = scanner("users", vec![], None).with_concurrency(4);
     s.prefetch(&host).unwrap();
+    let started: Vec<String> = host
+        .started
+        .borrow()
+        .iter()
+        .map(|(_, u)| u.clone())
+        .collect();
     assert_eq!(
-        host.started.borrow().len(),
-        4,
-        "after a full first page, four pages go ahead"
+        started,
+        [
+            "http://emulator/v1/users/count",
+            "http://emulator/v1/users?limit=500&offset=500"
+        ],
+        "after a full first page: the count and the second page, nothing more"
     );
     let rows = drain(&mut s, &host).unwrap();
     assert_eq!(rows, sequential, "same rows, same order");
-    assert_eq!(*host.peak.borrow(), 4);
-    // four ahead after each full page; the page at 1000 is short, so 1500,
-    // 2000 and 2500, sent ahead, are not read
-    assert_eq!(host.offsets(), [0, 500, 1000, 1500, 2000, 2500]);
-    assert_eq!(
-        host.abandoned.borrow().len(),
-        3,
+    assert_eq!(host.offsets(), [0, 500, 1000], "no page past the end");
+    assert!(
+        host.abandoned.borrow().is_empty(),
         "{:?}",
         host.abandoned.borrow()
     );
     assert_eq!(host.in_flight(), 0);
     assert_eq!(s.take_counts(), (1234, 1234));
+}
+
+#[test]
+fn the_count_is_asked_with_the_lists_filters_and_without_paging_or_order() {
+    let host = ConcurrentHost::new(users_server(5000));
+    let input = ScanInput {
+        object: "users".into(),
+        columns: vec![TargetColumn::new("id", SqlType::Text)],
+        quals: vec![Qual::cell("banned", "=", Cell::Bool(false))],
+        sorts: vec![clerk_core::Sort {
+            field: "created_at".into(),
+            reversed: true,
+            nulls_first: true,
+        }],
+        limit: None,
+        push_params: false,
+    };
+    let plan = plan_scan(&input).unwrap();
+    let mut s = Scanner::new(
+        plan,
+        ApiUrl::parse(Some("http://emulator/v1")).unwrap(),
+        "sk_live_x",
+    )
+    .with_concurrency(6);
+    s.prefetch(&host).unwrap();
+    let count = host.started.borrow().first().map(|(_, u)| u.clone());
+    assert_eq!(
+        count.as_deref(),
+        Some("http://emulator/v1/users/count?banned=false")
+    );
+    assert!(
+        host.sent.borrow()[0].contains("order_by="),
+        "{:?}",
+        host.sent.borrow()
+    );
+}
+
+#[test]
+fn a_large_counted_list_costs_its_pages_and_one_count() {
+    // 100,000 users: 200 full pages; a sequential scan needs a 201st,
+    // empty page to see the end, the count replaces it
+    let host = ConcurrentHost::new(users_server(100_000));
+    let mut s = scanner("users", vec![], None).with_concurrency(6);
+    s.budget_per_10s = 900;
+    assert_eq!(drain(&mut s, &host).unwrap().len(), 100_000);
+    assert_eq!(
+        host.offsets(),
+        (0..200).map(|p| p * 500).collect::<Vec<u64>>()
+    );
+    assert_eq!(
+        host.sent.borrow().len() + host.started.borrow().len(),
+        201,
+        "200 pages and the count"
+    );
+    assert!(host.abandoned.borrow().is_empty());
+    assert_eq!(*host.peak.borrow(), 6);
+}
+
+#[test]
+fn once_the_size_is_known_a_page_answered_frees_its_slot_before_it_is_decoded() {
+    let host = ConcurrentHost::new(users_server(5000));
+    let mut s = scanner("users", vec![], None).with_concurrency(3);
+    drain(&mut s, &host).unwrap();
+    let events = host.events.borrow().clone();
+    let at = |e: &str| {
+        events
+            .iter()
+            .position(|x| x == e)
+            .unwrap_or_else(|| panic!("{e} in {events:?}"))
+    };
+    // the count answered while the second page is awaited: the third and
+    // fourth go out before that wait
+    assert!(
+        at("start 1000") < at("wait 500") && at("start 1500") < at("wait 500"),
+        "{events:?}"
+    );
+    // and each later page is replaced as soon as it is answered
+    assert_eq!(events[at("wait 1000") + 1], "start 2500", "{events:?}");
+    assert_eq!(*host.peak.borrow(), 3);
+    assert_eq!(
+        host.offsets(),
+        (0..10).map(|p| p * 500).collect::<Vec<u64>>()
+    );
+}
+
+#[test]
+fn a_failed_count_is_ignored() {
+    for answer in [
+        status(500, &[], "oops"),
+        ok("{}".into()),
+        Err("connection reset".into()),
+    ] {
+        let host = ConcurrentHost::new(move |url: &str| {
+            if url.contains("/users/count") {
+                return answer.clone();
+            }
+            users_server(1234)(url)
+        });
+        let mut s = scanner("users", vec![], None).with_concurrency(4);
+        assert_eq!(drain(&mut s, &host).unwrap().len(), 1234);
+        // without a size: the ramp, one page more ahead per full page
+        assert_eq!(host.offsets(), [0, 500, 1000, 1500]);
+        assert_eq!(host.in_flight(), 0);
+    }
+}
+
+#[test]
+fn a_small_list_of_unknown_size_wastes_few_requests() {
+    // issue 9: a bare list without a count used to get `n` pages ahead
+    // after its first full page, all past the end of a two-page list
+    let sequential = drain(
+        &mut scanner("invitations", vec![], None),
+        &FakeHost::new(invitations_server(700)),
+    )
+    .unwrap();
+    let host = ConcurrentHost::new(invitations_server(700));
+    let mut s = scanner("invitations", vec![], None).with_concurrency(6);
+    assert_eq!(drain(&mut s, &host).unwrap(), sequential);
+    assert_eq!(
+        host.offsets(),
+        [0, 500],
+        "one page ahead after one full page"
+    );
+    assert!(host.abandoned.borrow().is_empty());
+    // ahead 1, 2, 3, ... pages after each full page: a three-page list
+    // wastes one (it was five)
+    let host = ConcurrentHost::new(invitations_server(1200));
+    let mut s = scanner("invitations", vec![], None).with_concurrency(6);
+    assert_eq!(drain(&mut s, &host).unwrap().len(), 1200);
+    assert_eq!(host.offsets(), [0, 500, 1000, 1500]);
+    assert_eq!(host.abandoned.borrow().len(), 1);
+    assert_eq!(host.in_flight(), 0);
+}
+
+#[test]
+fn a_pushed_limit_within_the_next_page_asks_no_count() {
+    let host = ConcurrentHost::new(users_server(5000));
+    let mut s = scanner(
+        "users",
+        vec![],
+        Some(Limit {
+            count: 800,
+            offset: 0,
+        }),
+    )
+    .with_concurrency(6);
+    assert_eq!(drain(&mut s, &host).unwrap().len(), 800);
+    assert!(
+        !host
+            .started
+            .borrow()
+            .iter()
+            .any(|(_, u)| u.contains("/count")),
+        "{:?}",
+        host.started.borrow()
+    );
+    assert_eq!(host.offsets(), [0, 500]);
 }
 
 #[test]
@@ -720,7 +914,7 @@ fn pages_sent_ahead_of_a_rescan_are_abandoned() {
     let host = ConcurrentHost::new(users_server(5000));
     let mut s = scanner("users", vec![], None).with_concurrency(3);
     s.next_row(&host).unwrap();
-    assert_eq!(host.in_flight(), 3);
+    assert_eq!(host.in_flight(), 2, "the count and the second page");
     s.rescan();
     assert_eq!(drain(&mut s, &host).unwrap().len(), 5000);
     s.close(&host);
@@ -729,7 +923,7 @@ fn pages_sent_ahead_of_a_rescan_are_abandoned() {
         0,
         "every page sent ahead was read or abandoned"
     );
-    assert!(host.abandoned.borrow().len() >= 3);
+    assert!(host.abandoned.borrow().len() >= 2);
 }
 
 #[test]
@@ -744,7 +938,7 @@ fn pages_sent_ahead_stay_within_the_rate_budget() {
     assert!(ahead >= 80, "the budget is used, {ahead}");
     assert_eq!(
         host.offsets().len(),
-        201,
-        "every page once (the 201st is empty)"
+        200,
+        "every page once (the count says where the list ends)"
     );
 }
