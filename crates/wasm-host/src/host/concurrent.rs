@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-use super::http::{strip_query, Method, Request, Response};
+use super::http::{strip_query, Method, RawResponse, Request, Response};
 use super::HostState;
 
 /// Requests one guest instance may have in flight.
@@ -27,7 +27,7 @@ pub const MAX_IN_FLIGHT: usize = 16;
 const CANCEL_POLL: Duration = Duration::from_millis(50);
 
 struct Pending {
-    answer: mpsc::Receiver<Result<Response, String>>,
+    answer: mpsc::Receiver<Result<RawResponse, String>>,
     abandoned: Arc<AtomicBool>,
     method: Method,
     url: String,
@@ -71,7 +71,9 @@ pub fn start(state: &mut HostState, req: Request) -> Option<u32> {
     let http = Arc::clone(&state.http);
     let (method, url) = (req.method, req.url.clone());
     crate::threads::spawn_quiet("wasm-http-bg", move || {
-        let result = http.send(&req, &|| flag.load(Ordering::Relaxed));
+        // the body stays in its mapping until `wait` takes it on the
+        // backend's thread (see `super::body`)
+        let result = http.send_raw(&req, &|| flag.load(Ordering::Relaxed));
         let _ = tx.send(result);
     })
     .ok()?;
@@ -93,7 +95,7 @@ pub fn wait(state: &mut HostState, handle: u32) -> Result<Response, String> {
             Ok(result) => {
                 let status = result.as_ref().ok().map(|r| r.status_code);
                 state.record_request(p.method.as_str(), &p.url, status, p.started.elapsed());
-                return result.map_err(|e| state.mask(&e));
+                return result.map(RawResponse::into_response).map_err(|e| state.mask(&e));
             }
             Err(mpsc::RecvTimeoutError::Timeout) if state.services.cancel_pending() => {
                 p.abandoned.store(true, Ordering::Relaxed);

@@ -31,6 +31,7 @@ use ureq::unversioned::transport::{
 };
 use ureq::ResponseExt;
 
+pub use super::body::MappedBody;
 pub use super::outbound::OutboundPolicy;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +69,29 @@ pub struct Response {
     pub status_code: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+}
+
+/// A response as a helper thread read it: the body still in its own
+/// mapping ([`MappedBody`]), made into a [`Response`] by the thread that
+/// takes the answer ([`RawResponse::into_response`]), so that its text is
+/// allocated there and not in the helper's malloc arena.
+#[derive(Debug)]
+pub struct RawResponse {
+    pub url: String,
+    pub status_code: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: MappedBody,
+}
+
+impl RawResponse {
+    pub fn into_response(self) -> Response {
+        Response {
+            body: self.body.to_string_lossy(),
+            url: self.url,
+            status_code: self.status_code,
+            headers: self.headers,
+        }
+    }
 }
 
 /// Limits of the client, from server options.
@@ -145,6 +169,12 @@ impl HttpClient {
     /// then raises the cancel). A destination the policy refuses is an
     /// error before anything is sent.
     pub fn send(&self, req: &Request, cancelled: &dyn Fn() -> bool) -> Result<Response, String> {
+        self.send_raw(req, cancelled).map(RawResponse::into_response)
+    }
+
+    /// [`HttpClient::send`], the body left in its mapping: for a caller on a
+    /// helper thread that hands the answer to another thread.
+    pub fn send_raw(&self, req: &Request, cancelled: &dyn Fn() -> bool) -> Result<RawResponse, String> {
         if let Some(policy) = &self.policy {
             policy.check(&req.url)?;
         }
@@ -180,7 +210,7 @@ impl HttpClient {
         req: &Request,
         deadline: Option<Instant>,
         cancelled: &dyn Fn() -> bool,
-    ) -> Result<Response, SendError> {
+    ) -> Result<RawResponse, SendError> {
         let (tx, rx) = mpsc::channel();
         let attempt = Arc::new(Attempt {
             policy: self.policy.clone(),
@@ -225,7 +255,7 @@ impl HttpClient {
 
     /// The request and the redirects it leads to, each hop checked
     /// against the policy, all within `deadline`.
-    fn send_once(&self, req: &Request, attempt: &Arc<Attempt>, deadline: Option<Instant>) -> Result<Response, SendError> {
+    fn send_once(&self, req: &Request, attempt: &Arc<Attempt>, deadline: Option<Instant>) -> Result<RawResponse, SendError> {
         let _current = CurrentAttempt::enter(attempt);
         let mut method = req.method;
         let mut url = req.url.clone();
@@ -322,7 +352,7 @@ impl HttpClient {
         })
     }
 
-    fn read_response(&self, url: &str, resp: &mut http::Response<ureq::Body>) -> Result<Response, SendError> {
+    fn read_response(&self, url: &str, resp: &mut http::Response<ureq::Body>) -> Result<RawResponse, SendError> {
         let final_url = resp.get_uri().to_string();
         let status_code = resp.status().as_u16();
         let headers = resp
@@ -334,13 +364,16 @@ impl HttpClient {
             })
             .collect();
         let limit = self.config.max_response_bytes;
-        let mut bytes = Vec::new();
-        resp.body_mut()
-            .with_config()
-            .limit(limit.saturating_add(1))
-            .reader()
-            .take(limit.saturating_add(1))
-            .read_to_end(&mut bytes)
+        // mapped at its announced size (up to the cap) at once: no regrowth
+        let size_hint = resp
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|n| n.min(limit.saturating_add(1)))
+            .and_then(|n| usize::try_from(n).ok());
+        let mut reader = resp.body_mut().with_config().limit(limit.saturating_add(1)).reader().take(limit.saturating_add(1));
+        let bytes = MappedBody::read_from(&mut reader, size_hint)
             .map_err(|e| {
                 let msg = format!("reading the response body of {} failed: {e}", strip_query(url));
                 if matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) {
@@ -355,13 +388,11 @@ impl HttpClient {
                 strip_query(url)
             )));
         }
-        let body = String::from_utf8(bytes)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-        Ok(Response {
+        Ok(RawResponse {
             url: final_url,
             status_code,
             headers,
-            body,
+            body: bytes,
         })
     }
 }

@@ -7,6 +7,7 @@
 //! in this module touches Postgres directly: what needs a backend (vault,
 //! stats, settings, log levels) goes through the [`Services`] trait.
 
+pub mod body;
 pub mod concurrent;
 pub mod http;
 pub mod jwt;

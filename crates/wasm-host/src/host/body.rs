@@ -1,0 +1,225 @@
+//! Response bodies read into memory mapped for each body alone, outside
+//! the allocator.
+//!
+//! Requests run on helper threads (see [`super::http`]), and glibc's malloc
+//! gives each thread an arena of its own that keeps what it freed: a body
+//! of a megabyte or two, read on a helper thread into a `Vec`, stayed
+//! resident in that thread's arena after the body was handed over. With
+//! several pages in flight (`http-concurrent`) a backend held about 25 MiB
+//! more at its peak than with one request at a time, and never gave it
+//! back. A mapping is returned to the system when the body is dropped, and
+//! the `String` the guest is handed ([`MappedBody::to_string_lossy`]) is
+//! made on the thread that takes the answer, the backend's.
+
+use std::io::{self, Read};
+
+/// Smallest mapping: one page holds most small answers (errors, a count).
+const MIN_CAPACITY: usize = 4096;
+
+/// A growable byte buffer in an anonymous private mapping of its own.
+pub struct MappedBody {
+    ptr: *mut u8,
+    /// Bytes mapped (a multiple of the page size; 0: nothing mapped).
+    cap: usize,
+    /// Bytes written.
+    len: usize,
+}
+
+// SAFETY: the mapping is owned by this value alone (never shared or
+// aliased), so moving it to another thread moves sole access with it.
+unsafe impl Send for MappedBody {}
+
+impl Default for MappedBody {
+    fn default() -> Self {
+        MappedBody {
+            ptr: std::ptr::null_mut(),
+            cap: 0,
+            len: 0,
+        }
+    }
+}
+
+impl std::fmt::Debug for MappedBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MappedBody")
+            .field("len", &self.len)
+            .field("cap", &self.cap)
+            .finish()
+    }
+}
+
+impl MappedBody {
+    /// Everything `reader` yields, with room for `size_hint` bytes mapped
+    /// up front (a `Content-Length`; the caller caps it).
+    pub fn read_from(reader: &mut dyn Read, size_hint: Option<usize>) -> io::Result<MappedBody> {
+        let mut body = MappedBody::default();
+        // one more byte than announced: the end is then read without a remap
+        body.reserve(size_hint.unwrap_or(0).saturating_add(1))?;
+        loop {
+            if body.len == body.cap {
+                body.reserve(body.cap.max(MIN_CAPACITY))?;
+            }
+            let spare = body.spare();
+            match reader.read(spare) {
+                Ok(0) => return Ok(body),
+                Ok(n) => body.len = body.len.saturating_add(n.min(body.cap - body.len)),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        if self.cap == 0 {
+            return &[];
+        }
+        // SAFETY: `ptr` maps `cap` readable bytes owned by `self`, of which
+        // the first `len` (<= cap) were written (the rest are the mapping's
+        // zeros); the borrow keeps `self` alive and unmodified.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+
+    /// The body as text, invalid UTF-8 replaced (as the `http` interface
+    /// always did), allocated on the calling thread.
+    pub fn to_string_lossy(&self) -> String {
+        String::from_utf8_lossy(self.as_bytes()).into_owned()
+    }
+
+    /// The unwritten rest of the mapping.
+    fn spare(&mut self) -> &mut [u8] {
+        if self.cap == 0 {
+            return &mut [];
+        }
+        // SAFETY: bytes `len..cap` lie inside the mapping, which `self`
+        // owns exclusively (`&mut self`); anonymous mappings are zeroed, so
+        // the bytes are initialized.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(self.len), self.cap - self.len) }
+    }
+
+    /// Makes room for at least `additional` more bytes.
+    fn reserve(&mut self, additional: usize) -> io::Result<()> {
+        let wanted = self.len.checked_add(additional).ok_or_else(too_large)?;
+        if wanted <= self.cap {
+            return Ok(());
+        }
+        let page = page_size();
+        let new_cap = wanted
+            .max(MIN_CAPACITY)
+            .checked_next_multiple_of(page)
+            .ok_or_else(too_large)?;
+        let ptr = if self.cap == 0 {
+            // SAFETY: a fresh anonymous private mapping; no existing memory
+            // is touched.
+            unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    new_cap,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                    -1,
+                    0,
+                )
+            }
+        } else {
+            // SAFETY: `ptr`/`cap` are exactly the mapping made here before;
+            // it may move, and no reference into it outlives `&mut self`.
+            unsafe { libc::mremap(self.ptr.cast(), self.cap, new_cap, libc::MREMAP_MAYMOVE) }
+        };
+        if ptr == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        self.ptr = ptr.cast();
+        self.cap = new_cap;
+        Ok(())
+    }
+}
+
+impl Drop for MappedBody {
+    fn drop(&mut self) {
+        if self.cap > 0 {
+            // SAFETY: `ptr`/`cap` are the mapping this value owns; nothing
+            // refers to it any more.
+            unsafe {
+                libc::munmap(self.ptr.cast(), self.cap);
+            }
+        }
+    }
+}
+
+fn page_size() -> usize {
+    // SAFETY: sysconf only reads a system constant.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    usize::try_from(size)
+        .ok()
+        .filter(|s| s.is_power_of_two())
+        .unwrap_or(4096)
+}
+
+fn too_large() -> io::Error {
+    io::Error::new(io::ErrorKind::OutOfMemory, "response body too large")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Yields `data` in pieces of at most `step` bytes.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.step.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn reads_everything_with_or_without_a_size_hint() {
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        for hint in [
+            None,
+            Some(0),
+            Some(10),
+            Some(data.len()),
+            Some(data.len() * 2),
+        ] {
+            for step in [1000, 65_536, 1 << 20] {
+                let body = MappedBody::read_from(&mut Trickle { data: &data, step }, hint).unwrap();
+                assert_eq!(body.as_bytes(), &data[..], "hint {hint:?}, step {step}");
+                assert_eq!(body.len(), data.len());
+            }
+        }
+    }
+
+    #[test]
+    fn an_empty_body_and_text() {
+        let body = MappedBody::read_from(&mut io::empty(), None).unwrap();
+        assert!(body.is_empty());
+        assert_eq!(body.to_string_lossy(), "");
+        let body = MappedBody::read_from(&mut &b"caf\xc3\xa9 \xff"[..], Some(7)).unwrap();
+        assert_eq!(body.to_string_lossy(), "café \u{fffd}");
+        assert!(MappedBody::default().as_bytes().is_empty());
+    }
+
+    #[test]
+    fn a_body_moves_to_another_thread() {
+        let body = MappedBody::read_from(&mut &b"{\"total_count\":3}"[..], None).unwrap();
+        let text = std::thread::spawn(move || body.to_string_lossy())
+            .join()
+            .unwrap();
+        assert_eq!(text, "{\"total_count\":3}");
+    }
+}
