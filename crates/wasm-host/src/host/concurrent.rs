@@ -80,7 +80,16 @@ pub fn start(state: &mut HostState, req: Request) -> Option<u32> {
     let flight = &mut state.in_flight;
     let handle = flight.next;
     flight.next = flight.next.wrapping_add(1);
-    flight.pending.insert(handle, Pending { answer, abandoned, method, url, started: Instant::now() });
+    flight.pending.insert(
+        handle,
+        Pending {
+            answer,
+            abandoned,
+            method,
+            url,
+            started: Instant::now(),
+        },
+    );
     Some(handle)
 }
 
@@ -95,7 +104,9 @@ pub fn wait(state: &mut HostState, handle: u32) -> Result<Response, String> {
             Ok(result) => {
                 let status = result.as_ref().ok().map(|r| r.status_code);
                 state.record_request(p.method.as_str(), &p.url, status, p.started.elapsed());
-                return result.map(RawResponse::into_response).map_err(|e| state.mask(&e));
+                return result
+                    .map(RawResponse::into_response)
+                    .map_err(|e| state.mask(&e));
             }
             Err(mpsc::RecvTimeoutError::Timeout) if state.services.cancel_pending() => {
                 p.abandoned.store(true, Ordering::Relaxed);
@@ -103,7 +114,10 @@ pub fn wait(state: &mut HostState, handle: u32) -> Result<Response, String> {
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => {
-                return Err(format!("request to {} failed: the http worker stopped", strip_query(&p.url)));
+                return Err(format!(
+                    "request to {} failed: the http worker stopped",
+                    strip_query(&p.url)
+                ));
             }
         }
     }

@@ -147,7 +147,11 @@ impl HttpClient {
             CancellableConnector(DefaultConnector::new()),
             CheckingResolver(DefaultResolver::default()),
         );
-        HttpClient { agent, config, policy: None }
+        HttpClient {
+            agent,
+            config,
+            policy: None,
+        }
     }
 
     /// The same client (same connection pool and limits), restricted to
@@ -169,16 +173,22 @@ impl HttpClient {
     /// then raises the cancel). A destination the policy refuses is an
     /// error before anything is sent.
     pub fn send(&self, req: &Request, cancelled: &dyn Fn() -> bool) -> Result<Response, String> {
-        self.send_raw(req, cancelled).map(RawResponse::into_response)
+        self.send_raw(req, cancelled)
+            .map(RawResponse::into_response)
     }
 
     /// [`HttpClient::send`], the body left in its mapping: for a caller on a
     /// helper thread that hands the answer to another thread.
-    pub fn send_raw(&self, req: &Request, cancelled: &dyn Fn() -> bool) -> Result<RawResponse, String> {
+    pub fn send_raw(
+        &self,
+        req: &Request,
+        cancelled: &dyn Fn() -> bool,
+    ) -> Result<RawResponse, String> {
         if let Some(policy) = &self.policy {
             policy.check(&req.url)?;
         }
-        let deadline = Instant::now().checked_add(Duration::from_millis(self.config.request_timeout_ms));
+        let deadline =
+            Instant::now().checked_add(Duration::from_millis(self.config.request_timeout_ms));
         let mut attempt = 0;
         loop {
             let result = self.send_watched(req, deadline, cancelled);
@@ -190,7 +200,9 @@ impl HttpClient {
                 };
             if let (true, Some(delay)) = (retryable, RETRY_BACKOFF_MS.get(attempt)) {
                 let delay_d = Duration::from_millis(*delay);
-                let fits = deadline.is_none_or(|d| d.saturating_duration_since(Instant::now()) > delay_d + MIN_RETRY_BUDGET);
+                let fits = deadline.is_none_or(|d| {
+                    d.saturating_duration_since(Instant::now()) > delay_d + MIN_RETRY_BUDGET
+                });
                 if fits {
                     crate::host::time::sleep(*delay, cancelled);
                     if !cancelled() {
@@ -255,7 +267,12 @@ impl HttpClient {
 
     /// The request and the redirects it leads to, each hop checked
     /// against the policy, all within `deadline`.
-    fn send_once(&self, req: &Request, attempt: &Arc<Attempt>, deadline: Option<Instant>) -> Result<RawResponse, SendError> {
+    fn send_once(
+        &self,
+        req: &Request,
+        attempt: &Arc<Attempt>,
+        deadline: Option<Instant>,
+    ) -> Result<RawResponse, SendError> {
         let _current = CurrentAttempt::enter(attempt);
         let mut method = req.method;
         let mut url = req.url.clone();
@@ -274,7 +291,8 @@ impl HttpClient {
                 .get(http::header::LOCATION)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
-            let Some(next) = location.filter(|_| matches!(status, 301 | 302 | 303 | 307 | 308)) else {
+            let Some(next) = location.filter(|_| matches!(status, 301 | 302 | 303 | 307 | 308))
+            else {
                 return self.read_response(&url, &mut resp);
             };
             if hop == MAX_REDIRECTS {
@@ -285,7 +303,9 @@ impl HttpClient {
             }
             let next = join_url(&url, &next);
             if origin(&next) != origin(&url) {
-                headers.retain(|(name, _)| !CREDENTIAL_HEADERS.contains(&name.to_ascii_lowercase().as_str()));
+                headers.retain(|(name, _)| {
+                    !CREDENTIAL_HEADERS.contains(&name.to_ascii_lowercase().as_str())
+                });
             }
             // as browsers do: 303, and 301/302 after a POST, continue as GET
             if status == 303 || (matches!(status, 301 | 302) && method == Method::Post) {
@@ -298,7 +318,10 @@ impl HttpClient {
             }
             url = next;
         }
-        Err(SendError::Invalid(format!("request to {} was redirected too often", strip_query(&req.url))))
+        Err(SendError::Invalid(format!(
+            "request to {} was redirected too often",
+            strip_query(&req.url)
+        )))
     }
 
     /// One HTTP exchange, without following a redirect.
@@ -335,13 +358,20 @@ impl HttpClient {
             Some(d) => {
                 let left = d.saturating_duration_since(Instant::now());
                 if left.is_zero() {
-                    return Err(SendError::Timeout(format!("request to {} timed out", strip_query(url))));
+                    return Err(SendError::Timeout(format!(
+                        "request to {} timed out",
+                        strip_query(url)
+                    )));
                 }
                 Some(left)
             }
         };
         let request = match remaining {
-            Some(left) => self.agent.configure_request(request).timeout_global(Some(left)).build(),
+            Some(left) => self
+                .agent
+                .configure_request(request)
+                .timeout_global(Some(left))
+                .build(),
             None => request,
         };
         self.agent.run(request).map_err(|e| {
@@ -352,7 +382,11 @@ impl HttpClient {
         })
     }
 
-    fn read_response(&self, url: &str, resp: &mut http::Response<ureq::Body>) -> Result<RawResponse, SendError> {
+    fn read_response(
+        &self,
+        url: &str,
+        resp: &mut http::Response<ureq::Body>,
+    ) -> Result<RawResponse, SendError> {
         let final_url = resp.get_uri().to_string();
         let status_code = resp.status().as_u16();
         let headers = resp
@@ -372,16 +406,26 @@ impl HttpClient {
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(|n| n.min(limit.saturating_add(1)))
             .and_then(|n| usize::try_from(n).ok());
-        let mut reader = resp.body_mut().with_config().limit(limit.saturating_add(1)).reader().take(limit.saturating_add(1));
-        let bytes = MappedBody::read_from(&mut reader, size_hint)
-            .map_err(|e| {
-                let msg = format!("reading the response body of {} failed: {e}", strip_query(url));
-                if matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) {
-                    SendError::Timeout(msg)
-                } else {
-                    SendError::Transport(msg)
-                }
-            })?;
+        let mut reader = resp
+            .body_mut()
+            .with_config()
+            .limit(limit.saturating_add(1))
+            .reader()
+            .take(limit.saturating_add(1));
+        let bytes = MappedBody::read_from(&mut reader, size_hint).map_err(|e| {
+            let msg = format!(
+                "reading the response body of {} failed: {e}",
+                strip_query(url)
+            );
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+            ) {
+                SendError::Timeout(msg)
+            } else {
+                SendError::Transport(msg)
+            }
+        })?;
         if bytes.len() as u64 > limit {
             return Err(SendError::Invalid(format!(
                 "response body of {} exceeds max_response_bytes ({limit} bytes)",
@@ -417,7 +461,9 @@ fn classify(e: &ureq::Error, url: &str) -> SendError {
     let msg = describe_transport_error(e, url);
     match e {
         ureq::Error::Timeout(_) => SendError::Timeout(msg),
-        ureq::Error::Io(io) if matches!(io.kind(), std::io::ErrorKind::TimedOut) => SendError::Timeout(msg),
+        ureq::Error::Io(io) if matches!(io.kind(), std::io::ErrorKind::TimedOut) => {
+            SendError::Timeout(msg)
+        }
         ureq::Error::BadUri(_) | ureq::Error::Http(_) => SendError::Invalid(msg),
         _ => SendError::Transport(msg),
     }
@@ -444,7 +490,11 @@ pub fn strip_query(url: &str) -> &str {
 fn origin(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-    Some(format!("{}://{}", scheme.to_ascii_lowercase(), authority.to_ascii_lowercase()))
+    Some(format!(
+        "{}://{}",
+        scheme.to_ascii_lowercase(),
+        authority.to_ascii_lowercase()
+    ))
 }
 
 /// The URL a `Location` header points at, relative to `base`.
@@ -561,7 +611,10 @@ impl Drop for CurrentAttempt {
 }
 
 fn canceled() -> ureq::Error {
-    ureq::Error::Io(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "request canceled"))
+    ureq::Error::Io(std::io::Error::new(
+        std::io::ErrorKind::ConnectionAborted,
+        "request canceled",
+    ))
 }
 
 /// The default connector chain, keeping the socket's shutdown handle with
@@ -572,7 +625,11 @@ struct CancellableConnector(DefaultConnector);
 impl Connector<()> for CancellableConnector {
     type Out = CancellableTransport;
 
-    fn connect(&self, details: &ConnectionDetails, chained: Option<()>) -> Result<Option<Self::Out>, ureq::Error> {
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<()>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
         let captured: Arc<Mutex<Option<Weak<dyn ShutdownHandle>>>> = Arc::default();
         let register_shutdown = {
             let captured = Arc::clone(&captured);
@@ -614,13 +671,17 @@ struct CancellableTransport {
 
 impl std::fmt::Debug for CancellableTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CancellableTransport").field("inner", &self.inner).finish()
+        f.debug_struct("CancellableTransport")
+            .field("inner", &self.inner)
+            .finish()
     }
 }
 
 impl CancellableTransport {
     fn watch(&self) -> Result<(), ureq::Error> {
-        let Some(attempt) = current_attempt() else { return Ok(()) };
+        let Some(attempt) = current_attempt() else {
+            return Ok(());
+        };
         let live = match &self.socket {
             Some(socket) => attempt.cancel.attach(socket),
             None => !attempt.cancel.cancelled.load(Ordering::SeqCst),
@@ -675,10 +736,20 @@ impl Resolver for CheckingResolver {
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
         let addrs = self.0.resolve(uri, config, timeout)?;
-        let Some(attempt) = current_attempt() else { return Ok(addrs) };
-        let Some(policy) = &attempt.policy else { return Ok(addrs) };
+        let Some(attempt) = current_attempt() else {
+            return Ok(addrs);
+        };
+        let Some(policy) = &attempt.policy else {
+            return Ok(addrs);
+        };
         let host = uri.host().unwrap_or_default();
-        let port = uri.port_u16().unwrap_or(if uri.scheme_str() == Some("http") { 80 } else { 443 });
+        let port = uri
+            .port_u16()
+            .unwrap_or(if uri.scheme_str() == Some("http") {
+                80
+            } else {
+                443
+            });
         match policy.check_resolved(host, port, &addrs) {
             Ok(()) => Ok(addrs),
             Err(refusal) => {
@@ -700,14 +771,23 @@ mod tests {
         assert_eq!(join_url(base, "//c.example/y"), "https://c.example/y");
         assert_eq!(join_url(base, "/v2/z"), "https://a.example:8443/v2/z");
         assert_eq!(join_url(base, "orgs"), "https://a.example:8443/v1/orgs");
-        assert_eq!(join_url(base, "?page=2"), "https://a.example:8443/v1/users?page=2");
+        assert_eq!(
+            join_url(base, "?page=2"),
+            "https://a.example:8443/v1/users?page=2"
+        );
         assert_eq!(join_url("http://h", "x"), "http://h/x");
     }
 
     #[test]
     fn origins_compare_scheme_host_and_port() {
-        assert_eq!(origin("https://A.example/x"), origin("https://a.example/y?q"));
+        assert_eq!(
+            origin("https://A.example/x"),
+            origin("https://a.example/y?q")
+        );
         assert_ne!(origin("https://a.example/"), origin("http://a.example/"));
-        assert_ne!(origin("https://a.example/"), origin("https://a.example:8443/"));
+        assert_ne!(
+            origin("https://a.example/"),
+            origin("https://a.example:8443/")
+        );
     }
 }
