@@ -246,9 +246,14 @@ impl Scanner {
     }
 
     /// Asks the list's count endpoint in the background, once per list and
-    /// only while its size is unknown and more pages may follow.
+    /// only while its size is unknown and more pages may follow (not for a
+    /// sorted window, which ends before the list does).
     fn ask_count(&mut self, host: &dyn Host) {
-        if self.concurrency <= 1 || self.count_asked || self.count.is_some() {
+        if self.concurrency <= 1
+            || self.count_asked
+            || self.count.is_some()
+            || self.plan.stop.is_some()
+        {
             return;
         }
         let Some(url) = self.pager.as_ref().and_then(Pager::count_url) else {

@@ -942,3 +942,26 @@ fn pages_sent_ahead_stay_within_the_rate_budget() {
         "every page once (the count says where the list ends)"
     );
 }
+
+#[test]
+fn a_sorted_window_asks_no_count() {
+    // updated_at > t reads newest first and stops at the first older row:
+    // the list's size says nothing about where that is
+    let host = ConcurrentHost::new(users_server(5000));
+    let mut s = scanner_with(
+        "users",
+        &[("id", SqlType::Text)],
+        vec![Qual::cell("updated_at", ">", Cell::Timestamptz(0))],
+    )
+    .with_concurrency(4);
+    drain(&mut s, &host).unwrap();
+    assert!(
+        !host
+            .started
+            .borrow()
+            .iter()
+            .any(|(_, u)| u.contains("/count")),
+        "{:?}",
+        host.started.borrow()
+    );
+}
