@@ -15,6 +15,9 @@ use std::io::{self, Read};
 
 /// Smallest mapping: one page holds most small answers (errors, a count).
 const MIN_CAPACITY: usize = 4096;
+/// Most mapped up front for an announced size (a body larger than that
+/// grows as it comes): a `Content-Length` is the server's word only.
+const MAX_UP_FRONT: usize = 16 * 1024 * 1024;
 
 /// A growable byte buffer in an anonymous private mapping of its own.
 pub struct MappedBody {
@@ -49,12 +52,12 @@ impl std::fmt::Debug for MappedBody {
 }
 
 impl MappedBody {
-    /// Everything `reader` yields, with room for `size_hint` bytes mapped
-    /// up front (a `Content-Length`; the caller caps it).
+    /// Everything `reader` yields, with room for `size_hint` bytes (a
+    /// `Content-Length`) mapped up front, up to [`MAX_UP_FRONT`].
     pub fn read_from(reader: &mut dyn Read, size_hint: Option<usize>) -> io::Result<MappedBody> {
         let mut body = MappedBody::default();
         // one more byte than announced: the end is then read without a remap
-        body.reserve(size_hint.unwrap_or(0).saturating_add(1))?;
+        body.reserve(size_hint.unwrap_or(0).min(MAX_UP_FRONT).saturating_add(1))?;
         loop {
             if body.len == body.cap {
                 body.reserve(body.cap.max(MIN_CAPACITY))?;
@@ -117,13 +120,15 @@ impl MappedBody {
             .ok_or_else(too_large)?;
         let ptr = if self.cap == 0 {
             // SAFETY: a fresh anonymous private mapping; no existing memory
-            // is touched.
+            // is touched. Its pages are faulted in at once (MAP_POPULATE):
+            // the body is about to fill them, and one call costs less than
+            // a fault per page.
             unsafe {
                 libc::mmap(
                     std::ptr::null_mut(),
                     new_cap,
                     libc::PROT_READ | libc::PROT_WRITE,
-                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
                     -1,
                     0,
                 )
