@@ -334,6 +334,11 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
         quals.extend(self.scan_quals.evaluated.iter().cloned());
         // a clause of the plan that no qual stands for (`crate::quals`)
         dropped |= seen < self.scan_quals.clauses;
+        // a join's LIMIT is not the scan's, and keys from a local table
+        // (`crate::keys`) stand for no clause of the scan
+        dropped |= self.scan_quals.no_limit;
+        let joined = !self.scan_quals.joined.is_empty();
+        quals.extend(self.scan_quals.joined.iter().cloned());
         let host = self.host();
         host.table_opts = options.clone();
         host.quals = quals;
@@ -366,12 +371,13 @@ impl ForeignDataWrapper<FdwError> for WasmFdw {
         };
         self.target_oids = columns.iter().map(|c| c.type_oid).collect();
         let host = self.host();
-        let unfiltered = host.limit.is_none() && seen == 0 && self.scan_quals.clauses == 0;
+        let unfiltered = host.limit.is_none() && seen == 0 && self.scan_quals.clauses == 0 && !joined;
         (self.scanned, self.scan_done, self.unfiltered) = (0, false, unfiltered);
         if let Some(request) = explain {
             // `None`: the guest has no `explain` export and is not asked;
             // EXPLAIN then shows the framework's output, as it always did.
-            if let Some(lines) = self.guest.explain()? {
+            if let Some(mut lines) = self.guest.explain()? {
+                lines.extend(self.scan_quals.lines.iter().cloned());
                 let log = (!request.explain_only).then(|| {
                     let log = Rc::new(RefCell::new(RequestLog::default()));
                     self.host().request_log = Some(Rc::clone(&log));

@@ -15,6 +15,7 @@ mod error;
 mod estimate;
 mod explain;
 mod fdw;
+mod keys;
 mod quals;
 mod quiet;
 mod returning;

@@ -64,6 +64,12 @@ static NEXT: OnceLock<Next> = OnceLock::new();
 /// How a kept clause compares its column with the expression's value.
 const KIND_OP: i32 = 0;
 const KIND_ANY: i32 = 1;
+/// Not a clause: a column whose values come from a local table
+/// (`crate::keys`): column number, local table, kind, local column number.
+const KIND_KEYS: i32 = 2;
+/// Not a clause: the query joins several relations, so its LIMIT is not
+/// the scan's (the framework hands it to the scan all the same).
+const KIND_NO_LIMIT: i32 = 3;
 /// `fdw_exprs` entries per kept clause: column number, operator, kind,
 /// expression.
 const ENTRY: usize = 4;
@@ -76,6 +82,15 @@ pub(crate) struct ScanQuals {
     pub evaluated: Vec<model::Qual>,
     /// How many restriction clauses the plan checks (its `qual`).
     pub clauses: usize,
+    /// Quals made from a local table's values (`crate::keys`): they stand
+    /// for no clause of the scan (the join's condition is checked above
+    /// it), and only narrow what is fetched.
+    pub joined: Vec<model::Qual>,
+    /// The scan's relation is one of several the query joins: the query's
+    /// LIMIT is not the scan's.
+    pub no_limit: bool,
+    /// EXPLAIN lines of the host's own (join keys).
+    pub lines: Vec<String>,
 }
 
 thread_local! {
@@ -210,7 +225,25 @@ unsafe extern "C-unwind" fn get_foreign_plan(
         if (*baserel).reloptkind == pg_sys::RelOptKind::RELOPT_UPPER_REL {
             std::ptr::null_mut()
         } else {
-            keep_stable(baserel, scan_clauses)
+            let mut kept = keep_stable(baserel, scan_clauses);
+            for source in crate::keys::plan_entries(root, baserel) {
+                let entries: [*mut pg_sys::Node; ENTRY] = [
+                    int4_const(source.column),
+                    oid_const(source.table),
+                    int4_const(KIND_KEYS),
+                    int4_const(source.local_column),
+                ];
+                for entry in entries {
+                    kept = pg_sys::lappend(kept, entry as *mut c_void);
+                }
+            }
+            if pg_sys::bms_num_members((*root).all_baserels) > 1 {
+                let entries = [int4_const(0), oid_const(pg_sys::InvalidOid), int4_const(KIND_NO_LIMIT), int4_const(0)];
+                for entry in entries {
+                    kept = pg_sys::lappend(kept, entry as *mut c_void);
+                }
+            }
+            kept
         }
     };
     // SAFETY: the next GetForeignPlan, called as Postgres would call it.
@@ -296,15 +329,7 @@ unsafe fn keep_stable(baserel: *mut pg_sys::RelOptInfo, scan_clauses: *mut pg_sy
             }
             let entries: [*mut pg_sys::Node; ENTRY] = [
                 int4_const(attno),
-                pg_sys::makeConst(
-                    pg_sys::OIDOID,
-                    -1,
-                    pg_sys::InvalidOid,
-                    4,
-                    pg_sys::Datum::from(opno.to_u32()),
-                    false,
-                    true,
-                ) as *mut pg_sys::Node,
+                oid_const(opno),
                 int4_const(kind),
                 pg_sys::copyObjectImpl(right as *const c_void) as *mut pg_sys::Node,
             ];
@@ -321,6 +346,21 @@ unsafe fn int4_const(value: i32) -> *mut pg_sys::Node {
     unsafe {
         pg_sys::makeConst(pg_sys::INT4OID, -1, pg_sys::InvalidOid, 4, pg_sys::Datum::from(value), false, true)
             as *mut pg_sys::Node
+    }
+}
+
+unsafe fn oid_const(value: pg_sys::Oid) -> *mut pg_sys::Node {
+    // SAFETY: a by-value oid constant in the current memory context.
+    unsafe {
+        pg_sys::makeConst(
+            pg_sys::OIDOID,
+            -1,
+            pg_sys::InvalidOid,
+            4,
+            pg_sys::Datum::from(value.to_u32()),
+            false,
+            true,
+        ) as *mut pg_sys::Node
     }
 }
 
@@ -350,7 +390,8 @@ unsafe extern "C-unwind" fn begin_foreign_scan(node: *mut pg_sys::ForeignScanSta
     let next = next();
     // SAFETY: Postgres passes the scan state of a running executor, with
     // its expression context already made (ExecInitForeignScan).
-    let scan = unsafe { evaluate(node) };
+    let explain_only = eflags & pg_sys::EXEC_FLAG_EXPLAIN_ONLY as c_int != 0;
+    let scan = unsafe { evaluate(node, explain_only) };
     let _clear = ClearSlot;
     BEGUN.with(|b| *b.borrow_mut() = scan);
     // SAFETY: the next BeginForeignScan, called as Postgres would call it.
@@ -358,8 +399,9 @@ unsafe extern "C-unwind" fn begin_foreign_scan(node: *mut pg_sys::ForeignScanSta
 }
 
 /// The kept clauses of the node's plan, evaluated; `None` for a scan
-/// without a base relation (an aggregate pushed down).
-unsafe fn evaluate(node: *mut pg_sys::ForeignScanState) -> Option<ScanQuals> {
+/// without a base relation (an aggregate pushed down). Join keys are read
+/// unless the query is only explained.
+unsafe fn evaluate(node: *mut pg_sys::ForeignScanState, explain_only: bool) -> Option<ScanQuals> {
     // SAFETY: as in `begin_foreign_scan`.
     unsafe {
         let plan = (*node).ss.ps.plan as *mut pg_sys::ForeignScan;
@@ -371,6 +413,7 @@ unsafe fn evaluate(node: *mut pg_sys::ForeignScanState) -> Option<ScanQuals> {
         let relid = (*rel).rd_id;
         let econtext = (*node).ss.ps.ps_ExprContext;
         let mut evaluated = Vec::new();
+        let mut scan = ScanQuals::default();
         for entry in list_ptrs::<pg_sys::Node>((*plan).fdw_exprs).chunks_exact(ENTRY) {
             let (Some(attno), Some(opno), Some(kind)) =
                 (const_value(entry[0]), const_value(entry[1]), const_value(entry[2]))
@@ -378,6 +421,22 @@ unsafe fn evaluate(node: *mut pg_sys::ForeignScanState) -> Option<ScanQuals> {
                 continue;
             };
             let (attno, opno, kind) = (attno.value() as i32, pg_sys::Oid::from(opno.value() as u32), kind.value() as i32);
+            if kind == KIND_NO_LIMIT {
+                scan.no_limit = true;
+                continue;
+            }
+            if kind == KIND_KEYS {
+                let Some(local_column) = const_value(entry[3]) else { continue };
+                let source =
+                    crate::keys::KeySource { column: attno, table: opno, local_column: local_column.value() as i32 };
+                if explain_only {
+                    scan.lines.extend(crate::keys::describe(&source, relid));
+                } else if let Some(read) = crate::keys::read(&source, relid) {
+                    scan.lines.push(read.line);
+                    scan.joined.extend(read.qual);
+                }
+                continue;
+            }
             let expr = entry[3];
             if expr.is_null() || econtext.is_null() {
                 continue;
@@ -429,6 +488,6 @@ unsafe fn evaluate(node: *mut pg_sys::ForeignScanState) -> Option<ScanQuals> {
                 });
             }
         }
-        Some(ScanQuals { evaluated, clauses })
+        Some(ScanQuals { evaluated, clauses, ..scan })
     }
 }
