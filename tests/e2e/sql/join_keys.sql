@@ -54,6 +54,21 @@ select count(*) from (
 -- clerk.users kept whole by an outer join: all its rows, no keys
 select count(*) as users from clerk.users u left join join_ids b on b.user_id = u.id;
 select count(u.id) as matched from join_ids b left join clerk.users u on u.id = b.user_id;
+-- through a view the local table is read with the view owner's rights:
+-- not read for keys (no Join Keys line), the same rows
+create view join_ids_view as select user_id from join_ids;
+select count(*) as lines from join_keys_lines('select u.id from join_ids_view b join clerk.users u on u.id = b.user_id');
+select count(distinct u.id) as users from join_ids_view b join clerk.users u on u.id = b.user_id;
+drop view join_ids_view;
+-- a collation that is not deterministic matches ids Clerk would not:
+-- not used, the same rows
+create collation join_keys_ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+create table join_ids_ci (user_id text collate join_keys_ci);
+insert into join_ids_ci select upper(user_id) from join_ids where user_id is not null;
+select count(*) as lines from join_keys_lines('select u.id from join_ids_ci b join clerk.users u on u.id = b.user_id');
+select count(distinct u.id) as users from join_ids_ci b join clerk.users u on u.id = b.user_id;
+drop table join_ids_ci;
+drop collation join_keys_ci;
 -- more than 1000 distinct values: not used, the same rows
 insert into join_ids select 'user_none_' || g from generate_series(1, 1000) g;
 analyze join_ids;
