@@ -444,7 +444,7 @@ done
     if [ "$NG" = 2 ]; then line+=" $(ratio "${MED_MS[$id/0]:-}" "${MED_MS[$id/1]:-}") |"; fi
     echo "$line"
   done
-  if [ ${#FLOOR_MS[@]} -gt 0 ]; then
+  if [ -n "${FLOOR_MS[*]:-}" ]; then  # (an empty array is unset to `set -u`)
     echo
     echo "Floor: the pages guest A's full scan asked for, fetched with curl one after another (one connection, bodies discarded), its runs between the guests' runs."
     echo
@@ -482,6 +482,7 @@ done
   n3=$(median "${a[@]}")
   echo "- S3: ${n3:-—} answers 429 (median; target: never above the development limit)"
   echo "- S1 full scan vs curl: count(id) $(pct "${MED_MS[S1b/0]:-}" "${FLOOR_MS[S1]:-}"), count(u.*) $(pct "${MED_MS[S1c/0]:-}" "${FLOOR_MS[S1]:-}") the floor's time (target: at most 1.3x)"
+  echo "- S6: ${MED_REQ[S6/0]:-—} requests for 50 local ids joined to clerk.users (target: at most one per 100 distinct ids)"
   echo "- backend CPU per 100k users: count(id) $(per100k "${MED_CPU[S1b/0]:-}"), count(u.*) $(per100k "${MED_CPU[S1c/0]:-}") (target: at most 2 s)"
   for ((g = 0; g < NG; g++)); do
     echo "- S7 guest ${LETTERS[$g]}: peak RSS $(fmt_mib "${MED_HWM[S7/$g]:-}") at $SMALL_USERS users, $(fmt_mib "${MED_HWM[S1c/$g]:-}") at $USERS (S1c), growth $(awk -v a="${MED_HWM[S7/$g]:-}" -v b="${MED_HWM[S1c/$g]:-}" 'BEGIN { if (a == "" || b == "") print "—"; else printf "%.0f MiB", (b - a) / 1024 }') (target: under 64 MiB, peak no higher than the anchor's)"
