@@ -20,11 +20,11 @@ use serde_json::Value;
 
 use axum::response::{IntoResponse, Response};
 
+use crate::engine::params::{Paging, QueryParams};
+use crate::engine::table::KeyValue;
+use crate::seed::{ksuid, ksuid_index, Stream};
 use crate::server::envelope;
 use crate::server::error::ApiResult;
-use crate::engine::table::KeyValue;
-use crate::engine::params::{Paging, QueryParams};
-use crate::seed::{ksuid, ksuid_index, Stream};
 
 /// How one resource's ids are made: Clerk's prefix, then a KSUID whose
 /// payload is the object's index under the resource's own stream, so an id

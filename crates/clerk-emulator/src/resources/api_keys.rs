@@ -16,14 +16,14 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, paged, Operation, PagedList, Scope, Status::Served};
 use crate::engine::collection::{self, Collection, Order, Select};
-use crate::server::envelope;
-use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::QueryParams;
 use crate::seed::{hex_id, hex_index, mix, pick, Stream, DAY_MS, NOW_MS};
+use crate::server::body::JsonBody;
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged, Scope};
 
 const NAMES: &[&str] = &[
     "CI_DEPLOY_KEY",
@@ -181,11 +181,9 @@ pub const OPERATIONS: &[Operation] = &[
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the
 /// paging property (`tests/paging_prop.rs`).
-pub const PAGED_LISTS: &[PagedList] = &[
-    paged("/v1/api_keys?x=1")
-        .max_limit(100)
-        .scoped(Scope::UserOrOrganization),
-];
+pub const PAGED_LISTS: &[PagedList] = &[paged("/v1/api_keys?x=1")
+    .max_limit(100)
+    .scoped(Scope::UserOrOrganization)];
 
 async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
     let q = QueryParams::parse(raw.as_deref());

@@ -34,15 +34,15 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::body::{rfc3339_ms, JsonBody};
+use crate::coverage::{op, paged, ListOrder, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, Collection, Ids, Order, Select};
+use crate::engine::params::QueryParams;
+use crate::engine::table::KeyValue;
+use crate::seed::{instance_id, ksuid, mix, Stream, DAY_MS, NOW_MS, START_MS};
+use crate::server::body::{rfc3339_ms, JsonBody};
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::engine::table::KeyValue;
-use crate::engine::params::QueryParams;
-use crate::seed::{instance_id, ksuid, mix, Stream, DAY_MS, NOW_MS, START_MS};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged, ListOrder};
 
 const MONTH_MS: i64 = 30 * DAY_MS;
 const TRIAL_DAYS: i64 = 14;
@@ -342,7 +342,9 @@ impl Billing {
                 None => (
                     core.first_name.map(str::to_owned),
                     core.last_name.map(str::to_owned),
-                    crate::resources::users::Users::emails(&core).into_iter().next(),
+                    crate::resources::users::Users::emails(&core)
+                        .into_iter()
+                        .next(),
                 ),
             };
             let user_id = users.id_of(k);
@@ -663,16 +665,36 @@ pub fn routes() -> Router<AppState> {
 pub const OPERATIONS: &[Operation] = &[
     op("GET", "/users/{user_id}/billing/subscription", Served),
     op("GET", "/users/{user_id}/billing/credits", Served),
-    op("GET", "/organizations/{organization_id}/billing/subscription", Served),
-    op("GET", "/organizations/{organization_id}/billing/credits", Served),
+    op(
+        "GET",
+        "/organizations/{organization_id}/billing/subscription",
+        Served,
+    ),
+    op(
+        "GET",
+        "/organizations/{organization_id}/billing/credits",
+        Served,
+    ),
     op("GET", "/billing/plans", Served),
     op("GET", "/billing/prices", Served),
     op("GET", "/billing/subscription_items", Served),
-    op("DELETE", "/billing/subscription_items/{subscription_item_id}", Served),
-    op("POST", "/billing/subscription_items/{subscription_item_id}/extend_free_trial", Served),
+    op(
+        "DELETE",
+        "/billing/subscription_items/{subscription_item_id}",
+        Served,
+    ),
+    op(
+        "POST",
+        "/billing/subscription_items/{subscription_item_id}/extend_free_trial",
+        Served,
+    ),
     op("GET", "/billing/statements", Served),
     op("GET", "/billing/statements/{statementID}", Served),
-    op("GET", "/billing/statements/{statementID}/payment_attempts", Served),
+    op(
+        "GET",
+        "/billing/statements/{statementID}/payment_attempts",
+        Served,
+    ),
 ];
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the

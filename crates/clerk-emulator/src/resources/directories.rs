@@ -30,13 +30,13 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::collection::{Collection, Ids, Order, Select};
-use crate::server::envelope;
-use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::QueryParams;
 use crate::seed::{between, mix, Stream, DAY_MS, NOW_MS};
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 const ENDPOINT_BASE: &str = "https://clerk.emulator.test/scim/v2";
 /// `(group display name, role key)` of a directory's mappings, in
@@ -224,10 +224,18 @@ pub fn routes() -> Router<AppState> {
 pub const OPERATIONS: &[Operation] = &[
     op("GET", "/scim_directories", Served),
     op("GET", "/scim_directories/{scim_directory_id}", Served),
-    op("GET", "/scim_directories/{scim_directory_id}/group_role_mappings", Served),
+    op(
+        "GET",
+        "/scim_directories/{scim_directory_id}/group_role_mappings",
+        Served,
+    ),
     op("GET", "/directories", Served),
     op("GET", "/directories/{directory_id}", Served),
-    op("GET", "/directories/{directory_id}/group_role_mappings", Served),
+    op(
+        "GET",
+        "/directories/{directory_id}/group_role_mappings",
+        Served,
+    ),
 ];
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the

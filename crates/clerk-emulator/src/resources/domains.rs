@@ -13,13 +13,13 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, deleted, Collection, Ids, Order, Select, MATERIALIZED};
-use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::Paging;
 use crate::seed::{mix, pick, Stream, ORG_NOUNS};
+use crate::server::body::JsonBody;
+use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList};
 
 #[derive(Debug)]
 pub struct Domains {

@@ -18,14 +18,14 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::Value;
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, Operation, PagedList, Status::Served};
 use crate::engine::collection::deleted;
-use crate::server::error::{ApiError, ApiResult};
 use crate::resources::organization_invitations::valid_email;
-use crate::seed::{ksuid, ksuid_index, Stream};
-use crate::server::state::{AppState, Store};
 use crate::resources::users::{holder_of, EmailAddress, Identifier, PhoneNumber, Verification};
-use crate::coverage::{op, Operation, Status::Served, PagedList};
+use crate::seed::{ksuid, ksuid_index, Stream};
+use crate::server::body::JsonBody;
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::state::{AppState, Store};
 
 /// Which of a user's identification lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,13 +16,13 @@ use axum::routing::{delete, get};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, deleted, Collection, Ids, Order, Select, MATERIALIZED};
-use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::{Paging, QueryParams};
 use crate::seed::{instance_id, mix, pick, Stream, DAY_MS, FIRST_NAMES, START_MS};
+use crate::server::body::JsonBody;
+use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 /// One of the two lists.
 #[derive(Debug)]

@@ -24,9 +24,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use crate::coverage::{op, Operation, PagedList, Status::Served};
 use crate::seed::{instance_id, ksuid, Stream, DAY_MS, START_MS};
 use crate::server::state::AppState;
-use crate::coverage::{op, Operation, Status::Served, PagedList};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

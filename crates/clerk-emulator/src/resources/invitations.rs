@@ -18,18 +18,18 @@ use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::server::body::JsonBody;
-use crate::server::envelope;
-use crate::server::error::{ApiError, ApiResult};
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
+use crate::engine::params::{OrderBy, OrderField, QueryParams};
 use crate::engine::table::{self, KeyValue, Selection, SortCache, SortKey, Table};
 use crate::resources::organization_invitations::{expires_in_days, valid_email, STATUSES};
-use crate::engine::params::{OrderBy, OrderField, QueryParams};
+use crate::resources::users::{holder_of, Identifier, Users};
 use crate::seed::{
     self, between, ksuid, ksuid_bytes, mix, pick, Stream, Timeline, DAY_MS, START_MS,
 };
+use crate::server::body::JsonBody;
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Store};
-use crate::resources::users::{holder_of, Identifier, Users};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 pub const ID_PREFIX: &str = "inv_";
 const ACCEPT_URL: &str = "https://accounts.emulator.test/sign-up";

@@ -12,13 +12,13 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, deleted, Collection, Ids, Order, Select, MATERIALIZED};
-use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::QueryParams;
 use crate::seed::{Stream, DAY_MS, START_MS};
+use crate::server::body::JsonBody;
+use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 const FIELDS: &[&str] = &[
     "name",
@@ -106,9 +106,7 @@ pub const OPERATIONS: &[Operation] = &[
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the
 /// paging property (`tests/paging_prop.rs`).
-pub const PAGED_LISTS: &[PagedList] = &[
-    paged("/v1/jwt_templates?paginated=true"),
-];
+pub const PAGED_LISTS: &[PagedList] = &[paged("/v1/jwt_templates?paginated=true")];
 
 async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
     let q = QueryParams::parse(raw.as_deref());

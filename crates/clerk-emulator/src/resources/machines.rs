@@ -19,14 +19,14 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, paged, Operation, PagedList, Scope, Status::Served};
 use crate::engine::collection::{self, Collection, Ids, Order, Select, MATERIALIZED};
-use crate::server::envelope;
-use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::QueryParams;
 use crate::seed::{hex_id, hex_index, instance_id, mix, Stream, DAY_MS, NOW_MS, START_MS};
+use crate::server::body::JsonBody;
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged, Scope};
 
 const MAX_TTL: i64 = 315_360_000;
 const MAX_SCOPES: usize = 150;
@@ -195,7 +195,11 @@ pub const OPERATIONS: &[Operation] = &[
     op("GET", "/machines/{machine_id}/secret_key", Served),
     op("POST", "/machines/{machine_id}/secret_key/rotate", Served),
     op("POST", "/machines/{machine_id}/scopes", Served),
-    op("DELETE", "/machines/{machine_id}/scopes/{other_machine_id}", Served),
+    op(
+        "DELETE",
+        "/machines/{machine_id}/scopes/{other_machine_id}",
+        Served,
+    ),
     op("GET", "/m2m_tokens", Served),
     op("POST", "/m2m_tokens", Served),
     op("POST", "/m2m_tokens/{m2m_token_id}/revoke", Served),

@@ -101,9 +101,9 @@ pub const RESOURCES: &[Resource] = &[
 
 /// Every resource's routes, for `crate::server::router`.
 pub fn routes() -> Router<AppState> {
-    RESOURCES
-        .iter()
-        .fold(Router::new(), |router, resource| router.merge((resource.routes)()))
+    RESOURCES.iter().fold(Router::new(), |router, resource| {
+        router.merge((resource.routes)())
+    })
 }
 
 /// Every resource's paged lists, in registry order, for the paging

@@ -12,14 +12,14 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, deleted, Collection, Ids, Order, Select, MATERIALIZED};
-use crate::server::envelope;
-use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::QueryParams;
 use crate::seed::{instance_id, mix, Stream, DAY_MS, START_MS};
+use crate::server::body::JsonBody;
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 const FRONTEND_API: &str = "https://clerk.emulator.test";
 const FIELDS: &[&str] = &[
@@ -177,16 +177,27 @@ pub const OPERATIONS: &[Operation] = &[
     op("GET", "/oauth_applications", Served),
     op("POST", "/oauth_applications", Served),
     op("GET", "/oauth_applications/{oauth_application_id}", Served),
-    op("PATCH", "/oauth_applications/{oauth_application_id}", Served),
-    op("DELETE", "/oauth_applications/{oauth_application_id}", Served),
-    op("POST", "/oauth_applications/{oauth_application_id}/rotate_secret", Served),
+    op(
+        "PATCH",
+        "/oauth_applications/{oauth_application_id}",
+        Served,
+    ),
+    op(
+        "DELETE",
+        "/oauth_applications/{oauth_application_id}",
+        Served,
+    ),
+    op(
+        "POST",
+        "/oauth_applications/{oauth_application_id}/rotate_secret",
+        Served,
+    ),
 ];
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the
 /// paging property (`tests/paging_prop.rs`).
-pub const PAGED_LISTS: &[PagedList] = &[
-    paged("/v1/oauth_applications?x=1").order_by(&["created_at", "name"]),
-];
+pub const PAGED_LISTS: &[PagedList] =
+    &[paged("/v1/oauth_applications?x=1").order_by(&["created_at", "name"])];
 
 async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
     let q = QueryParams::parse(raw.as_deref());

@@ -16,13 +16,13 @@ use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Value};
 
+use crate::coverage::{op, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, Listed};
-use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::QueryParams;
-use crate::seed::{mix, splitmix, Stream, NOW_MS};
-use crate::server::state::AppState;
 use crate::resources::users::ExternalAccount;
-use crate::coverage::{op, Operation, Status::Served, PagedList};
+use crate::seed::{mix, splitmix, Stream, NOW_MS};
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::state::AppState;
 
 const TOKEN_LIFETIME_MS: i64 = 3_600_000;
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -36,9 +36,11 @@ pub fn routes() -> Router<AppState> {
 
 /// The Backend API operations `routes` serves (paths relative to `/v1`,
 /// parameter names the spec's), for the coverage list.
-pub const OPERATIONS: &[Operation] = &[
-    op("GET", "/users/{user_id}/oauth_access_tokens/{provider}", Served),
-];
+pub const OPERATIONS: &[Operation] = &[op(
+    "GET",
+    "/users/{user_id}/oauth_access_tokens/{provider}",
+    Served,
+)];
 
 /// None of the lists `routes` serves is walked by the paging property.
 pub const PAGED_LISTS: &[PagedList] = &[];

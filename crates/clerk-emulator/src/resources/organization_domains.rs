@@ -18,16 +18,16 @@ use axum::routing::{get, patch};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, deleted, Collection, Ids, Order, Select};
-use crate::server::envelope;
-use crate::server::error::{ApiError, ApiResult};
+use crate::engine::params::{IdFilter, QueryParams};
 use crate::resources::memberships::organization_not_found;
 use crate::resources::organizations::Organizations;
-use crate::engine::params::{IdFilter, QueryParams};
 use crate::seed::{mix, Stream, DAY_MS};
+use crate::server::body::JsonBody;
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 const MODES: &[&str] = &[
     "manual_invitation",
@@ -130,16 +130,23 @@ pub fn routes() -> Router<AppState> {
 pub const OPERATIONS: &[Operation] = &[
     op("GET", "/organizations/{organization_id}/domains", Served),
     op("POST", "/organizations/{organization_id}/domains", Served),
-    op("PATCH", "/organizations/{organization_id}/domains/{domain_id}", Served),
-    op("DELETE", "/organizations/{organization_id}/domains/{domain_id}", Served),
+    op(
+        "PATCH",
+        "/organizations/{organization_id}/domains/{domain_id}",
+        Served,
+    ),
+    op(
+        "DELETE",
+        "/organizations/{organization_id}/domains/{domain_id}",
+        Served,
+    ),
     op("GET", "/organization_domains", Served),
 ];
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the
 /// paging property (`tests/paging_prop.rs`).
-pub const PAGED_LISTS: &[PagedList] = &[
-    paged("/v1/organization_domains?x=1").order_by(&["name", "created_at"]),
-];
+pub const PAGED_LISTS: &[PagedList] =
+    &[paged("/v1/organization_domains?x=1").order_by(&["name", "created_at"])];
 
 /// `verified` and `enrollment_mode`, shared by both lists.
 struct DomainFilter {

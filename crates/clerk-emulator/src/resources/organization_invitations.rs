@@ -25,16 +25,16 @@ use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
+use crate::engine::params::{OrderBy, OrderField, Paging, QueryParams};
+use crate::engine::table::{self, KeyValue, Selection, SortCache, SortKey, Table, VersionedCache};
+use crate::resources::memberships::{existing_role, organization_not_found, ADMIN_ROLE};
+use crate::resources::users::Users;
+use crate::seed::{self, between, ksuid, mix, pick, Stream, DAY_MS, NOW_MS};
 use crate::server::body::JsonBody;
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::engine::table::{self, KeyValue, Selection, SortCache, SortKey, Table, VersionedCache};
-use crate::resources::memberships::{existing_role, organization_not_found, ADMIN_ROLE};
-use crate::engine::params::{OrderBy, OrderField, Paging, QueryParams};
-use crate::seed::{self, between, ksuid, mix, pick, Stream, DAY_MS, NOW_MS};
 use crate::server::state::{AppState, Store};
-use crate::resources::users::Users;
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 pub const ID_PREFIX: &str = "orginv_";
 pub const STATUSES: &[&str] = &["pending", "accepted", "revoked", "expired"];
@@ -75,20 +75,43 @@ pub fn routes() -> Router<AppState> {
 /// parameter names the spec's), for the coverage list.
 pub const OPERATIONS: &[Operation] = &[
     op("GET", "/users/{user_id}/organization_invitations", Served),
-    op("GET", "/organizations/{organization_id}/invitations", Served),
-    op("POST", "/organizations/{organization_id}/invitations", Served),
-    op("POST", "/organizations/{organization_id}/invitations/bulk", Served),
-    op("GET", "/organizations/{organization_id}/invitations/pending", Served),
-    op("GET", "/organizations/{organization_id}/invitations/{invitation_id}", Served),
-    op("POST", "/organizations/{organization_id}/invitations/{invitation_id}/revoke", Served),
+    op(
+        "GET",
+        "/organizations/{organization_id}/invitations",
+        Served,
+    ),
+    op(
+        "POST",
+        "/organizations/{organization_id}/invitations",
+        Served,
+    ),
+    op(
+        "POST",
+        "/organizations/{organization_id}/invitations/bulk",
+        Served,
+    ),
+    op(
+        "GET",
+        "/organizations/{organization_id}/invitations/pending",
+        Served,
+    ),
+    op(
+        "GET",
+        "/organizations/{organization_id}/invitations/{invitation_id}",
+        Served,
+    ),
+    op(
+        "POST",
+        "/organizations/{organization_id}/invitations/{invitation_id}/revoke",
+        Served,
+    ),
     op("GET", "/organization_invitations", Served),
 ];
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the
 /// paging property (`tests/paging_prop.rs`).
-pub const PAGED_LISTS: &[PagedList] = &[
-    paged("/v1/organization_invitations?x=1").order_by(&["created_at", "email_address"]),
-];
+pub const PAGED_LISTS: &[PagedList] =
+    &[paged("/v1/organization_invitations?x=1").order_by(&["created_at", "email_address"])];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InvitationField {

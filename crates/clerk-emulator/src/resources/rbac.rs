@@ -22,14 +22,14 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, deleted, Collection, Order, Select, MATERIALIZED};
-use crate::server::envelope;
-use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::QueryParams;
 use crate::seed::{ksuid, ksuid_index, Stream, DAY_MS, START_MS};
+use crate::server::body::JsonBody;
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 const PERMISSION_PREFIX: &str = "perm_";
 const ROLE_PREFIX: &str = "role_";
@@ -273,7 +273,9 @@ impl Rbac {
     /// Whether a live role set has this key (an organization's
     /// `role_set_key` must name one).
     pub fn has_role_set_key(&self, key: &str) -> bool {
-        self.role_sets.find(MATERIALIZED, |s| s["key"] == key).is_some()
+        self.role_sets
+            .find(MATERIALIZED, |s| s["key"] == key)
+            .is_some()
     }
 
     fn permission_objects(&self, role: &Value) -> Vec<Value> {
@@ -377,22 +379,46 @@ pub const OPERATIONS: &[Operation] = &[
     op("GET", "/organization_roles", Served),
     op("POST", "/organization_roles", Served),
     op("GET", "/organization_roles/{organization_role_id}", Served),
-    op("PATCH", "/organization_roles/{organization_role_id}", Served),
-    op("DELETE", "/organization_roles/{organization_role_id}", Served),
-    op("POST", "/organization_roles/{organization_role_id}/permissions/{permission_id}", Served),
-    op("DELETE", "/organization_roles/{organization_role_id}/permissions/{permission_id}", Served),
+    op(
+        "PATCH",
+        "/organization_roles/{organization_role_id}",
+        Served,
+    ),
+    op(
+        "DELETE",
+        "/organization_roles/{organization_role_id}",
+        Served,
+    ),
+    op(
+        "POST",
+        "/organization_roles/{organization_role_id}/permissions/{permission_id}",
+        Served,
+    ),
+    op(
+        "DELETE",
+        "/organization_roles/{organization_role_id}/permissions/{permission_id}",
+        Served,
+    ),
     op("GET", "/organization_permissions", Served),
     op("POST", "/organization_permissions", Served),
     op("GET", "/organization_permissions/{permission_id}", Served),
     op("PATCH", "/organization_permissions/{permission_id}", Served),
-    op("DELETE", "/organization_permissions/{permission_id}", Served),
+    op(
+        "DELETE",
+        "/organization_permissions/{permission_id}",
+        Served,
+    ),
     op("GET", "/role_sets", Served),
     op("POST", "/role_sets", Served),
     op("GET", "/role_sets/{role_set_key_or_id}", Served),
     op("PATCH", "/role_sets/{role_set_key_or_id}", Served),
     op("POST", "/role_sets/{role_set_key_or_id}/replace", Served),
     op("POST", "/role_sets/{role_set_key_or_id}/roles", Served),
-    op("POST", "/role_sets/{role_set_key_or_id}/roles/replace", Served),
+    op(
+        "POST",
+        "/role_sets/{role_set_key_or_id}/roles/replace",
+        Served,
+    ),
 ];
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the

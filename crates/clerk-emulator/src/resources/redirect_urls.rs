@@ -10,13 +10,13 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, deleted, Collection, Ids, Order, Select, MATERIALIZED};
-use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::QueryParams;
 use crate::seed::{Stream, DAY_MS, START_MS};
+use crate::server::body::JsonBody;
+use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 const SEEDED: &[&str] = &[
     "https://app.example.com/oauth-callback",
@@ -66,9 +66,7 @@ pub const OPERATIONS: &[Operation] = &[
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the
 /// paging property (`tests/paging_prop.rs`).
-pub const PAGED_LISTS: &[PagedList] = &[
-    paged("/v1/redirect_urls?x=1").array(),
-];
+pub const PAGED_LISTS: &[PagedList] = &[paged("/v1/redirect_urls?x=1").array()];
 
 async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
     let q = QueryParams::parse(raw.as_deref());

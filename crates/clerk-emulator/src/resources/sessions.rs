@@ -18,13 +18,13 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, Collection, Ids, Order, Select};
-use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::QueryParams;
 use crate::seed::{mix, pick, Stream, DAY_MS, NOW_MS};
+use crate::server::body::JsonBody;
+use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 const STATUSES: &[&str] = &[
     "abandoned",

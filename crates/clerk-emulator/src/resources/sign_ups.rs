@@ -16,11 +16,11 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::error::{ApiError, ApiResult};
-use crate::seed::{ksuid_index, Stream};
-use crate::server::state::{AppState, Store};
+use crate::coverage::{op, Operation, PagedList, Status::Served};
 use crate::resources::users::{Users, ID_PREFIX};
-use crate::coverage::{op, Operation, Status::Served, PagedList};
+use crate::seed::{ksuid_index, Stream};
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::state::{AppState, Store};
 
 pub const PREFIX: &str = "sua_";
 /// How long before the user's creation the attempt started.
@@ -41,9 +41,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The Backend API operations `routes` serves (paths relative to `/v1`,
 /// parameter names the spec's), for the coverage list.
-pub const OPERATIONS: &[Operation] = &[
-    op("GET", "/sign_ups/{id}", Served),
-];
+pub const OPERATIONS: &[Operation] = &[op("GET", "/sign_ups/{id}", Served)];
 
 /// None of the lists `routes` serves is walked by the paging property.
 pub const PAGED_LISTS: &[PagedList] = &[];

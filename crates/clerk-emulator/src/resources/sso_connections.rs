@@ -22,15 +22,15 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, deleted, Collection, Ids, Order, Select};
+use crate::engine::params::QueryParams;
+use crate::resources::organizations::Organizations;
+use crate::seed::{mix, pick, Stream, DAY_MS};
+use crate::server::body::JsonBody;
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::resources::organizations::Organizations;
-use crate::engine::params::QueryParams;
-use crate::seed::{mix, pick, Stream, DAY_MS};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 const SAML_PROVIDERS: &[&str] = &["saml_custom", "saml_okta", "saml_google", "saml_microsoft"];
 const OIDC_PROVIDERS: &[&str] = &["oidc_custom", "oidc_github_enterprise", "oidc_gitlab"];
@@ -239,9 +239,21 @@ pub const OPERATIONS: &[Operation] = &[
     op("DELETE", "/saml_connections/{saml_connection_id}", Served),
     op("GET", "/enterprise_connections", Served),
     op("POST", "/enterprise_connections", Served),
-    op("GET", "/enterprise_connections/{enterprise_connection_id}", Served),
-    op("PATCH", "/enterprise_connections/{enterprise_connection_id}", Served),
-    op("DELETE", "/enterprise_connections/{enterprise_connection_id}", Served),
+    op(
+        "GET",
+        "/enterprise_connections/{enterprise_connection_id}",
+        Served,
+    ),
+    op(
+        "PATCH",
+        "/enterprise_connections/{enterprise_connection_id}",
+        Served,
+    ),
+    op(
+        "DELETE",
+        "/enterprise_connections/{enterprise_connection_id}",
+        Served,
+    ),
 ];
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the

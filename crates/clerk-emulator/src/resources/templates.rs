@@ -16,12 +16,12 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use crate::coverage::{op, paged, ListOrder, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, Collection, Ids, Order, Select, MATERIALIZED};
-use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::QueryParams;
 use crate::seed::{instance_id, Stream, DAY_MS, START_MS};
+use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::AppState;
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged, ListOrder};
 
 const TYPES: &[&str] = &["email", "sms"];
 /// When the instance (and its system templates) came to be.
@@ -224,7 +224,9 @@ pub const OPERATIONS: &[Operation] = &[
 /// The lists `routes` serves that page by `limit`/`offset`, for the
 /// paging property (`tests/paging_prop.rs`).
 pub const PAGED_LISTS: &[PagedList] = &[
-    paged("/v1/templates/email?x=1").array().order(ListOrder::Position),
+    paged("/v1/templates/email?x=1")
+        .array()
+        .order(ListOrder::Position),
     paged("/v1/templates/sms?paginated=true").order(ListOrder::Position),
 ];
 

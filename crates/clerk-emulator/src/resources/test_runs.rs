@@ -20,12 +20,12 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::envelope;
-use crate::server::error::{ApiError, ApiResult};
+use crate::coverage::{op, Operation, PagedList, Status::Served};
 use crate::engine::params::QueryParams;
 use crate::seed::{ksuid, mix, Stream, NOW_MS};
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList};
 
 const STATUSES: &[&str] = &["pending", "success", "failed"];
 const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -39,9 +39,11 @@ pub fn routes() -> Router<AppState> {
 
 /// The Backend API operations `routes` serves (paths relative to `/v1`,
 /// parameter names the spec's), for the coverage list.
-pub const OPERATIONS: &[Operation] = &[
-    op("GET", "/enterprise_connections/{enterprise_connection_id}/test_runs", Served),
-];
+pub const OPERATIONS: &[Operation] = &[op(
+    "GET",
+    "/enterprise_connections/{enterprise_connection_id}/test_runs",
+    Served,
+)];
 
 /// None of the lists `routes` serves is walked by the paging property.
 pub const PAGED_LISTS: &[PagedList] = &[];

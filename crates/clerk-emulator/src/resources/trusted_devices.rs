@@ -15,11 +15,11 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use crate::coverage::{op, Operation, PagedList, Status::Served};
+use crate::seed::{between, ksuid, mix, Stream, DAY_MS, NOW_MS};
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::seed::{between, ksuid, mix, Stream, DAY_MS, NOW_MS};
 use crate::server::state::AppState;
-use crate::coverage::{op, Operation, Status::Served, PagedList};
 
 const IOS_APP: &str = "8C2Q5X7ZLM.com.example.emulator";
 const ANDROID_APP: &str = "com.example.emulator";
@@ -30,9 +30,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The Backend API operations `routes` serves (paths relative to `/v1`,
 /// parameter names the spec's), for the coverage list.
-pub const OPERATIONS: &[Operation] = &[
-    op("GET", "/users/{user_id}/trusted_devices", Served),
-];
+pub const OPERATIONS: &[Operation] = &[op("GET", "/users/{user_id}/trusted_devices", Served)];
 
 /// None of the lists `routes` serves is walked by the paging property.
 pub const PAGED_LISTS: &[PagedList] = &[];

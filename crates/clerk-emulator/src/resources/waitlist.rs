@@ -16,15 +16,15 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, deleted, Collection, Ids, Order, Select};
+use crate::engine::params::QueryParams;
+use crate::resources::organization_invitations::valid_email;
+use crate::seed::{self, ksuid, mix, pick, Stream, Timeline, DAY_MS, START_MS};
+use crate::server::body::JsonBody;
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::resources::organization_invitations::valid_email;
-use crate::engine::params::QueryParams;
-use crate::seed::{self, ksuid, mix, pick, Stream, Timeline, DAY_MS, START_MS};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 const STATUSES: &[&str] = &["pending", "invited", "completed", "rejected"];
 const DOMAINS: &[&str] = &["gmail.com", "outlook.com", "proton.me", "example.org"];
@@ -124,15 +124,22 @@ pub const OPERATIONS: &[Operation] = &[
     op("POST", "/waitlist_entries", Served),
     op("POST", "/waitlist_entries/bulk", Served),
     op("DELETE", "/waitlist_entries/{waitlist_entry_id}", Served),
-    op("POST", "/waitlist_entries/{waitlist_entry_id}/invite", Served),
-    op("POST", "/waitlist_entries/{waitlist_entry_id}/reject", Served),
+    op(
+        "POST",
+        "/waitlist_entries/{waitlist_entry_id}/invite",
+        Served,
+    ),
+    op(
+        "POST",
+        "/waitlist_entries/{waitlist_entry_id}/reject",
+        Served,
+    ),
 ];
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the
 /// paging property (`tests/paging_prop.rs`).
-pub const PAGED_LISTS: &[PagedList] = &[
-    paged("/v1/waitlist_entries?x=1").order_by(&["created_at", "email_address"]),
-];
+pub const PAGED_LISTS: &[PagedList] =
+    &[paged("/v1/waitlist_entries?x=1").order_by(&["created_at", "email_address"])];
 
 async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
     let q = QueryParams::parse(raw.as_deref());

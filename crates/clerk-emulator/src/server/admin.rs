@@ -71,13 +71,16 @@ impl Counters {
 
     pub fn reset(&self) {
         self.lock().clear();
-        self.peak.store(self.in_flight.load(Ordering::SeqCst), Ordering::SeqCst);
+        self.peak
+            .store(self.in_flight.load(Ordering::SeqCst), Ordering::SeqCst);
     }
-
 
     /// (requests being answered now, the most at once)
     pub fn concurrency(&self) -> (usize, usize) {
-        (self.in_flight.load(Ordering::SeqCst), self.peak.load(Ordering::SeqCst))
+        (
+            self.in_flight.load(Ordering::SeqCst),
+            self.peak.load(Ordering::SeqCst),
+        )
     }
 }
 
@@ -162,7 +165,10 @@ pub fn routes() -> Router<AppState> {
         .route(&format!("{PREFIX}/requests"), get(requests))
         .route(&format!("{PREFIX}/requests/total"), get(requests_total))
         .route(&format!("{PREFIX}/requests/log"), get(request_log))
-        .route(&format!("{PREFIX}/requests/concurrency"), get(request_concurrency))
+        .route(
+            &format!("{PREFIX}/requests/concurrency"),
+            get(request_concurrency),
+        )
         .route(
             &format!("{PREFIX}/knobs"),
             get(get_knobs).patch(patch_knobs),

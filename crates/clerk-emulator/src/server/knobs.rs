@@ -32,8 +32,8 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use crate::server::error::ApiError;
 use crate::seed::splitmix;
+use crate::server::error::ApiError;
 use crate::server::state::AppState;
 
 /// `N` requests per `window`.

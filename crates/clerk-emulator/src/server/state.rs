@@ -6,7 +6,6 @@
 use std::fmt;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use crate::server::admin::{Counters, RequestLog};
 use crate::resources::api_keys::ApiKeys;
 use crate::resources::billing::Billing;
 use crate::resources::directories::Directories;
@@ -15,8 +14,6 @@ use crate::resources::identifications::Identifications;
 use crate::resources::identifiers::Identifiers;
 use crate::resources::invitations::Invitations;
 use crate::resources::jwt_templates::JwtTemplates;
-use crate::server::knobs::{KnobState, Knobs};
-use crate::server::logging::LogLevel;
 use crate::resources::machines::Machines;
 use crate::resources::memberships::Memberships;
 use crate::resources::oauth_applications::OAuthApplications;
@@ -30,6 +27,9 @@ use crate::resources::sso_connections::SsoConnections;
 use crate::resources::templates::Templates;
 use crate::resources::users::Users;
 use crate::resources::waitlist::Waitlist;
+use crate::server::admin::{Counters, RequestLog};
+use crate::server::knobs::{KnobState, Knobs};
+use crate::server::logging::LogLevel;
 
 /// Everything `clerk-emulator`'s flags set.
 #[derive(Clone)]

@@ -27,15 +27,15 @@ use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::server::envelope;
-use crate::server::error::{ApiError, ApiResult};
+use crate::coverage::{op, paged, ListOrder, Operation, PagedList, Status::Served};
+use crate::engine::params::{OrderBy, OrderField, QueryParams};
 use crate::engine::table::{self, KeyValue, Selection, SortCache, SortKey, Table, VersionedCache};
 use crate::resources::organizations::{Include, Organization};
-use crate::engine::params::{OrderBy, OrderField, QueryParams};
-use crate::seed::{between, ksuid, ksuid_bytes, mix, pick, Stream, DAY_MS, NOW_MS};
-use crate::server::state::{AppState, Store};
 use crate::resources::users::{UserField, UserFilter};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged, ListOrder};
+use crate::seed::{between, ksuid, ksuid_bytes, mix, pick, Stream, DAY_MS, NOW_MS};
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::state::{AppState, Store};
 
 pub const ID_PREFIX: &str = "orgmem_";
 
@@ -81,26 +81,47 @@ pub fn routes() -> Router<AppState> {
 /// parameter names the spec's), for the coverage list.
 pub const OPERATIONS: &[Operation] = &[
     op("GET", "/users/{user_id}/organization_memberships", Served),
-    op("GET", "/organizations/{organization_id}/memberships", Served),
-    op("POST", "/organizations/{organization_id}/memberships", Served),
-    op("PATCH", "/organizations/{organization_id}/memberships/{user_id}", Served),
-    op("DELETE", "/organizations/{organization_id}/memberships/{user_id}", Served),
-    op("PATCH", "/organizations/{organization_id}/memberships/{user_id}/metadata", Served),
+    op(
+        "GET",
+        "/organizations/{organization_id}/memberships",
+        Served,
+    ),
+    op(
+        "POST",
+        "/organizations/{organization_id}/memberships",
+        Served,
+    ),
+    op(
+        "PATCH",
+        "/organizations/{organization_id}/memberships/{user_id}",
+        Served,
+    ),
+    op(
+        "DELETE",
+        "/organizations/{organization_id}/memberships/{user_id}",
+        Served,
+    ),
+    op(
+        "PATCH",
+        "/organizations/{organization_id}/memberships/{user_id}/metadata",
+        Served,
+    ),
     op("GET", "/organization_memberships", Served),
 ];
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the
 /// paging property (`tests/paging_prop.rs`).
-pub const PAGED_LISTS: &[PagedList] = &[
-    paged("/v1/organization_memberships?x=1").order(ListOrder::UserFields(&[
-        "created_at",
-        "phone_number",
-        "email_address",
-        "first_name",
-        "last_name",
-        "username",
-    ])),
-];
+pub const PAGED_LISTS: &[PagedList] =
+    &[
+        paged("/v1/organization_memberships?x=1").order(ListOrder::UserFields(&[
+            "created_at",
+            "phone_number",
+            "email_address",
+            "first_name",
+            "last_name",
+            "username",
+        ])),
+    ];
 
 /// `order_by` fields of the membership lists (the user's fields, and the
 /// membership's own `created_at`).

@@ -10,10 +10,10 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::Value;
 
-use crate::server::body::{merge_metadata as deep_merge, JsonBody};
-use crate::server::error::{ApiError, ApiResult};
 use crate::resources::memberships::{existing_role, organization_not_found, Membership, Written};
 use crate::resources::organizations::Include;
+use crate::server::body::{merge_metadata as deep_merge, JsonBody};
+use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Store};
 
 const CREATE_FIELDS: &[&str] = &["user_id", "role", "public_metadata", "private_metadata"];

@@ -16,14 +16,14 @@ use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::server::envelope;
-use crate::server::error::{ApiError, ApiResult};
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
+use crate::engine::params::{IdFilter, OrderBy, OrderField, QueryParams};
 use crate::engine::table::{self, KeyValue, Selection, SortCache, SortKey, Table};
 use crate::resources::memberships::Memberships;
-use crate::engine::params::{IdFilter, OrderBy, OrderField, QueryParams};
 use crate::seed::{self, between, ksuid, ksuid_bytes, mix, pick, Stream, Timeline, NOW_MS};
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 pub const ID_PREFIX: &str = "org_";
 /// 2021-01-01T00:00:00Z: seeded organizations are created after this.
@@ -59,11 +59,9 @@ pub const OPERATIONS: &[Operation] = &[
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the
 /// paging property (`tests/paging_prop.rs`).
-pub const PAGED_LISTS: &[PagedList] = &[
-    paged("/v1/organizations?include_members_count=true")
-        .order_by(&["name", "created_at", "members_count"])
-        .own_property(),
-];
+pub const PAGED_LISTS: &[PagedList] = &[paged("/v1/organizations?include_members_count=true")
+    .order_by(&["name", "created_at", "members_count"])
+    .own_property()];
 
 /// `order_by` fields of `GET /organizations`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,9 +9,9 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Map, Value};
 
+use crate::resources::organizations::{Include, Organization};
 use crate::server::body::{merge_metadata as deep_merge, rfc3339_ms, JsonBody};
 use crate::server::error::{ApiError, ApiResult};
-use crate::resources::organizations::{Include, Organization};
 use crate::server::state::{AppState, Store};
 
 const CREATE_FIELDS: &[&str] = &[

@@ -24,15 +24,15 @@ use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::server::envelope;
-use crate::server::error::{ApiError, ApiResult};
-use crate::engine::table::{self, KeyValue, Page, Selection, SortCache, SortKey, Table};
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::params::{IdFilter, OrderBy, OrderField, QueryParams};
+use crate::engine::table::{self, KeyValue, Page, Selection, SortCache, SortKey, Table};
 use crate::seed::{
     self, between, ksuid, ksuid_bytes, mix, pick, Stream, Timeline, DAY_MS, NOW_MS, START_MS,
 };
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
 
 pub const ID_PREFIX: &str = "user_";
 const EMAIL_DOMAINS: &[&str] = &["example.com", "example.org", "example.net"];
@@ -133,23 +133,21 @@ pub const OPERATIONS: &[Operation] = &[
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the
 /// paging property (`tests/paging_prop.rs`).
-pub const PAGED_LISTS: &[PagedList] = &[
-    paged("/v1/users?x=1")
-        .array()
-        .order_by(&[
-            "created_at",
-            "updated_at",
-            "email_address",
-            "web3wallet",
-            "first_name",
-            "last_name",
-            "phone_number",
-            "username",
-            "last_active_at",
-            "last_sign_in_at",
-        ])
-        .own_property(),
-];
+pub const PAGED_LISTS: &[PagedList] = &[paged("/v1/users?x=1")
+    .array()
+    .order_by(&[
+        "created_at",
+        "updated_at",
+        "email_address",
+        "web3wallet",
+        "first_name",
+        "last_name",
+        "phone_number",
+        "username",
+        "last_active_at",
+        "last_sign_in_at",
+    ])
+    .own_property()];
 
 /// `order_by` fields of `GET /users`, in the spec's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

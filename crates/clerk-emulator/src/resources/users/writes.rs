@@ -8,11 +8,13 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
+use crate::resources::users::{
+    holder_of, EmailAddress, Identifier, PhoneNumber, User, Verification,
+};
+use crate::seed::Stream;
 use crate::server::body::{merge_metadata as deep_merge, rfc3339_ms, JsonBody};
 use crate::server::error::{ApiError, ApiResult};
-use crate::seed::Stream;
 use crate::server::state::{AppState, Store};
-use crate::resources::users::{holder_of, EmailAddress, Identifier, PhoneNumber, User, Verification};
 
 const CREATE_FIELDS: &[&str] = &[
     "external_id",
