@@ -44,7 +44,7 @@ pub use server::state::{AppState, Config};
 
 /// The emulator's HTTP application for `config`.
 pub fn app(config: Config) -> Router {
-    router(AppState::new(config))
+    router(AppState::new(config, resources::HOOKS))
 }
 
 /// The HTTP application over existing state (to share it with a caller).

@@ -38,6 +38,8 @@ use crate::coverage::{op, paged, ListOrder, Operation, PagedList, Status::Served
 use crate::engine::collection::{self, Collection, Ids, Order, Select};
 use crate::engine::params::QueryParams;
 use crate::engine::table::KeyValue;
+use crate::resources::organizations::Organizations;
+use crate::resources::users::Users;
 use crate::seed::{instance_id, ksuid, mix, Stream, DAY_MS, NOW_MS, START_MS};
 use crate::server::body::{rfc3339_ms, JsonBody};
 use crate::server::envelope;
@@ -102,6 +104,8 @@ pub struct Billing {
     statements: Collection,
     statement_ids: Ids,
 }
+
+crate::server::state::store_table!(Billing, Billing::seeded(0, 0, 0, &|_| 0));
 
 /// A seeded item's dates.
 struct Schedule {
@@ -321,7 +325,7 @@ impl Billing {
         );
         if self.is_org(k) {
             let j = k - self.users;
-            let orgs = &store.organizations;
+            let orgs = store.table::<Organizations>();
             let created = orgs.core(j).created_at;
             let org_id = orgs.id_of(j);
             json!({
@@ -331,7 +335,7 @@ impl Billing {
                 "created_at": created, "updated_at": created,
             })
         } else {
-            let users = &store.users;
+            let users = store.table::<Users>();
             let core = users.core(k);
             let (first, last, email) = match users.written(k) {
                 Some(u) => (
@@ -359,9 +363,9 @@ impl Billing {
 
     fn payer_created(store: &Store, users: u32, k: u32) -> i64 {
         if k < users {
-            store.users.core(k).created_at
+            store.table::<Users>().core(k).created_at
         } else {
-            store.organizations.core(k - users).created_at
+            store.table::<Organizations>().core(k - users).created_at
         }
     }
 
@@ -725,7 +729,7 @@ async fn list_plans(
     q.bool("paginated")?;
     let payer = payer_type(&q)?;
     let store = state.store();
-    let billing = &store.billing;
+    let billing = store.table::<Billing>();
     let mut plans: Vec<Value> = (0..billing.plans.len())
         .map(|p| {
             (
@@ -818,7 +822,7 @@ async fn list_items(
             })
     }) as collection::Filter;
     let store = state.store();
-    let billing = &store.billing;
+    let billing = store.table::<Billing>();
     let key = |k: u32| billing.item_key(&store, k);
     // Without include_free only priced items (and any created ones) qualify.
     let candidates = (!include_free).then(|| {
@@ -855,7 +859,7 @@ async fn cancel_item(
     let end_now = q.bool("end_now")?.unwrap_or(false);
     let mut store = state.store_mut();
     let (k, mut item) = store
-        .billing
+        .table::<Billing>()
         .find_item(&store, &id)
         .ok_or_else(|| item_not_found(id))?;
     if item["plan"]["fee"]["amount"] == 0 {
@@ -879,7 +883,7 @@ async fn cancel_item(
         item["next_payment"] = Value::Null;
     }
     item["updated_at"] = json!(now);
-    store.billing.items.set(k, item.clone());
+    store.table_mut::<Billing>().items.set(k, item.clone());
     Ok(Json(item))
 }
 
@@ -926,7 +930,7 @@ async fn extend_free_trial(
     let extend_to = rfc3339_ms("extend_to", &body.required_string("extend_to")?)?;
     let mut store = state.store_mut();
     let (k, mut item) = store
-        .billing
+        .table::<Billing>()
         .find_item(&store, &id)
         .ok_or_else(|| item_not_found(id))?;
     if item["is_free_trial"] != true {
@@ -947,7 +951,7 @@ async fn extend_free_trial(
         item["period_end"] = json!(extend_to);
         item["next_payment"]["date"] = json!(extend_to);
         item["updated_at"] = json!(now);
-        store.billing.items.set(k, item.clone());
+        store.table_mut::<Billing>().items.set(k, item.clone());
     }
     Ok(Json(item_v2(&item)))
 }
@@ -960,7 +964,7 @@ async fn list_statements(
     let paging = q.paging()?;
     q.bool("paginated")?;
     let store = state.store();
-    let billing = &store.billing;
+    let billing = store.table::<Billing>();
     let key = |s: u32| billing.statement_key(&store, s);
     let listed = billing.statements.list(
         &|s| billing.seeded_statement(&store, s),
@@ -989,7 +993,7 @@ async fn get_statement(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let found = store.billing.find_statement(&store, &id);
+    let found = store.table::<Billing>().find_statement(&store, &id);
     found.map(Json).ok_or_else(|| statement_not_found(id))
 }
 
@@ -1003,7 +1007,7 @@ async fn list_payment_attempts(
     q.bool("paginated")?;
     let store = state.store();
     let statement = store
-        .billing
+        .table::<Billing>()
         .find_statement(&store, &id)
         .ok_or_else(|| statement_not_found(id))?;
     let attempts: Vec<Value> = statement["groups"]
@@ -1036,12 +1040,12 @@ async fn user_subscription(
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
     let user = store
-        .users
+        .table::<Users>()
         .find(&id)
         .ok_or_else(|| no_subscription("user", id.clone()))?;
-    let billing = &store.billing;
+    let billing = store.table::<Billing>();
     let seeded = (user < billing.users).then_some(user);
-    let created = store.users.user(user).created_at;
+    let created = store.table::<Users>().user(user).created_at;
     billing
         .subscription(&store, seeded, created)
         .map(Json)
@@ -1054,12 +1058,12 @@ async fn organization_subscription(
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
     let org = store
-        .organizations
+        .table::<Organizations>()
         .find(&id)
         .ok_or_else(|| no_subscription("organization", id.clone()))?;
-    let billing = &store.billing;
-    let seeded = (org < store.organizations.count()).then_some(billing.users + org);
-    let created = store.organizations.core(org).created_at;
+    let billing = store.table::<Billing>();
+    let seeded = (org < store.table::<Organizations>().count()).then_some(billing.users + org);
+    let created = store.table::<Organizations>().core(org).created_at;
     billing
         .subscription(&store, seeded, created)
         .map(Json)
@@ -1077,7 +1081,7 @@ async fn list_prices(
     let plan_id = q.string("plan_id");
     let store = state.store();
     let matching: Vec<&Value> = store
-        .billing
+        .table::<Billing>()
         .prices
         .iter()
         .filter(|p| plan_id.is_none_or(|id| p["plan_id"] == id))
@@ -1109,10 +1113,10 @@ async fn user_credits(
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
     let user = store
-        .users
+        .table::<Users>()
         .find(&id)
         .ok_or(ApiError::NotFound { kind: "user", id })?;
-    let seeded = (user < store.users.count()).then_some(user);
+    let seeded = (user < store.table::<Users>().count()).then_some(user);
     Ok(Json(credit_balance(seeded)))
 }
 
@@ -1121,10 +1125,13 @@ async fn organization_credits(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let org = store.organizations.find(&id).ok_or(ApiError::NotFound {
-        kind: "organization",
-        id,
-    })?;
-    let seeded = (org < store.organizations.count()).then_some(org);
+    let org = store
+        .table::<Organizations>()
+        .find(&id)
+        .ok_or(ApiError::NotFound {
+            kind: "organization",
+            id,
+        })?;
+    let seeded = (org < store.table::<Organizations>().count()).then_some(org);
     Ok(Json(credit_balance(seeded)))
 }

@@ -27,6 +27,8 @@ pub struct Domains {
     items: Collection,
 }
 
+crate::server::state::store_table!(Domains, Domains::seeded(0));
+
 /// Schema `Domain` for `name`.
 fn domain(id: String, name: &str, is_satellite: bool, proxy_url: Option<String>) -> Value {
     let frontend = format!("https://clerk.{name}");
@@ -96,11 +98,12 @@ async fn list(State(state): State<AppState>) -> ApiResult<Response> {
         limit: usize::MAX,
         offset: 0,
     };
-    let listed =
-        store
-            .domains
-            .items
-            .list(MATERIALIZED, Order::OLDEST_FIRST, Select::default(), all);
+    let listed = store.table::<Domains>().items.list(
+        MATERIALIZED,
+        Order::OLDEST_FIRST,
+        Select::default(),
+        all,
+    );
     Ok(collection::respond(listed, true))
 }
 
@@ -137,7 +140,7 @@ fn proxy_url(body: &JsonBody) -> ApiResult<Option<Option<String>>> {
 
 fn name_taken(store: &Store, name: &str, except: Option<u32>) -> bool {
     store
-        .domains
+        .table::<Domains>()
         .items
         .find(MATERIALIZED, |d| d["name"] == name)
         .is_some_and(|(i, _)| Some(i) != except)
@@ -170,7 +173,7 @@ async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Va
         });
     }
     let now = store.tick();
-    let domains = &mut store.domains;
+    let domains = store.table_mut::<Domains>();
     let i = domains.items.next_index();
     let d = domain(domains.ids.id(i, now), &name, true, proxy);
     domains.items.push(d.clone());
@@ -178,7 +181,7 @@ async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Va
 }
 
 fn find(store: &Store, id: String) -> ApiResult<(u32, Value)> {
-    let domains = &store.domains;
+    let domains = store.table::<Domains>();
     domains
         .items
         .get_by_id(domains.ids.index(&id), &id, MATERIALIZED)
@@ -211,7 +214,7 @@ async fn update(
     };
     let satellite = current["is_satellite"] == true;
     let d = domain(id, &name, satellite, proxy);
-    store.domains.items.set(i, d.clone());
+    store.table_mut::<Domains>().items.set(i, d.clone());
     Ok(Json(d))
 }
 
@@ -224,6 +227,6 @@ async fn remove(State(state): State<AppState>, Path(id): Path<String>) -> ApiRes
             long_message: "The primary domain of an instance cannot be deleted.".into(),
         });
     }
-    store.domains.items.delete(i);
+    store.table_mut::<Domains>().items.delete(i);
     Ok(Json(deleted("domain", &id)))
 }

@@ -39,6 +39,8 @@ pub struct Identifiers {
     pub blocklist: IdentifierList,
 }
 
+crate::server::state::store_table!(Identifiers, Identifiers::seeded(0));
+
 const ALLOWED_DOMAINS: &[&str] = &["partner.example.com", "example.org", "contoso.test"];
 const BLOCKED_DOMAINS: &[&str] = &["mailinator.com", "spam.example", "throwaway.test"];
 
@@ -192,7 +194,7 @@ async fn list_allowlist(
     let paginated = q.bool("paginated")?.unwrap_or(false);
     let store = state.store();
     Ok(collection::respond(
-        list_of(&store.identifiers.allowlist, paging),
+        list_of(&store.table::<Identifiers>().allowlist, paging),
         paginated,
     ))
 }
@@ -205,7 +207,7 @@ async fn list_blocklist(State(state): State<AppState>) -> ApiResult<Response> {
         offset: 0,
     };
     Ok(collection::respond(
-        list_of(&store.identifiers.blocklist, everything),
+        list_of(&store.table::<Identifiers>().blocklist, everything),
         true,
     ))
 }
@@ -255,13 +257,25 @@ async fn create_allowlist(State(state): State<AppState>, body: Bytes) -> ApiResu
     let body = JsonBody::parse(&body, &["identifier", "notify"])?;
     body.bool("notify")?;
     let mut store = state.store_mut();
-    create(&mut store, |s| &mut s.identifiers.allowlist, &body, false).map(Json)
+    create(
+        &mut store,
+        |s| &mut s.table_mut::<Identifiers>().allowlist,
+        &body,
+        false,
+    )
+    .map(Json)
 }
 
 async fn create_blocklist(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Value>> {
     let body = JsonBody::parse(&body, &["identifier"])?;
     let mut store = state.store_mut();
-    create(&mut store, |s| &mut s.identifiers.blocklist, &body, true).map(Json)
+    create(
+        &mut store,
+        |s| &mut s.table_mut::<Identifiers>().blocklist,
+        &body,
+        true,
+    )
+    .map(Json)
 }
 
 fn remove(list: &mut IdentifierList, id: String) -> ApiResult<Json<Value>> {
@@ -280,14 +294,20 @@ async fn delete_allowlist(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    remove(&mut state.store_mut().identifiers.allowlist, id)
+    remove(
+        &mut state.store_mut().table_mut::<Identifiers>().allowlist,
+        id,
+    )
 }
 
 async fn delete_blocklist(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    remove(&mut state.store_mut().identifiers.blocklist, id)
+    remove(
+        &mut state.store_mut().table_mut::<Identifiers>().blocklist,
+        id,
+    )
 }
 
 #[cfg(test)]

@@ -39,6 +39,8 @@ pub struct JwtTemplates {
     items: Collection,
 }
 
+crate::server::state::store_table!(JwtTemplates, JwtTemplates::seeded(0));
+
 impl JwtTemplates {
     pub fn seeded(seed: u64) -> Self {
         let ids = Ids::new("jtmp_", Stream::JwtTemplateId, seed);
@@ -113,7 +115,7 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResu
     let paging = q.paging()?;
     let paginated = q.bool("paginated")?.unwrap_or(false);
     let store = state.store();
-    let listed = store.jwt_templates.items.list(
+    let listed = store.table::<JwtTemplates>().items.list(
         MATERIALIZED,
         Order::NEWEST_FIRST,
         Select::default(),
@@ -171,7 +173,7 @@ fn parse(store: &Store, body: &JsonBody, except: Option<u32>) -> ApiResult<Value
         }
     }
     let taken = store
-        .jwt_templates
+        .table::<JwtTemplates>()
         .items
         .find(MATERIALIZED, |t| t["name"] == name.as_str())
         .is_some_and(|(i, _)| Some(i) != except);
@@ -194,7 +196,7 @@ async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Va
     let mut store = state.store_mut();
     let mut template = parse(&store, &body, None)?;
     let now = store.tick();
-    let templates = &mut store.jwt_templates;
+    let templates = store.table_mut::<JwtTemplates>();
     let i = templates.items.next_index();
     template["id"] = json!(templates.ids.id(i, now));
     template["created_at"] = json!(now);
@@ -204,7 +206,7 @@ async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Va
 }
 
 fn find(store: &Store, id: String) -> ApiResult<(u32, Value)> {
-    let templates = &store.jwt_templates;
+    let templates = store.table::<JwtTemplates>();
     templates
         .items
         .get_by_id(templates.ids.index(&id), &id, MATERIALIZED)
@@ -230,13 +232,16 @@ async fn update(
     template["id"] = current["id"].clone();
     template["created_at"] = current["created_at"].clone();
     template["updated_at"] = json!(store.tick());
-    store.jwt_templates.items.set(i, template.clone());
+    store
+        .table_mut::<JwtTemplates>()
+        .items
+        .set(i, template.clone());
     Ok(Json(template))
 }
 
 async fn remove(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let mut store = state.store_mut();
     let (i, _) = find(&store, id.clone())?;
-    store.jwt_templates.items.delete(i);
+    store.table_mut::<JwtTemplates>().items.delete(i);
     Ok(Json(deleted("jwt_template", &id)))
 }

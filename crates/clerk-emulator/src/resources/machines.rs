@@ -50,6 +50,8 @@ pub struct Machines {
     tokens: Collection,
 }
 
+crate::server::state::store_table!(Machines, Machines::seeded(0));
+
 impl Machines {
     pub fn seeded(seed: u64) -> Self {
         let ids = Ids::new("mch_", Stream::MachineId, seed);
@@ -218,7 +220,7 @@ pub const PAGED_LISTS: &[PagedList] = &[
 /// Whether `key` is a live machine secret key (`auth` lets those through
 /// on `/v1/m2m_tokens`).
 pub fn is_machine_key(store: &Store, key: &str) -> bool {
-    store.machines.by_secret(key).is_some()
+    store.table::<Machines>().by_secret(key).is_some()
 }
 
 fn not_found(id: String) -> ApiError {
@@ -239,7 +241,7 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResu
         }) as collection::Filter
     });
     let store = state.store();
-    let machines = &store.machines;
+    let machines = store.table::<Machines>();
     let listed = machines.machines.list(
         MATERIALIZED,
         order,
@@ -255,8 +257,11 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResu
 
 async fn get_one(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let (_, m) = store.machines.find(&id).ok_or_else(|| not_found(id))?;
-    Ok(Json(store.machines.render(&m)))
+    let (_, m) = store
+        .table::<Machines>()
+        .find(&id)
+        .ok_or_else(|| not_found(id))?;
+    Ok(Json(store.table::<Machines>().render(&m)))
 }
 
 fn name(body: &JsonBody, required: bool) -> ApiResult<Option<String>> {
@@ -292,12 +297,15 @@ async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Va
         });
     }
     let mut store = state.store_mut();
-    if let Some(unknown) = scoped.iter().find(|id| !store.machines.exists(id)) {
+    if let Some(unknown) = scoped
+        .iter()
+        .find(|id| !store.table::<Machines>().exists(id))
+    {
         return Err(not_found(unknown.clone()));
     }
     let now = store.tick();
     let instance = instance_id(store.seed());
-    let machines = &mut store.machines;
+    let machines = store.table_mut::<Machines>();
     let i = machines.machines.next_index();
     let machine = json!({
         "object": "machine", "id": machines.ids.id(i, now), "name": name, "instance_id": instance,
@@ -318,7 +326,10 @@ async fn update(
     let name = name(&body, false)?;
     let ttl = ttl(&body)?;
     let mut store = state.store_mut();
-    let (i, mut m) = store.machines.find(&id).ok_or_else(|| not_found(id))?;
+    let (i, mut m) = store
+        .table::<Machines>()
+        .find(&id)
+        .ok_or_else(|| not_found(id))?;
     if let Some(n) = name {
         m["name"] = json!(n);
     }
@@ -326,17 +337,17 @@ async fn update(
         m["default_token_ttl"] = json!(t);
     }
     m["updated_at"] = json!(store.tick());
-    store.machines.machines.set(i, m.clone());
-    Ok(Json(store.machines.render(&m)))
+    store.table_mut::<Machines>().machines.set(i, m.clone());
+    Ok(Json(store.table::<Machines>().render(&m)))
 }
 
 async fn remove(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let mut store = state.store_mut();
     let (i, _) = store
-        .machines
+        .table::<Machines>()
         .find(&id)
         .ok_or_else(|| not_found(id.clone()))?;
-    let machines = &mut store.machines;
+    let machines = store.table_mut::<Machines>();
     machines.machines.delete(i);
     // Other machines lose their scope on it.
     for (j, mut other) in machines.machines.all_indexed(MATERIALIZED) {
@@ -358,9 +369,12 @@ async fn secret_key(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let (i, _) = store.machines.find(&id).ok_or_else(|| not_found(id))?;
+    let (i, _) = store
+        .table::<Machines>()
+        .find(&id)
+        .ok_or_else(|| not_found(id))?;
     Ok(Json(
-        json!({ "object": "machine_secret_key", "secret": store.machines.secret(i) }),
+        json!({ "object": "machine_secret_key", "secret": store.table::<Machines>().secret(i) }),
     ))
 }
 
@@ -385,10 +399,17 @@ async fn rotate_secret_key(
         Some(_) => {}
     }
     let mut store = state.store_mut();
-    let (i, _) = store.machines.find(&id).ok_or_else(|| not_found(id))?;
-    *store.machines.rotations.entry(i).or_insert(0) += 1;
+    let (i, _) = store
+        .table::<Machines>()
+        .find(&id)
+        .ok_or_else(|| not_found(id))?;
+    *store
+        .table_mut::<Machines>()
+        .rotations
+        .entry(i)
+        .or_insert(0) += 1;
     Ok(Json(
-        json!({ "object": "machine_secret_key", "secret": store.machines.secret(i) }),
+        json!({ "object": "machine_secret_key", "secret": store.table::<Machines>().secret(i) }),
     ))
 }
 
@@ -401,10 +422,10 @@ async fn add_scope(
     let to = body.required_string("to_machine_id")?;
     let mut store = state.store_mut();
     let (i, mut m) = store
-        .machines
+        .table::<Machines>()
         .find(&id)
         .ok_or_else(|| not_found(id.clone()))?;
-    if !store.machines.exists(&to) {
+    if !store.table::<Machines>().exists(&to) {
         return Err(not_found(to));
     }
     if to == id {
@@ -430,7 +451,7 @@ async fn add_scope(
     let now = store.tick();
     m["scoped_machines"] = Value::Array(scoped);
     m["updated_at"] = json!(now);
-    store.machines.machines.set(i, m);
+    store.table_mut::<Machines>().machines.set(i, m);
     Ok(Json(
         json!({ "object": "machine_scope", "from_machine_id": id, "to_machine_id": to, "created_at": now }),
     ))
@@ -442,7 +463,7 @@ async fn remove_scope(
 ) -> ApiResult<Json<Value>> {
     let mut store = state.store_mut();
     let (i, mut m) = store
-        .machines
+        .table::<Machines>()
         .find(&id)
         .ok_or_else(|| not_found(id.clone()))?;
     let mut scoped = m["scoped_machines"].as_array().cloned().unwrap_or_default();
@@ -456,7 +477,7 @@ async fn remove_scope(
     }
     m["scoped_machines"] = Value::Array(scoped);
     m["updated_at"] = json!(store.tick());
-    store.machines.machines.set(i, m);
+    store.table_mut::<Machines>().machines.set(i, m);
     Ok(Json(
         json!({ "object": "machine_scope", "from_machine_id": id, "to_machine_id": other, "deleted": true }),
     ))
@@ -473,7 +494,7 @@ fn calling_machine(store: &Store, headers: &HeaderMap) -> Option<(u32, Value)> {
         .split_once(' ')?
         .1
         .trim();
-    store.machines.by_secret(key)
+    store.table::<Machines>().by_secret(key)
 }
 
 fn token_secret(seed: u64, id: &str) -> String {
@@ -509,13 +530,13 @@ async fn list_tokens(
             });
         }
     }
-    if !store.machines.exists(&subject) {
+    if !store.table::<Machines>().exists(&subject) {
         return Err(not_found(subject));
     }
     let filter = Box::new(move |t: &Value| {
         t["subject"] == subject.as_str() && t["revoked"] == revoked && t["expired"] == expired
     }) as collection::Filter;
-    let listed = store.machines.tokens.list(
+    let listed = store.table::<Machines>().tokens.list(
         MATERIALIZED,
         Order::NEWEST_FIRST,
         Select {
@@ -584,7 +605,7 @@ async fn create_token(
     let now = store.tick();
     let seed = store.seed();
     if let (Some(min), "opaque") = (reuse, format.as_str()) {
-        let reusable = store.machines.tokens.find(MATERIALIZED, |t| {
+        let reusable = store.table::<Machines>().tokens.find(MATERIALIZED, |t| {
             t["subject"] == subject
                 && t["revoked"] == false
                 && t["claims"] == claims
@@ -603,7 +624,7 @@ async fn create_token(
         Some(s) => (s * 1000.0) as i64,
         None => machine["default_token_ttl"].as_i64().unwrap_or(3600) * 1000,
     };
-    let tokens = &mut store.machines.tokens;
+    let tokens = &mut store.table_mut::<Machines>().tokens;
     let t = tokens.next_index();
     let id = hex_id("mt_", seed, Stream::M2mTokenId, u64::from(t));
     let token = json!({
@@ -635,7 +656,7 @@ async fn revoke_token(
     let seed = store.seed();
     let index = hex_index("mt_", seed, Stream::M2mTokenId, &id).and_then(|i| u32::try_from(i).ok());
     let (i, mut t) = store
-        .machines
+        .table::<Machines>()
         .tokens
         .get_by_id(index, &id, MATERIALIZED)
         .ok_or(ApiError::NotFound {
@@ -651,6 +672,6 @@ async fn revoke_token(
     t["revoked"] = json!(true);
     t["revocation_reason"] = json!(reason);
     t["updated_at"] = json!(store.tick());
-    store.machines.tokens.set(i, t.clone());
+    store.table_mut::<Machines>().tokens.set(i, t.clone());
     Ok(Json(t))
 }

@@ -42,7 +42,7 @@ pub mod waitlist;
 use axum::Router;
 
 use crate::coverage::{Operation, PagedList};
-use crate::server::state::AppState;
+use crate::server::state::{AppState, Config, Hooks, Store};
 
 /// What the registry knows of a resource.
 #[derive(Debug, Clone, Copy)]
@@ -98,6 +98,61 @@ pub const RESOURCES: &[Resource] = &[
     resource!(jwks),
     resource!(sign_ups),
 ];
+
+/// What the server needs from the resources, for `crate::app`.
+pub const HOOKS: Hooks = Hooks {
+    seed: seeded_store,
+    machine_key: machines::is_machine_key,
+};
+
+/// The store of every resource's seeded table.
+pub fn seeded_store(config: &Config) -> Store {
+    let (seed, users, organizations) = (config.seed, config.users, config.organizations);
+    let memberships = memberships::Memberships::seeded(seed, users, organizations);
+    let org_invitations =
+        organization_invitations::OrgInvitations::seeded(seed, users, organizations, |org| {
+            memberships.seeded_members(org)
+        });
+    let user_table = users::Users::seeded(seed, users);
+    let org_table = organizations::Organizations::seeded(seed, organizations, &memberships);
+    let billing = billing::Billing::seeded(seed, users, organizations, &|k| {
+        if k < users {
+            user_table.core(k).created_at
+        } else {
+            org_table.core(k - users).created_at
+        }
+    });
+    let sso = sso_connections::SsoConnections::seeded(seed, organizations);
+    let mut store = Store::new(seed);
+    store.insert(directories::Directories::seeded(
+        seed,
+        sso.seeded_enterprise_count(),
+    ));
+    store.insert(sso);
+    store.insert(org_invitations);
+    store.insert(invitations::Invitations::seeded(seed, users));
+    store.insert(user_table);
+    store.insert(org_table);
+    store.insert(memberships);
+    store.insert(billing);
+    store.insert(rbac::Rbac::seeded(seed));
+    store.insert(identifiers::Identifiers::seeded(seed));
+    store.insert(domains::Domains::seeded(seed));
+    store.insert(jwt_templates::JwtTemplates::seeded(seed));
+    store.insert(redirect_urls::RedirectUrls::seeded(seed));
+    store.insert(oauth_applications::OAuthApplications::seeded(seed));
+    store.insert(organization_domains::OrganizationDomains::seeded(
+        seed,
+        organizations,
+    ));
+    store.insert(identifications::Identifications::default());
+    store.insert(sessions::Sessions::seeded(seed, users));
+    store.insert(waitlist::Waitlist::seeded(seed, users));
+    store.insert(machines::Machines::seeded(seed));
+    store.insert(api_keys::ApiKeys::seeded(seed, users, organizations));
+    store.insert(templates::Templates::seeded(seed));
+    store
+}
 
 /// Every resource's routes, for `crate::server::router`.
 pub fn routes() -> Router<AppState> {

@@ -61,6 +61,8 @@ pub struct OAuthApplications {
     rotations: std::collections::HashMap<String, u64>,
 }
 
+crate::server::state::store_table!(OAuthApplications, OAuthApplications::seeded(0));
+
 fn client_id(seed: u64, i: u32) -> String {
     let w = mix(seed, Stream::OAuthAppId, u64::from(i), 7);
     let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -214,14 +216,14 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResu
     };
     let store = state.store();
     let listed = store
-        .oauth_applications
+        .table::<OAuthApplications>()
         .items
         .list(MATERIALIZED, order, select, paging);
     Ok(envelope::data_total(listed.items, listed.total))
 }
 
 fn find(store: &Store, id: String) -> ApiResult<(u32, Value)> {
-    let apps = &store.oauth_applications;
+    let apps = store.table::<OAuthApplications>();
     apps.items
         .get_by_id(apps.ids.index(&id), &id, MATERIALIZED)
         .ok_or(ApiError::NotFound {
@@ -287,7 +289,7 @@ async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Va
     let mut store = state.store_mut();
     let now = store.tick();
     let seed = store.seed();
-    let apps = &mut store.oauth_applications;
+    let apps = store.table_mut::<OAuthApplications>();
     let i = apps.items.next_index();
     let app = application(
         apps.ids.id(i, now),
@@ -338,14 +340,17 @@ async fn update(
         app["pkce_required"] = json!(true);
     }
     app["updated_at"] = json!(store.tick());
-    store.oauth_applications.items.set(i, app.clone());
+    store
+        .table_mut::<OAuthApplications>()
+        .items
+        .set(i, app.clone());
     Ok(Json(app))
 }
 
 async fn remove(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let mut store = state.store_mut();
     let (i, _) = find(&store, id.clone())?;
-    store.oauth_applications.items.delete(i);
+    store.table_mut::<OAuthApplications>().items.delete(i);
     Ok(Json(deleted("oauth_application", &id)))
 }
 
@@ -357,7 +362,7 @@ async fn rotate_secret(
     let (i, mut app) = find(&store, id.clone())?;
     app["updated_at"] = json!(store.tick());
     let seed = store.seed();
-    let apps = &mut store.oauth_applications;
+    let apps = store.table_mut::<OAuthApplications>();
     *apps.rotations.entry(id).or_insert(0) += 1;
     apps.items.set(i, app.clone());
     let secret = apps.secret(seed, &app);

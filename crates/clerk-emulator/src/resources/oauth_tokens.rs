@@ -20,6 +20,7 @@ use crate::coverage::{op, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, Listed};
 use crate::engine::params::QueryParams;
 use crate::resources::users::ExternalAccount;
+use crate::resources::users::Users;
 use crate::seed::{mix, splitmix, Stream, NOW_MS};
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::AppState;
@@ -141,12 +142,15 @@ async fn list(
     let paging = q.paging()?;
     let paginated = q.bool("paginated")?.unwrap_or(false);
     let store = state.store();
-    let index = store.users.find(&user_id).ok_or(ApiError::NotFound {
-        kind: "user",
-        id: user_id,
-    })?;
+    let index = store
+        .table::<Users>()
+        .find(&user_id)
+        .ok_or(ApiError::NotFound {
+            kind: "user",
+            id: user_id,
+        })?;
     let tokens: Vec<Value> = store
-        .users
+        .table::<Users>()
         .user(index)
         .external_accounts
         .iter()

@@ -42,6 +42,8 @@ pub struct OrganizationDomains {
     items: Collection,
 }
 
+crate::server::state::store_table!(OrganizationDomains, OrganizationDomains::seeded(0, 0));
+
 fn verification(
     status: &str,
     strategy: &str,
@@ -64,7 +66,7 @@ impl OrganizationDomains {
     fn seeded_domain(&self, store: &Store, k: u32) -> Value {
         let org = k * 3;
         let w = |s: u64| mix(store.seed(), Stream::OrgDomain, u64::from(k), s);
-        let core = store.organizations.core(org);
+        let core = store.table::<Organizations>().core(org);
         let at = core.created_at + DAY_MS + (w(0) % DAY_MS as u64) as i64;
         let verified = w(1) % 100 < 70;
         let mode = if verified {
@@ -79,7 +81,7 @@ impl OrganizationDomains {
         let mut domain = json!({
             "object": "organization_domain",
             "id": self.ids.id(k, at),
-            "organization_id": store.organizations.id_of(org),
+            "organization_id": store.table::<Organizations>().id_of(org),
             "name": name,
             "enrollment_mode": mode,
             "affiliation_email_address": verified.then(|| format!("admin@{name}")),
@@ -108,7 +110,7 @@ impl OrganizationDomains {
 }
 
 fn public_organization_data(store: &Store, org: u32) -> Value {
-    let orgs = &store.organizations;
+    let orgs = store.table::<Organizations>();
     json!({ "id": orgs.id_of(org), "name": orgs.name_of(org), "slug": orgs.slug_of(org), "has_image": false })
 }
 
@@ -228,10 +230,10 @@ async fn list_all(
     let order = collection::order(&q, &["name", "created_at"], Order::NEWEST_FIRST)?;
     let filter = DomainFilter::parse(&q)?;
     let store = state.store();
-    let domains = &store.org_domains;
+    let domains = store.table::<OrganizationDomains>();
     let candidates = filter.organization.as_deref().map(|id| {
         store
-            .organizations
+            .table::<Organizations>()
             .find(id)
             .map(|o| domains.candidates(o))
             .unwrap_or_default()
@@ -251,7 +253,7 @@ async fn list_all(
 
 fn organization(store: &Store, id: String) -> ApiResult<u32> {
     store
-        .organizations
+        .table::<Organizations>()
         .find(&id)
         .ok_or_else(|| organization_not_found(id))
 }
@@ -272,7 +274,7 @@ async fn list_for_organization(
     let store = state.store();
     let org = organization(&store, organization_id.clone())?;
     filter.organization = Some(organization_id);
-    let domains = &store.org_domains;
+    let domains = store.table::<OrganizationDomains>();
     let select = Select {
         candidates: Some(domains.candidates(org)),
         filter: Some(Box::new(move |d: &Value| filter.matches(d))),
@@ -334,7 +336,7 @@ async fn create(
     let verified = body.bool("verified")?.unwrap_or(true);
     let mut store = state.store_mut();
     let org = organization(&store, organization_id.clone())?;
-    let domains = &store.org_domains;
+    let domains = store.table::<OrganizationDomains>();
     let taken = domains
         .items
         .find(&|k| domains.seeded_domain(&store, k), |d| {
@@ -349,10 +351,10 @@ async fn create(
         });
     }
     let now = store.tick();
-    let i = store.org_domains.items.next_index();
+    let i = store.table::<OrganizationDomains>().items.next_index();
     let mut d = json!({
         "object": "organization_domain",
-        "id": store.org_domains.ids.id(i, now),
+        "id": store.table::<OrganizationDomains>().ids.id(i, now),
         "organization_id": organization_id,
         "name": name,
         "enrollment_mode": mode,
@@ -363,13 +365,16 @@ async fn create(
         "updated_at": now,
     });
     set_verified(&mut d, verified, now);
-    store.org_domains.items.push(d.clone());
+    store
+        .table_mut::<OrganizationDomains>()
+        .items
+        .push(d.clone());
     Ok(Json(d))
 }
 
 fn find(store: &Store, organization_id: String, domain_id: String) -> ApiResult<(u32, Value)> {
     organization(store, organization_id.clone())?;
-    let domains = &store.org_domains;
+    let domains = store.table::<OrganizationDomains>();
     domains
         .items
         .get_by_id(domains.ids.index(&domain_id), &domain_id, &|k| {
@@ -408,7 +413,10 @@ async fn update(
         d["enrollment_mode"] = json!(m);
     }
     d["updated_at"] = json!(now);
-    store.org_domains.items.set(i, d.clone());
+    store
+        .table_mut::<OrganizationDomains>()
+        .items
+        .set(i, d.clone());
     Ok(Json(d))
 }
 
@@ -418,13 +426,13 @@ async fn remove(
 ) -> ApiResult<Json<Value>> {
     let mut store = state.store_mut();
     let (i, _) = find(&store, organization_id, domain_id.clone())?;
-    store.org_domains.items.delete(i);
+    store.table_mut::<OrganizationDomains>().items.delete(i);
     Ok(Json(deleted("organization_domain", &domain_id)))
 }
 
 /// Delete the domains of organization `org` (being deleted).
 pub fn remove_organization(store: &mut Store, org: u32) {
-    let domains = &store.org_domains;
+    let domains = store.table::<OrganizationDomains>();
     let doomed: Vec<u32> = domains
         .candidates(org)
         .into_iter()
@@ -432,10 +440,12 @@ pub fn remove_organization(store: &mut Store, org: u32) {
             domains
                 .items
                 .get(k, &|i| domains.seeded_domain(store, i))
-                .is_some_and(|d| d["organization_id"] == store.organizations.id_of(org).as_str())
+                .is_some_and(|d| {
+                    d["organization_id"] == store.table::<Organizations>().id_of(org).as_str()
+                })
         })
         .collect();
     for k in doomed {
-        store.org_domains.items.delete(k);
+        store.table_mut::<OrganizationDomains>().items.delete(k);
     }
 }

@@ -25,6 +25,7 @@ use serde_json::{json, Map, Value};
 use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, deleted, Collection, Order, Select, MATERIALIZED};
 use crate::engine::params::QueryParams;
+use crate::resources::memberships::Memberships;
 use crate::seed::{ksuid, ksuid_index, Stream, DAY_MS, START_MS};
 use crate::server::body::JsonBody;
 use crate::server::envelope;
@@ -154,6 +155,8 @@ pub struct Rbac {
     roles: Collection,
     role_sets: Collection,
 }
+
+crate::server::state::store_table!(Rbac, Rbac::seeded(0));
 
 fn stamp(i: usize) -> i64 {
     CONFIGURED_AT + i as i64 * 60_000
@@ -511,7 +514,11 @@ async fn list_permissions(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
-    list_of(&store.rbac.permissions, raw.as_deref(), Value::clone)
+    list_of(
+        &store.table::<Rbac>().permissions,
+        raw.as_deref(),
+        Value::clone,
+    )
 }
 
 async fn get_permission(
@@ -520,7 +527,7 @@ async fn get_permission(
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
     let (_, p) = store
-        .rbac
+        .table::<Rbac>()
         .permission(&id)
         .ok_or_else(|| not_found("permission", id))?;
     Ok(Json(p))
@@ -533,11 +540,11 @@ async fn create_permission(State(state): State<AppState>, body: Bytes) -> ApiRes
     valid_permission_key(&key)?;
     let description = body.string("description")?.unwrap_or_default();
     let mut store = state.store_mut();
-    if Rbac::key_taken(&store.rbac.permissions, &key, None) {
+    if Rbac::key_taken(&store.table::<Rbac>().permissions, &key, None) {
         return Err(key_exists());
     }
     let now = store.tick();
-    let rbac = &mut store.rbac;
+    let rbac = store.table_mut::<Rbac>();
     let i = rbac.permissions.next_index();
     let permission = json!({
         "object": "permission",
@@ -567,7 +574,7 @@ async fn update_permission(
     let body = JsonBody::parse(&body, &["name", "key", "description"])?;
     let mut store = state.store_mut();
     let (i, mut p) = store
-        .rbac
+        .table::<Rbac>()
         .permission(&id)
         .ok_or_else(|| not_found("permission", id))?;
     system_permission(&p)?;
@@ -576,7 +583,7 @@ async fn update_permission(
     }
     if let Some(key) = body.string("key")? {
         valid_permission_key(&key)?;
-        if Rbac::key_taken(&store.rbac.permissions, &key, Some(i)) {
+        if Rbac::key_taken(&store.table::<Rbac>().permissions, &key, Some(i)) {
             return Err(key_exists());
         }
         p["key"] = json!(key);
@@ -585,7 +592,7 @@ async fn update_permission(
         p["description"] = json!(description);
     }
     p["updated_at"] = json!(store.tick());
-    store.rbac.permissions.set(i, p.clone());
+    store.table_mut::<Rbac>().permissions.set(i, p.clone());
     Ok(Json(p))
 }
 
@@ -595,15 +602,21 @@ async fn delete_permission(
 ) -> ApiResult<Json<Value>> {
     let mut store = state.store_mut();
     let (i, p) = store
-        .rbac
+        .table::<Rbac>()
         .permission(&id)
         .ok_or_else(|| not_found("permission", id.clone()))?;
     system_permission(&p)?;
-    store.rbac.permissions.delete(i);
+    store.table_mut::<Rbac>().permissions.delete(i);
     // Roles lose the permission with it.
     let now = store.tick();
-    for (r, mut role) in (0..store.rbac.roles.len())
-        .filter_map(|r| store.rbac.roles.get(r, MATERIALIZED).map(|o| (r, o)))
+    for (r, mut role) in (0..store.table::<Rbac>().roles.len())
+        .filter_map(|r| {
+            store
+                .table::<Rbac>()
+                .roles
+                .get(r, MATERIALIZED)
+                .map(|o| (r, o))
+        })
         .collect::<Vec<_>>()
     {
         if let Some(ids) = role["permissions"].as_array_mut() {
@@ -611,7 +624,7 @@ async fn delete_permission(
             ids.retain(|v| *v != id.as_str());
             if ids.len() != before {
                 role["updated_at"] = json!(now);
-                store.rbac.roles.set(r, role);
+                store.table_mut::<Rbac>().roles.set(r, role);
             }
         }
     }
@@ -625,13 +638,13 @@ async fn list_roles(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let rbac = &store.rbac;
+    let rbac = store.table::<Rbac>();
     list_of(&rbac.roles, raw.as_deref(), |r| rbac.render_role(r))
 }
 
 fn find_role(store: &Store, id: String) -> ApiResult<(u32, Value)> {
     store
-        .rbac
+        .table::<Rbac>()
         .role(&id)
         .ok_or_else(|| not_found("organization role", id))
 }
@@ -639,7 +652,7 @@ fn find_role(store: &Store, id: String) -> ApiResult<(u32, Value)> {
 async fn get_role(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let store = state.store();
     let (_, role) = find_role(&store, id)?;
-    Ok(Json(store.rbac.render_role(&role)))
+    Ok(Json(store.table::<Rbac>().render_role(&role)))
 }
 
 /// Permission ids from a body: each must exist (422 naming the field).
@@ -649,7 +662,7 @@ fn permission_ids(store: &Store, body: &JsonBody) -> ApiResult<Option<Vec<Value>
     }
     let mut ids: Vec<Value> = Vec::new();
     for id in body.strings("permissions")? {
-        if store.rbac.permission(&id).is_none() {
+        if store.table::<Rbac>().permission(&id).is_none() {
             return Err(ApiError::ParamValue {
                 param: "permissions",
                 reason: format!("names an unknown permission ({id})"),
@@ -665,7 +678,7 @@ fn permission_ids(store: &Store, body: &JsonBody) -> ApiResult<Option<Vec<Value>
 fn is_creator_eligible(store: &Store, ids: &[Value]) -> bool {
     ids.iter().any(|id| {
         id.as_str()
-            .and_then(|id| store.rbac.permission(id))
+            .and_then(|id| store.table::<Rbac>().permission(id))
             .is_some_and(|(_, p)| p["key"] == "org:sys_memberships:manage")
     })
 }
@@ -688,12 +701,12 @@ async fn create_role(State(state): State<AppState>, body: Bytes) -> ApiResult<Js
     let include = body.bool("include_in_initial_role_set")?.unwrap_or(false);
     let mut store = state.store_mut();
     let ids = permission_ids(&store, &body)?.unwrap_or_default();
-    if Rbac::key_taken(&store.rbac.roles, &key, None) {
+    if Rbac::key_taken(&store.table::<Rbac>().roles, &key, None) {
         return Err(key_exists());
     }
     let creator = is_creator_eligible(&store, &ids);
     let now = store.tick();
-    let rbac = &mut store.rbac;
+    let rbac = store.table_mut::<Rbac>();
     let i = rbac.roles.next_index();
     let role = json!({
         "object": "role",
@@ -734,7 +747,7 @@ async fn update_role(
     if let Some(key) = body.string("key")? {
         if key != old_key {
             valid_prefixed_key("key", &key, "org:")?;
-            if Rbac::key_taken(&store.rbac.roles, &key, Some(i)) {
+            if Rbac::key_taken(&store.table::<Rbac>().roles, &key, Some(i)) {
                 return Err(key_exists());
             }
             // Members and role sets name roles by key: renaming a held
@@ -753,14 +766,14 @@ async fn update_role(
         role["permissions"] = Value::Array(ids);
     }
     role["updated_at"] = json!(store.tick());
-    store.rbac.roles.set(i, role.clone());
-    Ok(Json(store.rbac.render_role(&role)))
+    store.table_mut::<Rbac>().roles.set(i, role.clone());
+    Ok(Json(store.table::<Rbac>().render_role(&role)))
 }
 
 /// Whether a role set or any live membership holds `key`.
 fn role_held(store: &Store, key: &str) -> bool {
     let in_set = store
-        .rbac
+        .table::<Rbac>()
         .role_sets
         .find(MATERIALIZED, |s| {
             s["roles"]
@@ -768,7 +781,7 @@ fn role_held(store: &Store, key: &str) -> bool {
                 .is_some_and(|keys| keys.iter().any(|k| *k == key))
         })
         .is_some();
-    let memberships = &store.memberships;
+    let memberships = store.table::<Memberships>();
     in_set
         || (0..memberships.len())
             .any(|m| memberships.is_live(m) && memberships.state(store, m).role == key)
@@ -793,7 +806,7 @@ async fn delete_role(
     if role_held(&store, &key) {
         return Err(role_in_use(&key));
     }
-    store.rbac.roles.delete(i);
+    store.table_mut::<Rbac>().roles.delete(i);
     Ok(Json(deleted("role", &id)))
 }
 
@@ -803,7 +816,7 @@ async fn attach_permission(
 ) -> ApiResult<Json<Value>> {
     let mut store = state.store_mut();
     let (i, mut role) = find_role(&store, role_id)?;
-    if store.rbac.permission(&permission_id).is_none() {
+    if store.table::<Rbac>().permission(&permission_id).is_none() {
         return Err(not_found("permission", permission_id));
     }
     let ids = role["permissions"].as_array().cloned().unwrap_or_default();
@@ -820,8 +833,8 @@ async fn attach_permission(
     role["is_creator_eligible"] = json!(is_creator_eligible(&store, &ids));
     role["permissions"] = Value::Array(ids);
     role["updated_at"] = json!(store.tick());
-    store.rbac.roles.set(i, role.clone());
-    Ok(Json(store.rbac.render_role(&role)))
+    store.table_mut::<Rbac>().roles.set(i, role.clone());
+    Ok(Json(store.table::<Rbac>().render_role(&role)))
 }
 
 async fn detach_permission(
@@ -830,7 +843,7 @@ async fn detach_permission(
 ) -> ApiResult<Json<Value>> {
     let mut store = state.store_mut();
     let (i, mut role) = find_role(&store, role_id)?;
-    if store.rbac.permission(&permission_id).is_none() {
+    if store.table::<Rbac>().permission(&permission_id).is_none() {
         return Err(not_found("permission", permission_id));
     }
     let mut ids = role["permissions"].as_array().cloned().unwrap_or_default();
@@ -845,8 +858,8 @@ async fn detach_permission(
     role["is_creator_eligible"] = json!(is_creator_eligible(&store, &ids));
     role["permissions"] = Value::Array(ids);
     role["updated_at"] = json!(store.tick());
-    store.rbac.roles.set(i, role.clone());
-    Ok(Json(store.rbac.render_role(&role)))
+    store.table_mut::<Rbac>().roles.set(i, role.clone());
+    Ok(Json(store.table::<Rbac>().render_role(&role)))
 }
 
 // ---- role sets ---------------------------------------------------------
@@ -856,13 +869,13 @@ async fn list_role_sets(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let rbac = &store.rbac;
+    let rbac = store.table::<Rbac>();
     list_of(&rbac.role_sets, raw.as_deref(), |s| rbac.render_role_set(s))
 }
 
 fn find_role_set(store: &Store, key_or_id: String) -> ApiResult<(u32, Value)> {
     store
-        .rbac
+        .table::<Rbac>()
         .role_set(&key_or_id)
         .ok_or_else(|| not_found("role set", key_or_id))
 }
@@ -873,7 +886,7 @@ async fn get_role_set(
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
     let (_, set) = find_role_set(&store, key_or_id)?;
-    Ok(Json(store.rbac.render_role_set(&set)))
+    Ok(Json(store.table::<Rbac>().render_role_set(&set)))
 }
 
 /// Role keys from a body: 1 to 10 existing roles, no repeats.
@@ -890,7 +903,7 @@ fn role_keys(store: &Store, body: &JsonBody, param: &'static str) -> ApiResult<V
     }
     let mut out: Vec<String> = Vec::new();
     for key in keys {
-        if store.rbac.role_by_key(&key).is_none() {
+        if store.table::<Rbac>().role_by_key(&key).is_none() {
             return Err(ApiError::ParamValue {
                 param,
                 reason: format!("names an unknown role ({key})"),
@@ -981,11 +994,11 @@ async fn create_role_set(State(state): State<AppState>, body: Bytes) -> ApiResul
         .collect();
     member_of("default_role_key", &default_role, &roles)?;
     member_of("creator_role_key", &creator_role, &roles)?;
-    if Rbac::key_taken(&store.rbac.role_sets, &key, None) {
+    if Rbac::key_taken(&store.table::<Rbac>().role_sets, &key, None) {
         return Err(key_exists());
     }
     let now = store.tick();
-    let rbac = &mut store.rbac;
+    let rbac = store.table_mut::<Rbac>();
     let i = rbac.role_sets.next_index();
     let set = json!({
         "object": "role_set",
@@ -1024,7 +1037,7 @@ async fn update_role_set(
     }
     if let Some(key) = body.string("key")? {
         valid_prefixed_key("key", &key, "role_set:")?;
-        if Rbac::key_taken(&store.rbac.role_sets, &key, Some(i)) {
+        if Rbac::key_taken(&store.table::<Rbac>().role_sets, &key, Some(i)) {
             return Err(key_exists());
         }
         set["key"] = json!(key);
@@ -1055,11 +1068,11 @@ async fn update_role_set(
     let now = store.tick();
     if initial {
         set["type"] = json!("initial");
-        make_initial(&mut store.rbac, i, now);
+        make_initial(store.table_mut::<Rbac>(), i, now);
     }
     set["updated_at"] = json!(now);
-    store.rbac.role_sets.set(i, set.clone());
-    Ok(Json(store.rbac.render_role_set(&set)))
+    store.table_mut::<Rbac>().role_sets.set(i, set.clone());
+    Ok(Json(store.table::<Rbac>().render_role_set(&set)))
 }
 
 async fn replace_role_set(
@@ -1073,7 +1086,7 @@ async fn replace_role_set(
     let mut store = state.store_mut();
     let (i, set) = find_role_set(&store, key_or_id)?;
     let (d, dest) = store
-        .rbac
+        .table::<Rbac>()
         .role_sets
         .find(MATERIALIZED, |s| s["key"] == dest_key.as_str())
         .ok_or_else(|| ApiError::ParamValue {
@@ -1101,9 +1114,9 @@ async fn replace_role_set(
         let mut dest = dest;
         dest["type"] = json!("initial");
         dest["updated_at"] = json!(now);
-        store.rbac.role_sets.set(d, dest);
+        store.table_mut::<Rbac>().role_sets.set(d, dest);
     }
-    store.rbac.role_sets.delete(i);
+    store.table_mut::<Rbac>().role_sets.delete(i);
     let id = set["id"].as_str().unwrap_or_default().to_owned();
     Ok(Json(deleted("role_set", &id)))
 }
@@ -1149,8 +1162,8 @@ async fn add_roles(
     roles.extend(added);
     set["roles"] = Value::Array(roles);
     set["updated_at"] = json!(store.tick());
-    store.rbac.role_sets.set(i, set.clone());
-    Ok(Json(store.rbac.render_role_set(&set)))
+    store.table_mut::<Rbac>().role_sets.set(i, set.clone());
+    Ok(Json(store.table::<Rbac>().render_role_set(&set)))
 }
 
 async fn replace_role(
@@ -1180,8 +1193,8 @@ async fn replace_role(
     }
     set["roles"] = Value::Array(roles);
     set["updated_at"] = json!(store.tick());
-    store.rbac.role_sets.set(i, set.clone());
-    Ok(Json(store.rbac.render_role_set(&set)))
+    store.table_mut::<Rbac>().role_sets.set(i, set.clone());
+    Ok(Json(store.table::<Rbac>().render_role_set(&set)))
 }
 
 #[cfg(test)]

@@ -31,6 +31,8 @@ pub struct RedirectUrls {
     items: Collection,
 }
 
+crate::server::state::store_table!(RedirectUrls, RedirectUrls::seeded(0));
+
 impl RedirectUrls {
     pub fn seeded(seed: u64) -> Self {
         let ids = Ids::new("ru_", Stream::RedirectUrlId, seed);
@@ -73,7 +75,7 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResu
     let paging = q.paging()?;
     let paginated = q.bool("paginated")?.unwrap_or(false);
     let store = state.store();
-    let listed = store.redirect_urls.items.list(
+    let listed = store.table::<RedirectUrls>().items.list(
         MATERIALIZED,
         Order::NEWEST_FIRST,
         Select::default(),
@@ -111,7 +113,7 @@ async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Va
     }
     let mut store = state.store_mut();
     if store
-        .redirect_urls
+        .table::<RedirectUrls>()
         .items
         .find(MATERIALIZED, |r| r["url"] == url.as_str())
         .is_some()
@@ -123,7 +125,7 @@ async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Va
         });
     }
     let now = store.tick();
-    let urls = &mut store.redirect_urls;
+    let urls = store.table_mut::<RedirectUrls>();
     let i = urls.items.next_index();
     let object = json!({ "object": "redirect_url", "id": urls.ids.id(i, now), "url": url, "created_at": now, "updated_at": now });
     urls.items.push(object.clone());
@@ -131,7 +133,7 @@ async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Va
 }
 
 fn find(store: &Store, id: String) -> ApiResult<(u32, Value)> {
-    let urls = &store.redirect_urls;
+    let urls = store.table::<RedirectUrls>();
     urls.items
         .get_by_id(urls.ids.index(&id), &id, MATERIALIZED)
         .ok_or(ApiError::NotFound {
@@ -147,6 +149,6 @@ async fn get_one(State(state): State<AppState>, Path(id): Path<String>) -> ApiRe
 async fn remove(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let mut store = state.store_mut();
     let (i, _) = find(&store, id.clone())?;
-    store.redirect_urls.items.delete(i);
+    store.table_mut::<RedirectUrls>().items.delete(i);
     Ok(Json(deleted("redirect_url", &id)))
 }

@@ -17,6 +17,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::coverage::{op, Operation, PagedList, Status::Served};
+use crate::resources::sessions::Sessions;
 use crate::resources::users::{Users, ID_PREFIX};
 use crate::seed::{ksuid_index, Stream};
 use crate::server::error::{ApiError, ApiResult};
@@ -59,8 +60,8 @@ fn verification(strategy: &str, started: i64) -> Value {
 
 /// The sign-up of seeded user `index`.
 fn sign_up(store: &Store, index: u32, id: String) -> Value {
-    let core = store.users.core(index);
-    let user_id = store.users.id(&core);
+    let core = store.table::<Users>().core(index);
+    let user_id = store.table::<Users>().id(&core);
     let started = core.created_at - STARTED_BEFORE_MS;
     let phone = Users::phone(&core);
     let mut required = vec!["email_address"];
@@ -92,7 +93,7 @@ fn sign_up(store: &Store, index: u32, id: String) -> Value {
         "public_metadata": {},
         "custom_action": false,
         "external_id": Users::external_id(&core),
-        "created_session_id": store.sessions.seeded_session_id(store, index),
+        "created_session_id": store.table::<Sessions>().seeded_session_id(store, index),
         "created_user_id": user_id,
         "abandon_at": started + ABANDON_AFTER_MS,
         "legal_accepted_at": core.legal_accepted.then_some(core.created_at),
@@ -106,9 +107,12 @@ fn user_of(store: &Store, id: &str) -> Option<u32> {
     let user_id = format!("{ID_PREFIX}{body}");
     let index = ksuid_index(ID_PREFIX, store.seed(), Stream::UserId, &user_id)?;
     let index = u32::try_from(index).ok()?;
-    (index < store.users.count()
+    (index < store.table::<Users>().count()
         && has_sign_up(index)
-        && store.users.id(&store.users.core(index)) == user_id)
+        && store
+            .table::<Users>()
+            .id(&store.table::<Users>().core(index))
+            == user_id)
         .then_some(index)
 }
 

@@ -158,6 +158,8 @@ pub struct Templates {
     items: Collection,
 }
 
+crate::server::state::store_table!(Templates, Templates::seeded(0));
+
 impl Templates {
     pub fn seeded(seed: u64) -> Self {
         let ids = Ids::new("tmpl_", Stream::TemplateId, seed);
@@ -251,7 +253,7 @@ async fn list(
     let paginated = q.bool("paginated")?.unwrap_or(false);
     let kind = template_type(&kind)?.to_owned();
     let store = state.store();
-    let listed = store.templates.items.list(
+    let listed = store.table::<Templates>().items.list(
         MATERIALIZED,
         Order {
             field: "position",
@@ -275,7 +277,7 @@ async fn get_one(
     let store = state.store();
     // An unknown type has no templates: a 404 like an unknown slug.
     store
-        .templates
+        .table::<Templates>()
         .items
         .find(MATERIALIZED, |t| {
             t["template_type"] == kind.as_str() && t["slug"] == slug.as_str()

@@ -22,6 +22,10 @@ use serde_json::{json, Value};
 
 use crate::coverage::{op, Operation, PagedList, Status::Served};
 use crate::engine::params::QueryParams;
+use crate::resources::memberships::Memberships;
+use crate::resources::organizations::Organizations;
+use crate::resources::sso_connections::SsoConnections;
+use crate::resources::users::Users;
 use crate::seed::{ksuid, mix, Stream, NOW_MS};
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
@@ -92,9 +96,9 @@ fn log(level: &str, code: &str, short: &str, message: &str) -> Value {
 fn parsed_user(store: &Store, connection: &Value) -> Value {
     let member = connection["organization_id"]
         .as_str()
-        .and_then(|id| store.organizations.find(id))
-        .and_then(|org| store.memberships.first_member(org))
-        .map(|u| store.users.user(u));
+        .and_then(|id| store.table::<Organizations>().find(id))
+        .and_then(|org| store.table::<Memberships>().first_member(org))
+        .map(|u| store.table::<Users>().user(u));
     match member {
         Some(user) => json!({
             "email_address": user.primary_email().unwrap_or_default(),
@@ -220,13 +224,13 @@ async fn list(
     }
     let store = state.store();
     let (k, connection) = store
-        .sso
+        .table::<SsoConnections>()
         .find_enterprise(&store, &id)
         .ok_or(ApiError::NotFound {
             kind: "enterprise connection",
             id,
         })?;
-    let all = if k < store.sso.seeded_enterprise_count() {
+    let all = if k < store.table::<SsoConnections>().seeded_enterprise_count() {
         runs(&store, k, &connection)
     } else {
         Vec::new()

@@ -16,6 +16,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::coverage::{op, Operation, PagedList, Status::Served};
+use crate::resources::users::Users;
 use crate::seed::{between, ksuid, mix, Stream, DAY_MS, NOW_MS};
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
@@ -49,17 +50,20 @@ async fn list(
     Path(user_id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let index = store.users.find(&user_id).ok_or(ApiError::NotFound {
-        kind: "user",
-        id: user_id,
-    })?;
+    let index = store
+        .table::<Users>()
+        .find(&user_id)
+        .ok_or(ApiError::NotFound {
+            kind: "user",
+            id: user_id,
+        })?;
     let seed = store.seed();
-    let count = if index < store.users.count() {
+    let count = if index < store.table::<Users>().count() {
         devices_of(index)
     } else {
         0
     };
-    let core = store.users.core(index);
+    let core = store.table::<Users>().core(index);
     let first_ios = mix(seed, Stream::TrustedDevice, u64::from(index), 0).is_multiple_of(2);
     let mut enrolled_at = core.created_at;
     let mut devices: Vec<Value> = (0..count)

@@ -38,6 +38,8 @@ pub struct Waitlist {
     entries: Collection,
 }
 
+crate::server::state::store_table!(Waitlist, Waitlist::seeded(0, 0));
+
 impl Waitlist {
     pub fn seeded(seed: u64, users: u32) -> Self {
         let count = users / 10;
@@ -172,7 +174,7 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResu
         }) as collection::Filter
     });
     let store = state.store();
-    let waitlist = &store.waitlist;
+    let waitlist = store.table::<Waitlist>();
     let listed = waitlist.entries.list(
         &|i| waitlist.seeded_entry(i),
         order,
@@ -199,14 +201,14 @@ fn email(body: &JsonBody) -> ApiResult<String> {
 
 /// The entry for `email`: the existing one, or a new pending one.
 fn add(store: &mut Store, email: String) -> Value {
-    let waitlist = &store.waitlist;
+    let waitlist = store.table::<Waitlist>();
     if let Some((_, existing)) = waitlist.entries.find(&|i| waitlist.seeded_entry(i), |e| {
         e["email_address"] == email.as_str()
     }) {
         return existing;
     }
     let now = store.tick();
-    let waitlist = &mut store.waitlist;
+    let waitlist = store.table_mut::<Waitlist>();
     let i = waitlist.entries.next_index();
     let entry = json!({
         "object": "waitlist_entry", "id": waitlist.ids.id(i, now), "email_address": email,
@@ -246,10 +248,13 @@ async fn create_bulk(State(state): State<AppState>, body: Bytes) -> ApiResult<Js
 }
 
 fn find(store: &Store, id: String) -> ApiResult<(u32, Value)> {
-    store.waitlist.find(&id).ok_or(ApiError::NotFound {
-        kind: "waitlist entry",
-        id,
-    })
+    store
+        .table::<Waitlist>()
+        .find(&id)
+        .ok_or(ApiError::NotFound {
+            kind: "waitlist entry",
+            id,
+        })
 }
 
 /// Only pending entries can be deleted, invited or rejected (409).
@@ -269,7 +274,7 @@ async fn remove(State(state): State<AppState>, Path(id): Path<String>) -> ApiRes
     if entry["status"] != "pending" {
         return Err(conflict(&entry, "deleted"));
     }
-    store.waitlist.entries.delete(i);
+    store.table_mut::<Waitlist>().entries.delete(i);
     Ok(Json(deleted("waitlist_entry", &id)))
 }
 
@@ -293,7 +298,7 @@ async fn invite(
     entry["status"] = json!("invited");
     entry["updated_at"] = json!(invitation.created_at);
     entry["invitation"] = serde_json::to_value(&invitation).map_err(|_| ApiError::Internal)?;
-    store.waitlist.entries.set(i, entry.clone());
+    store.table_mut::<Waitlist>().entries.set(i, entry.clone());
     Ok(Json(entry))
 }
 
@@ -305,6 +310,6 @@ async fn reject(State(state): State<AppState>, Path(id): Path<String>) -> ApiRes
     }
     entry["status"] = json!("rejected");
     entry["updated_at"] = json!(store.tick());
-    store.waitlist.entries.set(i, entry.clone());
+    store.table_mut::<Waitlist>().entries.set(i, entry.clone());
     Ok(Json(entry))
 }

@@ -14,6 +14,7 @@ pub mod envelope;
 pub mod error;
 pub mod knobs;
 pub mod logging;
+pub mod requests;
 pub mod state;
 pub mod version;
 
@@ -34,7 +35,10 @@ pub fn router(state: AppState, v1: Router<AppState>) -> Router {
         // Layers run outside-in in reverse order: count, authenticate, then
         // the knobs (rate limit, latency, faults), then the version pin.
         .route_layer(middleware::from_fn(version::require_valid_version))
-        .route_layer(middleware::from_fn_with_state(state.clone(), knobs::apply))
+        .route_layer(middleware::from_fn_with_state(
+            state.live_knobs(),
+            knobs::apply,
+        ))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_secret_key,
@@ -48,7 +52,7 @@ pub fn router(state: AppState, v1: Router<AppState>) -> Router {
         .merge(admin::routes())
         .fallback(unknown_route)
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            state.log_level(),
             logging::log_request,
         ))
         .with_state(state)

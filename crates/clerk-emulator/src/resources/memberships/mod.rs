@@ -30,7 +30,10 @@ use serde_json::{json, Value};
 use crate::coverage::{op, paged, ListOrder, Operation, PagedList, Status::Served};
 use crate::engine::params::{OrderBy, OrderField, QueryParams};
 use crate::engine::table::{self, KeyValue, Selection, SortCache, SortKey, Table, VersionedCache};
+use crate::resources::organizations::Organizations;
 use crate::resources::organizations::{Include, Organization};
+use crate::resources::rbac::Rbac;
+use crate::resources::users::Users;
 use crate::resources::users::{UserField, UserFilter};
 use crate::seed::{between, ksuid, ksuid_bytes, mix, pick, Stream, DAY_MS, NOW_MS};
 use crate::server::envelope;
@@ -45,12 +48,15 @@ const DEPARTMENTS: &[&str] = &["engineering", "sales", "support", "finance"];
 /// A role key from a request body, which must name a role of the
 /// instance (`/v1/organization_roles`).
 pub fn existing_role(store: &Store, key: String) -> ApiResult<String> {
-    if store.rbac.role_info(&key).is_some() {
+    if store.table::<Rbac>().role_info(&key).is_some() {
         Ok(key)
     } else {
         Err(ApiError::ParamValue {
             param: "role",
-            reason: format!("must be one of {}", store.rbac.role_keys().join(", ")),
+            reason: format!(
+                "must be one of {}",
+                store.table::<Rbac>().role_keys().join(", ")
+            ),
         })
     }
 }
@@ -186,6 +192,8 @@ pub struct Memberships {
     version: u64,
     orders: VersionedCache,
 }
+
+crate::server::state::store_table!(Memberships, Memberships::seeded(0, 0, 0));
 
 impl Memberships {
     pub fn seeded(seed: u64, users: u32, organizations: u32) -> Self {
@@ -424,10 +432,10 @@ impl Memberships {
         let (user, org) = self.pair(m);
         let w = self.words(user, org);
         let joined_from = store
-            .users
+            .table::<Users>()
             .core(user)
             .created_at
-            .max(store.organizations.core(org).created_at);
+            .max(store.table::<Organizations>().core(org).created_at);
         let created_at = between(
             joined_from,
             (joined_from + 60 * DAY_MS).min(NOW_MS - DAY_MS),
@@ -481,8 +489,8 @@ impl Memberships {
     pub fn membership(&self, store: &Store, m: u32) -> Membership {
         let (user, org) = self.pair(m);
         let state = self.state(store, m);
-        let role = store.rbac.role_info(&state.role);
-        let u = store.users.user(user);
+        let role = store.table::<Rbac>().role_info(&state.role);
+        let u = store.table::<Users>().user(user);
         let identifier = u
             .primary_email()
             .map(str::to_owned)
@@ -499,9 +507,11 @@ impl Memberships {
             role: state.role,
             public_metadata: state.public_metadata,
             private_metadata: state.private_metadata,
-            organization: store
-                .organizations
-                .organization(store, org, Include::default()),
+            organization: store.table::<Organizations>().organization(
+                store,
+                org,
+                Include::default(),
+            ),
             public_user_data: PublicUserData {
                 user_id: u.id,
                 first_name: u.first_name,
@@ -525,7 +535,7 @@ impl Memberships {
             store,
             cache: self
                 .orders
-                .get(self.version.wrapping_mul(1_000_003) ^ store.users.version()),
+                .get(self.version.wrapping_mul(1_000_003) ^ store.table::<Users>().version()),
         }
     }
 }
@@ -568,7 +578,7 @@ impl Table for MembershipTable<'_> {
     type Field = MembershipField;
 
     fn len(&self) -> usize {
-        self.store.memberships.len() as usize
+        self.store.table::<Memberships>().len() as usize
     }
 
     fn natural_field(&self) -> MembershipField {
@@ -581,7 +591,7 @@ impl Table for MembershipTable<'_> {
     }
 
     fn sort_key(&self, field: MembershipField, m: u32) -> SortKey {
-        let memberships = &self.store.memberships;
+        let memberships = &self.store.table::<Memberships>();
         let state = memberships.state(self.store, m);
         let (user, _) = memberships.pair(m);
         let user_field = match field {
@@ -594,7 +604,7 @@ impl Table for MembershipTable<'_> {
         };
         let value = match user_field {
             None => KeyValue::Int(state.created_at),
-            Some(f) => self.store.users.sort_key(f, user).value,
+            Some(f) => self.store.table::<Users>().sort_key(f, user).value,
         };
         SortKey {
             value,
@@ -612,11 +622,11 @@ impl Table for MembershipTable<'_> {
     }
 
     fn is_live(&self, m: u32) -> bool {
-        self.store.memberships.is_live(m)
+        self.store.table::<Memberships>().is_live(m)
     }
 
     fn all_live(&self) -> bool {
-        self.store.memberships.all_live()
+        self.store.table::<Memberships>().all_live()
     }
 }
 
@@ -652,7 +662,7 @@ impl MemberFilter {
     }
 
     fn matches(&self, store: &Store, m: u32) -> bool {
-        let memberships = &store.memberships;
+        let memberships = store.table::<Memberships>();
         let (user, _) = memberships.pair(m);
         (self.roles.is_empty() || self.roles.contains(&memberships.state(store, m).role))
             && (self.users.is_empty() || self.users.matches(store, user))
@@ -665,12 +675,12 @@ fn page_of(
     selection: Selection<'_>,
     paging: crate::engine::params::Paging,
 ) -> Json<Value> {
-    let table = store.memberships.table(store);
+    let table = store.table::<Memberships>().table(store);
     let page = table::select(&table, order, selection, paging);
     let items: Vec<Membership> = page
         .indexes
         .iter()
-        .map(|&m| store.memberships.membership(store, m))
+        .map(|&m| store.table::<Memberships>().membership(store, m))
         .collect();
     envelope::data_total(items, page.total)
 }
@@ -693,12 +703,12 @@ async fn list_for_organization(
     let filter = MemberFilter::parse(&q)?;
     let store = state.store();
     let org = store
-        .organizations
+        .table::<Organizations>()
         .find(&organization_id)
         .ok_or_else(|| organization_not_found(organization_id))?;
     let store = &*store;
     let selection = Selection {
-        candidates: Some(store.memberships.of_organization(org)),
+        candidates: Some(store.table::<Memberships>().of_organization(org)),
         filter: Some(Box::new(move |m| filter.matches(store, m))),
         start: 0,
     };
@@ -724,12 +734,15 @@ async fn list_for_user(
     let q = QueryParams::parse(raw.as_deref());
     let paging = q.paging()?;
     let store = state.store();
-    let user = store.users.find(&user_id).ok_or(ApiError::NotFound {
-        kind: "user",
-        id: user_id,
-    })?;
+    let user = store
+        .table::<Users>()
+        .find(&user_id)
+        .ok_or(ApiError::NotFound {
+            kind: "user",
+            id: user_id,
+        })?;
     let selection = Selection {
-        candidates: Some(store.memberships.of_user(user)),
+        candidates: Some(store.table::<Memberships>().of_user(user)),
         ..Selection::default()
     };
     Ok(page_of(&store, DEFAULT_ORDER, selection, paging))

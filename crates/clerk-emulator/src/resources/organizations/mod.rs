@@ -20,6 +20,7 @@ use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::params::{IdFilter, OrderBy, OrderField, QueryParams};
 use crate::engine::table::{self, KeyValue, Selection, SortCache, SortKey, Table};
 use crate::resources::memberships::Memberships;
+use crate::resources::users::Users;
 use crate::seed::{self, between, ksuid, ksuid_bytes, mix, pick, Stream, Timeline, NOW_MS};
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
@@ -102,6 +103,11 @@ pub struct Organizations {
     deleted: HashSet<u32>,
     natural_broken: bool,
 }
+
+crate::server::state::store_table!(
+    Organizations,
+    Organizations::seeded(0, 0, &Memberships::seeded(0, 0, 0))
+);
 
 /// The cheap scalar facts of one organization.
 #[derive(Debug, Clone, Copy)]
@@ -335,9 +341,9 @@ impl Organizations {
                 json!({ "billing_account": format!("acct_{:012x}", w_private >> 16) })
             },
             created_by: store
-                .memberships
+                .table::<Memberships>()
                 .first_member(index)
-                .map(|u| store.users.id(&store.users.core(u))),
+                .map(|u| store.table::<Users>().id(&store.table::<Users>().core(u))),
             created_at: core.created_at,
             updated_at: core.updated_at,
             last_active_at: core.last_active_at,
@@ -443,7 +449,7 @@ impl OrganizationFilter {
             self.organization_id
                 .include
                 .iter()
-                .filter_map(|id| store.organizations.find(id))
+                .filter_map(|id| store.table::<Organizations>().find(id))
                 .collect::<Vec<_>>()
         });
         let by_member = (!self.user_id.include.is_empty()).then(|| {
@@ -451,9 +457,9 @@ impl OrganizationFilter {
                 .user_id
                 .include
                 .iter()
-                .filter_map(|id| store.users.find(id));
+                .filter_map(|id| store.table::<Users>().find(id));
             users
-                .flat_map(|u| store.memberships.organizations_of(u))
+                .flat_map(|u| store.table::<Memberships>().organizations_of(u))
                 .collect::<Vec<_>>()
         });
         [by_id, by_member]
@@ -463,7 +469,7 @@ impl OrganizationFilter {
     }
 
     fn matches(&self, store: &Store, index: u32) -> bool {
-        let orgs = &store.organizations;
+        let orgs = store.table::<Organizations>();
         let id = orgs.id_of(index);
         if !self.organization_id.matches(Some(&id)) {
             return false;
@@ -471,9 +477,9 @@ impl OrganizationFilter {
         if self.user_id.is_active() {
             let member = |user_id: &String| {
                 store
-                    .users
+                    .table::<Users>()
                     .find(user_id)
-                    .is_some_and(|u| store.memberships.find(index, u).is_some())
+                    .is_some_and(|u| store.table::<Memberships>().find(index, u).is_some())
             };
             let included =
                 self.user_id.include.is_empty() || self.user_id.include.iter().any(member);
@@ -514,7 +520,7 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResu
     let filter = OrganizationFilter::parse(&q)?;
     let store = state.store();
     let page = table::select(
-        &store.organizations,
+        store.table::<Organizations>(),
         order,
         filter.selection(&store),
         paging,
@@ -522,7 +528,11 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResu
     let items: Vec<Organization> = page
         .indexes
         .iter()
-        .map(|&i| store.organizations.organization(&store, i, include))
+        .map(|&i| {
+            store
+                .table::<Organizations>()
+                .organization(&store, i, include)
+        })
         .collect();
     Ok(envelope::data_total(items, page.total))
 }
@@ -535,7 +545,7 @@ async fn get_one(
     let q = QueryParams::parse(raw.as_deref());
     let include = Include::parse(&q)?;
     let store = state.store();
-    let orgs = &store.organizations;
+    let orgs = store.table::<Organizations>();
     let index = orgs
         .find(&id_or_slug)
         .or_else(|| orgs.find_slug(&id_or_slug))

@@ -27,6 +27,8 @@ use serde_json::{json, Value};
 use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::params::{IdFilter, OrderBy, OrderField, QueryParams};
 use crate::engine::table::{self, KeyValue, Page, Selection, SortCache, SortKey, Table};
+use crate::resources::memberships::Memberships;
+use crate::resources::organizations::Organizations;
 use crate::seed::{
     self, between, ksuid, ksuid_bytes, mix, pick, Stream, Timeline, DAY_MS, NOW_MS, START_MS,
 };
@@ -204,6 +206,8 @@ pub struct Users {
     /// know when their cached orders went stale.
     version: u64,
 }
+
+crate::server::state::store_table!(Users, Users::seeded(0, 0));
 
 /// The cheap scalar facts of one user, from which every field is derived.
 #[derive(Debug, Clone, Copy)]
@@ -874,19 +878,24 @@ pub fn holder_of(store: &Store, kind: Identifier, value: &str) -> Option<u32> {
         limit: 1,
         offset: 0,
     };
-    table::select(&store.users, DEFAULT_ORDER, filter.selection(store), paging)
-        .indexes
-        .first()
-        .copied()
+    table::select(
+        store.table::<Users>(),
+        DEFAULT_ORDER,
+        filter.selection(store),
+        paging,
+    )
+    .indexes
+    .first()
+    .copied()
 }
 
 /// The ids of the organizations user `index` belongs to.
 fn organization_ids(store: &Store, index: u32) -> Vec<String> {
     store
-        .memberships
+        .table::<Memberships>()
         .organizations_of(index)
         .into_iter()
-        .map(|o| store.organizations.id_of(o))
+        .map(|o| store.table::<Organizations>().id_of(o))
         .collect()
 }
 
@@ -1031,7 +1040,7 @@ impl UserFilter {
 
     /// Whether user `index` passes every condition.
     pub fn matches(&self, store: &Store, index: u32) -> bool {
-        let users = &store.users;
+        let users = store.table::<Users>();
         if let Some(user) = users.written(index) {
             return self.matches_written(store, index, user);
         }
@@ -1256,7 +1265,7 @@ impl UserFilter {
             return Selection::default();
         }
         Selection {
-            candidates: self.candidates(&store.users),
+            candidates: self.candidates(store.table::<Users>()),
             filter: Some(Box::new(move |i| self.matches(store, i))),
             start: 0,
         }
@@ -1275,11 +1284,14 @@ async fn list(
     let store = state.store();
     let mut selection = filter.selection(&store);
     if let Some(cursor) = starting_after {
-        selection.start = cursor_start(&store.users, order, paging.offset, &cursor)?;
+        selection.start = cursor_start(store.table::<Users>(), order, paging.offset, &cursor)?;
     }
-    let Page { indexes, .. } = table::select(&store.users, order, selection, paging);
+    let Page { indexes, .. } = table::select(store.table::<Users>(), order, selection, paging);
     Ok(envelope::bare_array(
-        indexes.into_iter().map(|i| store.users.user(i)).collect(),
+        indexes
+            .into_iter()
+            .map(|i| store.table::<Users>().user(i))
+            .collect(),
     ))
 }
 
@@ -1324,7 +1336,7 @@ async fn count(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiRes
         limit: 0,
         offset: 0,
     };
-    let page = table::select(&store.users, DEFAULT_ORDER, selection, paging);
+    let page = table::select(store.table::<Users>(), DEFAULT_ORDER, selection, paging);
     Ok(envelope::total_count(page.total))
 }
 
@@ -1333,11 +1345,14 @@ async fn get_one(
     Path(user_id): Path<String>,
 ) -> ApiResult<Json<User>> {
     let store = state.store();
-    let index = store.users.find(&user_id).ok_or(ApiError::NotFound {
-        kind: "user",
-        id: user_id,
-    })?;
-    Ok(Json(store.users.user(index)))
+    let index = store
+        .table::<Users>()
+        .find(&user_id)
+        .ok_or(ApiError::NotFound {
+            kind: "user",
+            id: user_id,
+        })?;
+    Ok(Json(store.table::<Users>().user(index)))
 }
 
 /// Schema `User`. Nullable fields the spec requires serialise as `null`.

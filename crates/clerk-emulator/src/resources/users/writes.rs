@@ -8,6 +8,9 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
+use crate::resources::memberships::Memberships;
+use crate::resources::organizations::Organizations;
+use crate::resources::users::Users;
 use crate::resources::users::{
     holder_of, EmailAddress, Identifier, PhoneNumber, User, Verification,
 };
@@ -157,15 +160,18 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Jso
     }
     let now = store.tick();
     let created_at = created_at.unwrap_or(now);
-    let index = store.users.next_index();
-    let id = store.users.new_id(index, created_at);
+    let index = store.table::<Users>().next_index();
+    let id = store.table::<Users>().new_id(index, created_at);
     let email_addresses: Vec<EmailAddress> = emails
         .into_iter()
         .enumerate()
         .map(|(slot, address)| EmailAddress {
-            id: store
-                .users
-                .new_identification_id(Stream::EmailId, index, slot as u64, created_at),
+            id: store.table::<Users>().new_identification_id(
+                Stream::EmailId,
+                index,
+                slot as u64,
+                created_at,
+            ),
             object: "email_address",
             email_address: address,
             reserved: false,
@@ -180,9 +186,12 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Jso
         .into_iter()
         .enumerate()
         .map(|(slot, number)| PhoneNumber {
-            id: store
-                .users
-                .new_identification_id(Stream::PhoneId, index, slot as u64, created_at),
+            id: store.table::<Users>().new_identification_id(
+                Stream::PhoneId,
+                index,
+                slot as u64,
+                created_at,
+            ),
             object: "phone_number",
             phone_number: number,
             reserved_for_second_factor: false,
@@ -243,9 +252,9 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Jso
         id,
     };
     if created_at != now {
-        store.users.break_natural_order();
+        store.table_mut::<Users>().break_natural_order();
     }
-    store.users.insert_created(user.clone());
+    store.table_mut::<Users>().insert_created(user.clone());
     Ok(Json(user))
 }
 
@@ -260,10 +269,10 @@ pub async fn update(
     let body = JsonBody::parse(&body, UPDATE_FIELDS)?;
     let mut store = state.store_mut();
     let index = store
-        .users
+        .table::<Users>()
         .find(&user_id)
         .ok_or_else(|| not_found(user_id))?;
-    let current = store.users.user(index);
+    let current = store.table::<Users>().user(index);
     let username = body.nullable_string("username")?;
     if let Some(Some(name)) = &username {
         ensure_free(&store, Identifier::Username, "username", name, Some(index))?;
@@ -296,9 +305,9 @@ pub async fn update(
         .transpose()?;
     let now = store.tick();
     if created_at.is_some() {
-        store.users.break_natural_order();
+        store.table_mut::<Users>().break_natural_order();
     }
-    let user = store.users.edit(index);
+    let user = store.table_mut::<Users>().edit(index);
     if let Some(v) = body.nullable_string("external_id")? {
         user.external_id = v;
     }
@@ -361,15 +370,17 @@ pub async fn delete(
 ) -> ApiResult<Json<Value>> {
     let mut store = state.store_mut();
     let index = store
-        .users
+        .table::<Users>()
         .find(&user_id)
         .ok_or_else(|| not_found(user_id.clone()))?;
     crate::resources::sessions::remove_user(&mut store, index);
-    for org in store.memberships.remove_user(index) {
-        let count = store.memberships.members_count(org);
-        store.organizations.set_members_count(org, count);
+    for org in store.table_mut::<Memberships>().remove_user(index) {
+        let count = store.table::<Memberships>().members_count(org);
+        store
+            .table_mut::<Organizations>()
+            .set_members_count(org, count);
     }
-    store.users.delete(index);
+    store.table_mut::<Users>().delete(index);
     Ok(Json(
         json!({ "object": "user", "id": user_id, "deleted": true }),
     ))
@@ -383,11 +394,11 @@ fn modify(
 ) -> ApiResult<Json<User>> {
     let mut store = state.store_mut();
     let index = store
-        .users
+        .table::<Users>()
         .find(&user_id)
         .ok_or_else(|| not_found(user_id))?;
     let now = store.tick();
-    let user = store.users.edit(index);
+    let user = store.table_mut::<Users>().edit(index);
     change(user);
     user.updated_at = now;
     Ok(Json(user.clone()))
