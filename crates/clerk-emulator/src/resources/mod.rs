@@ -49,8 +49,9 @@ use crate::server::state::{AppState, Config, Hooks, Store};
 pub struct Resource {
     /// The module's name.
     pub name: &'static str,
-    /// Its routes, merged under the `/v1` middleware.
-    pub routes: fn() -> Router<AppState>,
+    /// Its routes (reads, then writes when a module of their own holds
+    /// them), merged under the `/v1` middleware.
+    pub routes: &'static [fn() -> Router<AppState>],
     /// The Backend API operations those routes serve.
     pub operations: &'static [Operation],
     /// The lists among them that page by `limit`/`offset`.
@@ -58,10 +59,10 @@ pub struct Resource {
 }
 
 macro_rules! resource {
-    ($module:ident) => {
+    ($module:ident $(, $writes:ident)?) => {
         Resource {
             name: stringify!($module),
-            routes: $module::routes,
+            routes: &[$module::routes $(, $module::$writes::routes)?],
             operations: $module::OPERATIONS,
             paged_lists: $module::PAGED_LISTS,
         }
@@ -70,9 +71,9 @@ macro_rules! resource {
 
 /// Every resource, in routing order.
 pub const RESOURCES: &[Resource] = &[
-    resource!(users),
-    resource!(organizations),
-    resource!(memberships),
+    resource!(users, writes),
+    resource!(organizations, writes),
+    resource!(memberships, writes),
     resource!(organization_invitations),
     resource!(invitations),
     resource!(rbac),
@@ -156,9 +157,10 @@ pub fn seeded_store(config: &Config) -> Store {
 
 /// Every resource's routes, for `crate::server::router`.
 pub fn routes() -> Router<AppState> {
-    RESOURCES.iter().fold(Router::new(), |router, resource| {
-        router.merge((resource.routes)())
-    })
+    RESOURCES
+        .iter()
+        .flat_map(|resource| resource.routes)
+        .fold(Router::new(), |router, routes| router.merge(routes()))
 }
 
 /// Every resource's paged lists, in registry order, for the paging

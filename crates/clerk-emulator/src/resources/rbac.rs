@@ -25,7 +25,7 @@ use serde_json::{json, Map, Value};
 use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, deleted, Collection, Order, Select, MATERIALIZED};
 use crate::engine::params::QueryParams;
-use crate::resources::memberships::Memberships;
+use crate::resources::memberships::model::Memberships;
 use crate::seed::{ksuid, ksuid_index, Stream, DAY_MS, START_MS};
 use crate::server::body::JsonBody;
 use crate::server::envelope;

@@ -7,7 +7,9 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::routing::{patch, post};
 use axum::Json;
+use axum::Router;
 use serde_json::Value;
 
 use crate::resources::memberships::Memberships;
@@ -18,6 +20,23 @@ use crate::resources::users::Users;
 use crate::server::body::{merge_metadata as deep_merge, JsonBody};
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Store};
+
+/// The write routes (merged with the reads of the same paths).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/v1/organizations/{organization_id}/memberships",
+            post(create),
+        )
+        .route(
+            "/v1/organizations/{organization_id}/memberships/{user_id}",
+            patch(update).delete(delete),
+        )
+        .route(
+            "/v1/organizations/{organization_id}/memberships/{user_id}/metadata",
+            patch(merge_metadata),
+        )
+}
 
 const CREATE_FIELDS: &[&str] = &["user_id", "role", "public_metadata", "private_metadata"];
 const UPDATE_FIELDS: &[&str] = &["role"];

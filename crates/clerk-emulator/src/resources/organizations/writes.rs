@@ -6,7 +6,9 @@
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::routing::{patch, post};
 use axum::Json;
+use axum::Router;
 use serde_json::{json, Map, Value};
 
 use crate::resources::memberships::Memberships;
@@ -17,6 +19,20 @@ use crate::resources::users::Users;
 use crate::server::body::{merge_metadata as deep_merge, rfc3339_ms, JsonBody};
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Store};
+
+/// The write routes (merged with the reads of the same paths).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/organizations", post(create))
+        .route(
+            "/v1/organizations/{organization_id}",
+            patch(update).delete(delete),
+        )
+        .route(
+            "/v1/organizations/{organization_id}/metadata",
+            patch(merge_metadata).put(replace_metadata),
+        )
+}
 
 const CREATE_FIELDS: &[&str] = &[
     "name",

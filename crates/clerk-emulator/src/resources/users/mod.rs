@@ -27,8 +27,8 @@ use serde_json::{json, Value};
 use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::params::{IdFilter, OrderBy, OrderField, QueryParams};
 use crate::engine::table::{self, KeyValue, Page, Selection, SortCache, SortKey, Table};
-use crate::resources::memberships::Memberships;
-use crate::resources::organizations::Organizations;
+use crate::resources::memberships::model::Memberships;
+use crate::resources::organizations::model::Organizations;
 use crate::seed::{
     self, between, ksuid, ksuid_bytes, mix, pick, Stream, Timeline, DAY_MS, NOW_MS, START_MS,
 };
@@ -96,24 +96,12 @@ fn provider_user_index(id: &str) -> Option<u32> {
     }
 }
 
+/// The read routes (the writes are `writes::routes`).
 pub fn routes() -> Router<AppState> {
-    use crate::resources::users::writes as w;
-    use axum::routing::{patch, post};
     Router::new()
-        .route("/v1/users", get(list).post(w::create))
+        .route("/v1/users", get(list))
         .route("/v1/users/count", get(count))
-        .route(
-            "/v1/users/{user_id}",
-            get(get_one).patch(w::update).delete(w::delete),
-        )
-        .route("/v1/users/{user_id}/ban", post(w::ban))
-        .route("/v1/users/{user_id}/unban", post(w::unban))
-        .route("/v1/users/{user_id}/lock", post(w::lock))
-        .route("/v1/users/{user_id}/unlock", post(w::unlock))
-        .route(
-            "/v1/users/{user_id}/metadata",
-            patch(w::merge_metadata).put(w::replace_metadata),
-        )
+        .route("/v1/users/{user_id}", get(get_one))
 }
 
 /// The Backend API operations `routes` serves (paths relative to `/v1`,

@@ -5,7 +5,9 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::routing::{patch, post};
 use axum::Json;
+use axum::Router;
 use serde_json::{json, Map, Value};
 
 use crate::resources::memberships::Memberships;
@@ -18,6 +20,21 @@ use crate::seed::Stream;
 use crate::server::body::{merge_metadata as deep_merge, rfc3339_ms, JsonBody};
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Store};
+
+/// The write routes (merged with the reads of the same paths).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/users", post(create))
+        .route("/v1/users/{user_id}", patch(update).delete(delete))
+        .route("/v1/users/{user_id}/ban", post(ban))
+        .route("/v1/users/{user_id}/unban", post(unban))
+        .route("/v1/users/{user_id}/lock", post(lock))
+        .route("/v1/users/{user_id}/unlock", post(unlock))
+        .route(
+            "/v1/users/{user_id}/metadata",
+            patch(merge_metadata).put(replace_metadata),
+        )
+}
 
 const CREATE_FIELDS: &[&str] = &[
     "external_id",
