@@ -27,7 +27,7 @@ use crate::seed::{hex_id, hex_index, mix, pick, Stream, DAY_MS, NOW_MS};
 use crate::server::body::JsonBody;
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Store};
+use crate::server::state::{AppState, Config, Seeding, Store};
 
 const NAMES: &[&str] = &[
     "CI_DEPLOY_KEY",
@@ -197,6 +197,20 @@ pub const OPERATIONS: &[Operation] = &[
 pub const PAGED_LISTS: &[PagedList] = &[paged("/v1/api_keys?x=1")
     .max_limit(100)
     .scoped(Scope::UserOrOrganization)];
+
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = Some(Seeding {
+    table: seed_table,
+    reads: &[],
+});
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(ApiKeys::seeded(
+        config.seed,
+        config.users,
+        config.organizations,
+    ));
+}
 
 async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
     let q = QueryParams::parse(raw.as_deref());

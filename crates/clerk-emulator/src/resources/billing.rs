@@ -44,7 +44,7 @@ use crate::seed::{instance_id, ksuid, mix, Stream, DAY_MS, NOW_MS, START_MS};
 use crate::server::body::{rfc3339_ms, JsonBody};
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Store};
+use crate::server::state::{AppState, Config, Seeding, Store};
 
 const MONTH_MS: i64 = 30 * DAY_MS;
 const TRIAL_DAYS: i64 = 14;
@@ -708,6 +708,25 @@ pub const PAGED_LISTS: &[PagedList] = &[
     paged("/v1/billing/statements?x=1").order(ListOrder::Newest("timestamp")),
     paged("/v1/billing/prices?x=1").order(ListOrder::AmountThenNewest),
 ];
+
+/// How the registry seeds this resource's table (after the tables it reads).
+pub const SEEDING: Option<Seeding> = Some(Seeding {
+    table: seed_table,
+    reads: &["users", "organizations"],
+});
+
+fn seed_table(store: &mut Store, config: &Config) {
+    // Payers are the users, then the organizations.
+    let (users, organizations) = (store.table::<Users>(), store.table::<Organizations>());
+    let billing = Billing::seeded(config.seed, config.users, config.organizations, &|k| {
+        if k < config.users {
+            users.core(k).created_at
+        } else {
+            organizations.core(k - config.users).created_at
+        }
+    });
+    store.insert(billing);
+}
 
 fn payer_type(q: &QueryParams) -> ApiResult<Option<String>> {
     match q.string("payer_type") {

@@ -19,7 +19,7 @@ use crate::engine::params::Paging;
 use crate::seed::{mix, pick, Stream, ORG_NOUNS};
 use crate::server::body::JsonBody;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Store};
+use crate::server::state::{AppState, Config, Seeding, Store};
 
 #[derive(Debug)]
 pub struct Domains {
@@ -90,6 +90,16 @@ pub const OPERATIONS: &[Operation] = &[
 
 /// None of the lists `routes` serves is walked by the paging property.
 pub const PAGED_LISTS: &[PagedList] = &[];
+
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = Some(Seeding {
+    table: seed_table,
+    reads: &[],
+});
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(Domains::seeded(config.seed));
+}
 
 /// Every domain, primary first: the endpoint takes no parameters.
 async fn list(State(state): State<AppState>) -> ApiResult<Response> {

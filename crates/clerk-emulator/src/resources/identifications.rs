@@ -26,7 +26,7 @@ use crate::resources::users::{holder_of, EmailAddress, Identifier, PhoneNumber, 
 use crate::seed::{ksuid, ksuid_index, Stream};
 use crate::server::body::JsonBody;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Store};
+use crate::server::state::{AppState, Config, Seeding, Store};
 
 /// Which of a user's identification lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +89,16 @@ pub const OPERATIONS: &[Operation] = &[
 
 /// None of the lists `routes` serves is walked by the paging property.
 pub const PAGED_LISTS: &[PagedList] = &[];
+
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = Some(Seeding {
+    table: seed_table,
+    reads: &[],
+});
+
+fn seed_table(store: &mut Store, _: &Config) {
+    store.insert(Identifications::default());
+}
 
 /// The live user holding identification `id` of `kind`.
 fn owner(store: &Store, kind: Kind, id: &str) -> Option<u32> {

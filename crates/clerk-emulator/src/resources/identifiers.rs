@@ -22,7 +22,7 @@ use crate::engine::params::{Paging, QueryParams};
 use crate::seed::{instance_id, mix, pick, Stream, DAY_MS, FIRST_NAMES, START_MS};
 use crate::server::body::JsonBody;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Store};
+use crate::server::state::{AppState, Config, Seeding, Store};
 
 /// One of the two lists.
 #[derive(Debug)]
@@ -146,6 +146,16 @@ pub const PAGED_LISTS: &[PagedList] = &[
     paged("/v1/allowlist_identifiers?x=1").array(),
     paged("/v1/allowlist_identifiers?paginated=true"),
 ];
+
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = Some(Seeding {
+    table: seed_table,
+    reads: &[],
+});
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(Identifiers::seeded(config.seed));
+}
 
 /// The type of an identifier, or a 422 naming the field.
 fn identifier_type(identifier: &str, allow_domains: bool) -> ApiResult<&'static str> {

@@ -29,7 +29,7 @@ use crate::seed::{
 use crate::server::body::JsonBody;
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Store};
+use crate::server::state::{AppState, Config, Seeding, Store};
 
 pub const ID_PREFIX: &str = "inv_";
 const ACCEPT_URL: &str = "https://accounts.emulator.test/sign-up";
@@ -69,6 +69,16 @@ pub const PAGED_LISTS: &[PagedList] = &[
     paged("/v1/invitations?x=1").array().order_by(ORDER_FIELDS),
     paged("/v1/invitations?paginated=true").order_by(ORDER_FIELDS),
 ];
+
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = Some(Seeding {
+    table: seed_table,
+    reads: &[],
+});
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(Invitations::seeded(config.seed, config.users));
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InvitationField {

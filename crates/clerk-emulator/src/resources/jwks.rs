@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use crate::coverage::{op, Operation, PagedList, Status::Served};
 use crate::resources::oauth_tokens::base64url;
 use crate::seed::{instance_id, mix, Stream};
-use crate::server::state::AppState;
+use crate::server::state::{AppState, Seeding};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/v1/jwks", get(get_jwks))
@@ -24,6 +24,9 @@ pub const OPERATIONS: &[Operation] = &[op("GET", "/jwks", Served)];
 
 /// None of the lists `routes` serves is walked by the paging property.
 pub const PAGED_LISTS: &[PagedList] = &[];
+
+/// No table of its own to seed.
+pub const SEEDING: Option<Seeding> = None;
 
 async fn get_jwks(State(state): State<AppState>) -> Json<Value> {
     let seed = state.store().seed();

@@ -26,7 +26,7 @@ use crate::seed::{hex_id, hex_index, instance_id, mix, Stream, DAY_MS, NOW_MS, S
 use crate::server::body::JsonBody;
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Store};
+use crate::server::state::{AppState, Config, Seeding, Store};
 
 const MAX_TTL: i64 = 315_360_000;
 const MAX_SCOPES: usize = 150;
@@ -216,6 +216,16 @@ pub const PAGED_LISTS: &[PagedList] = &[
         .max_limit(100)
         .scoped(Scope::Machine),
 ];
+
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = Some(Seeding {
+    table: seed_table,
+    reads: &[],
+});
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(Machines::seeded(config.seed));
+}
 
 /// Whether `key` is a live machine secret key (`auth` lets those through
 /// on `/v1/m2m_tokens`).

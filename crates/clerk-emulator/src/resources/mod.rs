@@ -42,7 +42,7 @@ pub mod waitlist;
 use axum::Router;
 
 use crate::coverage::{Operation, PagedList};
-use crate::server::state::{AppState, Config, Hooks, Store};
+use crate::server::state::{AppState, Config, Hooks, Seeding, Store};
 
 /// What the registry knows of a resource.
 #[derive(Debug, Clone, Copy)]
@@ -56,6 +56,8 @@ pub struct Resource {
     pub operations: &'static [Operation],
     /// The lists among them that page by `limit`/`offset`.
     pub paged_lists: &'static [PagedList],
+    /// How its table is seeded, if it has one.
+    pub seeding: Option<Seeding>,
 }
 
 macro_rules! resource {
@@ -65,6 +67,7 @@ macro_rules! resource {
             routes: &[$module::routes $(, $module::$writes::routes)?],
             operations: $module::OPERATIONS,
             paged_lists: $module::PAGED_LISTS,
+            seeding: $module::SEEDING,
         }
     };
 }
@@ -106,53 +109,35 @@ pub const HOOKS: Hooks = Hooks {
     machine_key: machines::is_machine_key,
 };
 
-/// The store of every resource's seeded table.
+/// The store of every resource's seeded table: each resource's `SEEDING`,
+/// in `seeding_order`.
 pub fn seeded_store(config: &Config) -> Store {
-    let (seed, users, organizations) = (config.seed, config.users, config.organizations);
-    let memberships = memberships::Memberships::seeded(seed, users, organizations);
-    let org_invitations =
-        organization_invitations::OrgInvitations::seeded(seed, users, organizations, |org| {
-            memberships.seeded_members(org)
-        });
-    let user_table = users::Users::seeded(seed, users);
-    let org_table = organizations::Organizations::seeded(seed, organizations, &memberships);
-    let billing = billing::Billing::seeded(seed, users, organizations, &|k| {
-        if k < users {
-            user_table.core(k).created_at
-        } else {
-            org_table.core(k - users).created_at
+    let mut store = Store::new(config.seed);
+    for resource in seeding_order() {
+        if let Some(seeding) = resource.seeding {
+            (seeding.table)(&mut store, config);
         }
-    });
-    let sso = sso_connections::SsoConnections::seeded(seed, organizations);
-    let mut store = Store::new(seed);
-    store.insert(directories::Directories::seeded(
-        seed,
-        sso.seeded_enterprise_count(),
-    ));
-    store.insert(sso);
-    store.insert(org_invitations);
-    store.insert(invitations::Invitations::seeded(seed, users));
-    store.insert(user_table);
-    store.insert(org_table);
-    store.insert(memberships);
-    store.insert(billing);
-    store.insert(rbac::Rbac::seeded(seed));
-    store.insert(identifiers::Identifiers::seeded(seed));
-    store.insert(domains::Domains::seeded(seed));
-    store.insert(jwt_templates::JwtTemplates::seeded(seed));
-    store.insert(redirect_urls::RedirectUrls::seeded(seed));
-    store.insert(oauth_applications::OAuthApplications::seeded(seed));
-    store.insert(organization_domains::OrganizationDomains::seeded(
-        seed,
-        organizations,
-    ));
-    store.insert(identifications::Identifications::default());
-    store.insert(sessions::Sessions::seeded(seed, users));
-    store.insert(waitlist::Waitlist::seeded(seed, users));
-    store.insert(machines::Machines::seeded(seed));
-    store.insert(api_keys::ApiKeys::seeded(seed, users, organizations));
-    store.insert(templates::Templates::seeded(seed));
+    }
     store
+}
+
+/// The resources in registry order, except that each comes after the
+/// resources its seeding reads. A name no resource has, or reads that go
+/// round in a circle, leave the resources concerned in registry order at
+/// the end (`seeding_tests` rules both out).
+pub fn seeding_order() -> Vec<&'static Resource> {
+    let reads = |r: &Resource| r.seeding.map_or(&[][..], |s| s.reads);
+    let mut order: Vec<&'static Resource> = Vec::with_capacity(RESOURCES.len());
+    let mut left: Vec<&'static Resource> = RESOURCES.iter().collect();
+    while let Some(at) = left.iter().position(|r| {
+        reads(r)
+            .iter()
+            .all(|name| order.iter().any(|done| done.name == *name))
+    }) {
+        order.push(left.remove(at));
+    }
+    order.extend(left);
+    order
 }
 
 /// Every resource's routes, for `crate::server::router`.
@@ -197,4 +182,25 @@ const fn concat_operations<const N: usize>() -> [Operation; N] {
         r += 1;
     }
     all
+}
+
+#[cfg(test)]
+mod seeding_tests {
+    use super::*;
+
+    #[test]
+    fn every_resource_is_seeded_after_the_tables_its_seeding_reads() {
+        let order = seeding_order();
+        assert_eq!(order.len(), RESOURCES.len());
+        for (at, resource) in order.iter().enumerate() {
+            for name in resource.seeding.map_or(&[][..], |s| s.reads) {
+                let read = order.iter().position(|r| r.name == *name);
+                assert!(
+                    read.is_some_and(|read| read < at),
+                    "{} reads {name}, which is not seeded before it",
+                    resource.name
+                );
+            }
+        }
+    }
 }

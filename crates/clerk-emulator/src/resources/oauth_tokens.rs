@@ -23,7 +23,7 @@ use crate::resources::users::ExternalAccount;
 use crate::resources::users::Users;
 use crate::seed::{mix, splitmix, Stream, NOW_MS};
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::AppState;
+use crate::server::state::{AppState, Seeding};
 
 const TOKEN_LIFETIME_MS: i64 = 3_600_000;
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -45,6 +45,9 @@ pub const OPERATIONS: &[Operation] = &[op(
 
 /// None of the lists `routes` serves is walked by the paging property.
 pub const PAGED_LISTS: &[PagedList] = &[];
+
+/// No table of its own to seed.
+pub const SEEDING: Option<Seeding> = None;
 
 /// `n` URL-safe characters drawn from the words of `word`.
 fn chars(word: impl Fn(u64) -> u64, n: usize, alphabet: &[u8]) -> String {

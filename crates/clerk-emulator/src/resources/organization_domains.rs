@@ -27,7 +27,7 @@ use crate::seed::{mix, Stream, DAY_MS};
 use crate::server::body::JsonBody;
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Store};
+use crate::server::state::{AppState, Config, Seeding, Store};
 
 const MODES: &[&str] = &[
     "manual_invitation",
@@ -149,6 +149,19 @@ pub const OPERATIONS: &[Operation] = &[
 /// paging property (`tests/paging_prop.rs`).
 pub const PAGED_LISTS: &[PagedList] =
     &[paged("/v1/organization_domains?x=1").order_by(&["name", "created_at"])];
+
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = Some(Seeding {
+    table: seed_table,
+    reads: &[],
+});
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(OrganizationDomains::seeded(
+        config.seed,
+        config.organizations,
+    ));
+}
 
 /// `verified` and `enrollment_mode`, shared by both lists.
 struct DomainFilter {

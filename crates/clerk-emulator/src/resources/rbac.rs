@@ -30,7 +30,7 @@ use crate::seed::{ksuid, ksuid_index, Stream, DAY_MS, START_MS};
 use crate::server::body::JsonBody;
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Store};
+use crate::server::state::{AppState, Config, Seeding, Store};
 
 const PERMISSION_PREFIX: &str = "perm_";
 const ROLE_PREFIX: &str = "role_";
@@ -431,6 +431,16 @@ pub const PAGED_LISTS: &[PagedList] = &[
     paged("/v1/organization_roles?x=1").order_by(ORDER_FIELDS),
     paged("/v1/role_sets?x=1").order_by(ORDER_FIELDS),
 ];
+
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = Some(Seeding {
+    table: seed_table,
+    reads: &[],
+});
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(Rbac::seeded(config.seed));
+}
 
 /// `query`, `order_by`, `limit`, `offset` over one RBAC collection.
 fn list_of(

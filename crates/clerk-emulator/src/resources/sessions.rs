@@ -27,7 +27,7 @@ use crate::resources::users::Users;
 use crate::seed::{mix, pick, Stream, DAY_MS, NOW_MS};
 use crate::server::body::JsonBody;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Store};
+use crate::server::state::{AppState, Config, Seeding, Store};
 
 const STATUSES: &[&str] = &[
     "abandoned",
@@ -222,6 +222,16 @@ pub const PAGED_LISTS: &[PagedList] = &[
     paged("/v1/sessions?paginated=true"),
     paged("/v1/clients?paginated=true"),
 ];
+
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = Some(Seeding {
+    table: seed_table,
+    reads: &[],
+});
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(Sessions::seeded(config.seed, config.users));
+}
 
 async fn list_sessions(
     State(state): State<AppState>,

@@ -21,7 +21,7 @@ use crate::resources::sessions::Sessions;
 use crate::resources::users::{Users, ID_PREFIX};
 use crate::seed::{ksuid_index, Stream};
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Store};
+use crate::server::state::{AppState, Seeding, Store};
 
 pub const PREFIX: &str = "sua_";
 /// How long before the user's creation the attempt started.
@@ -46,6 +46,9 @@ pub const OPERATIONS: &[Operation] = &[op("GET", "/sign_ups/{id}", Served)];
 
 /// None of the lists `routes` serves is walked by the paging property.
 pub const PAGED_LISTS: &[PagedList] = &[];
+
+/// No table of its own to seed.
+pub const SEEDING: Option<Seeding> = None;
 
 fn verification(strategy: &str, started: i64) -> Value {
     json!({

@@ -30,7 +30,7 @@ use crate::seed::{mix, pick, Stream, DAY_MS};
 use crate::server::body::JsonBody;
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Store};
+use crate::server::state::{AppState, Config, Seeding, Store};
 
 const SAML_PROVIDERS: &[&str] = &["saml_custom", "saml_okta", "saml_google", "saml_microsoft"];
 const OIDC_PROVIDERS: &[&str] = &["oidc_custom", "oidc_github_enterprise", "oidc_gitlab"];
@@ -264,6 +264,16 @@ pub const PAGED_LISTS: &[PagedList] = &[
     paged("/v1/saml_connections?x=1").order_by(&["created_at", "name"]),
     paged("/v1/enterprise_connections?x=1"),
 ];
+
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = Some(Seeding {
+    table: seed_table,
+    reads: &[],
+});
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(SsoConnections::seeded(config.seed, config.organizations));
+}
 
 async fn list_saml(
     State(state): State<AppState>,

@@ -21,7 +21,7 @@ use crate::engine::collection::{self, Collection, Ids, Order, Select, MATERIALIZ
 use crate::engine::params::QueryParams;
 use crate::seed::{instance_id, Stream, DAY_MS, START_MS};
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::AppState;
+use crate::server::state::{AppState, Config, Seeding, Store};
 
 const TYPES: &[&str] = &["email", "sms"];
 /// When the instance (and its system templates) came to be.
@@ -231,6 +231,16 @@ pub const PAGED_LISTS: &[PagedList] = &[
         .order(ListOrder::Position),
     paged("/v1/templates/sms?paginated=true").order(ListOrder::Position),
 ];
+
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = Some(Seeding {
+    table: seed_table,
+    reads: &[],
+});
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(Templates::seeded(config.seed));
+}
 
 fn template_type(kind: &str) -> ApiResult<&str> {
     if TYPES.contains(&kind) {

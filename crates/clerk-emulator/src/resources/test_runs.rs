@@ -29,7 +29,7 @@ use crate::resources::users::Users;
 use crate::seed::{ksuid, mix, Stream, NOW_MS};
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Store};
+use crate::server::state::{AppState, Seeding, Store};
 
 const STATUSES: &[&str] = &["pending", "success", "failed"];
 const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -51,6 +51,9 @@ pub const OPERATIONS: &[Operation] = &[op(
 
 /// None of the lists `routes` serves is walked by the paging property.
 pub const PAGED_LISTS: &[PagedList] = &[];
+
+/// No table of its own to seed.
+pub const SEEDING: Option<Seeding> = None;
 
 /// How many times seeded enterprise connection `k` was tested.
 pub fn runs_of(k: u32) -> u32 {

@@ -20,7 +20,7 @@ use crate::resources::users::Users;
 use crate::seed::{between, ksuid, mix, Stream, DAY_MS, NOW_MS};
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::AppState;
+use crate::server::state::{AppState, Seeding};
 
 const IOS_APP: &str = "8C2Q5X7ZLM.com.example.emulator";
 const ANDROID_APP: &str = "com.example.emulator";
@@ -35,6 +35,9 @@ pub const OPERATIONS: &[Operation] = &[op("GET", "/users/{user_id}/trusted_devic
 
 /// None of the lists `routes` serves is walked by the paging property.
 pub const PAGED_LISTS: &[PagedList] = &[];
+
+/// No table of its own to seed.
+pub const SEEDING: Option<Seeding> = None;
 
 /// How many trusted devices seeded user `index` enrolled.
 pub fn devices_of(index: u32) -> u32 {

@@ -24,7 +24,7 @@ use crate::seed::{self, ksuid, mix, pick, Stream, Timeline, DAY_MS, START_MS};
 use crate::server::body::JsonBody;
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Store};
+use crate::server::state::{AppState, Config, Seeding, Store};
 
 const STATUSES: &[&str] = &["pending", "invited", "completed", "rejected"];
 const DOMAINS: &[&str] = &["gmail.com", "outlook.com", "proton.me", "example.org"];
@@ -142,6 +142,16 @@ pub const OPERATIONS: &[Operation] = &[
 /// paging property (`tests/paging_prop.rs`).
 pub const PAGED_LISTS: &[PagedList] =
     &[paged("/v1/waitlist_entries?x=1").order_by(&["created_at", "email_address"])];
+
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = Some(Seeding {
+    table: seed_table,
+    reads: &[],
+});
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(Waitlist::seeded(config.seed, config.users));
+}
 
 async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
     let q = QueryParams::parse(raw.as_deref());

@@ -168,6 +168,17 @@ impl fmt::Debug for Store {
     }
 }
 
+/// How a resource seeds its table (`Resource::seeding` in the registry,
+/// `crate::resources`, which runs every resource's in an order that puts
+/// the resources named in `reads` first).
+#[derive(Debug, Clone, Copy)]
+pub struct Seeding {
+    /// Add the resource's seeded table to the store.
+    pub table: fn(&mut Store, &Config),
+    /// The resources (registry names) whose seeded tables it reads.
+    pub reads: &'static [&'static str],
+}
+
 /// What the server needs from the resources it serves, given by the crate
 /// root (`crate::app`): how to seed the store, and which bearer keys
 /// other than the instance's secret key the store holds (machines' keys,

@@ -27,7 +27,7 @@ use crate::resources::users::Users;
 use crate::seed::{self, pick};
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Store};
+use crate::server::state::{AppState, Config, Seeding, Store};
 
 /// The read routes (the writes are `writes::routes`).
 pub fn routes() -> Router<AppState> {
@@ -53,6 +53,21 @@ pub const OPERATIONS: &[Operation] = &[
 pub const PAGED_LISTS: &[PagedList] = &[paged("/v1/organizations?include_members_count=true")
     .order_by(&["name", "created_at", "members_count"])
     .own_property()];
+
+/// How the registry seeds this resource's table (after the tables it reads).
+pub const SEEDING: Option<Seeding> = Some(Seeding {
+    table: seed_table,
+    reads: &["memberships"],
+});
+
+fn seed_table(store: &mut Store, config: &Config) {
+    let organizations = Organizations::seeded(
+        config.seed,
+        config.organizations,
+        store.table::<Memberships>(),
+    );
+    store.insert(organizations);
+}
 
 impl Organizations {
     /// The `Organization` object as last written, with the optional fields
