@@ -17,3 +17,4 @@
 pub mod collection;
 pub mod params;
 pub mod table;
+pub mod window;

@@ -1319,9 +1319,7 @@ fn cursor_start(
     })?;
     // In created_at order a user's position is its index (or its mirror)
     // unless a write chose a created_at; the view knows either way.
-    let position = table::OrderedView::new(users, order)
-        .position_of(index)
-        .ok_or(ApiError::Internal)?;
+    let position = table::position_of(users, order, index).ok_or(ApiError::Internal)?;
     Ok(position + 1)
 }
 
