@@ -1131,10 +1131,7 @@ async fn user_credits(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let user = store
-        .table::<Users>()
-        .find(&id)
-        .ok_or(ApiError::NotFound { kind: "user", id })?;
+    let user = store.table::<Users>().existing(id)?;
     let seeded = (user < store.table::<Users>().count()).then_some(user);
     Ok(Json(credit_balance(seeded)))
 }

@@ -140,13 +140,7 @@ fn not_found(kind: Kind, id: String) -> ApiError {
 
 fn user_of(store: &Store, body: &JsonBody) -> ApiResult<u32> {
     let user_id = body.required_string("user_id")?;
-    store
-        .table::<Users>()
-        .find(&user_id)
-        .ok_or(ApiError::NotFound {
-            kind: "user",
-            id: user_id,
-        })
+    store.table::<Users>().existing(user_id)
 }
 
 fn taken(param: &'static str) -> ApiError {

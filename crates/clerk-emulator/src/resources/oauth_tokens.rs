@@ -22,7 +22,7 @@ use crate::engine::params::QueryParams;
 use crate::resources::users::ExternalAccount;
 use crate::resources::users::Users;
 use crate::seed::{mix, splitmix, Stream, NOW_MS};
-use crate::server::error::{ApiError, ApiResult};
+use crate::server::error::ApiResult;
 use crate::server::state::{AppState, Seeding};
 
 const TOKEN_LIFETIME_MS: i64 = 3_600_000;
@@ -145,13 +145,7 @@ async fn list(
     let paging = q.paging()?;
     let paginated = q.bool("paginated")?.unwrap_or(false);
     let store = state.store();
-    let index = store
-        .table::<Users>()
-        .find(&user_id)
-        .ok_or(ApiError::NotFound {
-            kind: "user",
-            id: user_id,
-        })?;
+    let index = store.table::<Users>().existing(user_id)?;
     let tokens: Vec<Value> = store
         .table::<Users>()
         .user(index)

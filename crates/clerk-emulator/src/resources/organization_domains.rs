@@ -21,7 +21,6 @@ use serde_json::{json, Value};
 use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, deleted, Collection, Ids, Order, Select};
 use crate::engine::params::{IdFilter, QueryParams};
-use crate::resources::memberships::organization_not_found;
 use crate::resources::organizations::Organizations;
 use crate::seed::{mix, Stream, DAY_MS};
 use crate::server::body::JsonBody;
@@ -265,10 +264,7 @@ async fn list_all(
 }
 
 fn organization(store: &Store, id: String) -> ApiResult<u32> {
-    store
-        .table::<Organizations>()
-        .find(&id)
-        .ok_or_else(|| organization_not_found(id))
+    store.table::<Organizations>().existing(id)
 }
 
 async fn list_for_organization(

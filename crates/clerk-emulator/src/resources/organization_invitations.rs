@@ -29,7 +29,7 @@ use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::params::{OrderBy, OrderField, Paging, QueryParams};
 use crate::engine::table::{self, KeyValue, Selection, SortCache, SortKey, Table, VersionedCache};
 use crate::resources::memberships::Memberships;
-use crate::resources::memberships::{existing_role, organization_not_found, ADMIN_ROLE};
+use crate::resources::memberships::{existing_role, ADMIN_ROLE};
 use crate::resources::organizations::Organizations;
 use crate::resources::rbac::Rbac;
 use crate::resources::users::Users;
@@ -527,13 +527,6 @@ fn page(
     envelope::data_total(items, page.total)
 }
 
-fn find_org(store: &Store, organization_id: String) -> ApiResult<u32> {
-    store
-        .table::<Organizations>()
-        .find(&organization_id)
-        .ok_or_else(|| organization_not_found(organization_id))
-}
-
 async fn list_for_organization(
     State(state): State<AppState>,
     Path(organization_id): Path<String>,
@@ -548,7 +541,7 @@ async fn list_for_organization(
         query: None,
     };
     let store = state.store();
-    let org = find_org(&store, organization_id)?;
+    let org = store.table::<Organizations>().existing(organization_id)?;
     let candidates = Some(store.table::<OrgInvitations>().of_organization(org));
     Ok(page(&store, candidates, filter, order, paging, false))
 }
@@ -565,7 +558,7 @@ async fn list_pending(
         ..InvitationFilter::default()
     };
     let store = state.store();
-    let org = find_org(&store, organization_id)?;
+    let org = store.table::<Organizations>().existing(organization_id)?;
     let candidates = Some(store.table::<OrgInvitations>().of_organization(org));
     Ok(page(
         &store,
@@ -602,13 +595,7 @@ async fn list_for_user(
     let paging = q.paging()?;
     let status = status_filter(&q)?;
     let store = state.store();
-    let user = store
-        .table::<Users>()
-        .find(&user_id)
-        .ok_or(ApiError::NotFound {
-            kind: "user",
-            id: user_id,
-        })?;
+    let user = store.table::<Users>().existing(user_id)?;
     let emails: Vec<String> = store
         .table::<Users>()
         .user(user)
@@ -650,7 +637,7 @@ async fn get_one(
     Path((organization_id, invitation_id)): Path<(String, String)>,
 ) -> ApiResult<Json<OrgInvitation>> {
     let store = state.store();
-    let org = find_org(&store, organization_id)?;
+    let org = store.table::<Organizations>().existing(organization_id)?;
     let i = find_in(&store, org, invitation_id)?;
     Ok(Json(store.table::<OrgInvitations>().invitation(&store, i)))
 }
@@ -738,10 +725,7 @@ fn parse_new(store: &Store, org: u32, body: &JsonBody) -> ApiResult<NewInvitatio
 /// The user `id`, who must exist (else 404) and be an admin of `org`
 /// (else 403): the spec's rule for an inviter and for the user revoking.
 fn admin_of(store: &Store, org: u32, id: String, who: &str) -> ApiResult<u32> {
-    let user = store
-        .table::<Users>()
-        .find(&id)
-        .ok_or(ApiError::NotFound { kind: "user", id })?;
+    let user = store.table::<Users>().existing(id)?;
     let is_admin = store
         .table::<Memberships>()
         .find(org, user)
@@ -818,7 +802,7 @@ async fn create(
 ) -> ApiResult<Json<OrgInvitation>> {
     let body = JsonBody::parse(&body, CREATE_FIELDS)?;
     let mut store = state.store_mut();
-    let org = find_org(&store, organization_id)?;
+    let org = store.table::<Organizations>().existing(organization_id)?;
     let new = parse_new(&store, org, &body)?;
     let i = insert(&mut store, org, new);
     Ok(Json(store.table::<OrgInvitations>().invitation(&store, i)))
@@ -831,7 +815,7 @@ async fn create_bulk(
 ) -> ApiResult<Json<Value>> {
     let bodies = JsonBody::parse_array(&body, CREATE_FIELDS, MAX_BULK)?;
     let mut store = state.store_mut();
-    let org = find_org(&store, organization_id)?;
+    let org = store.table::<Organizations>().existing(organization_id)?;
     let mut batch = Vec::with_capacity(bodies.len());
     for body in &bodies {
         let new = parse_new(&store, org, body)?;
@@ -864,7 +848,7 @@ async fn revoke(
 ) -> ApiResult<Json<OrgInvitation>> {
     let body = JsonBody::parse(&body, &["requesting_user_id"])?;
     let mut store = state.store_mut();
-    let org = find_org(&store, organization_id)?;
+    let org = store.table::<Organizations>().existing(organization_id)?;
     let i = find_in(&store, org, invitation_id)?;
     // Optional (and nullable); when given, "must be an administrator in the
     // organization".

@@ -19,7 +19,7 @@ use crate::coverage::{op, Operation, PagedList, Status::Served};
 use crate::resources::users::Users;
 use crate::seed::{between, ksuid, mix, Stream, DAY_MS, NOW_MS};
 use crate::server::envelope;
-use crate::server::error::{ApiError, ApiResult};
+use crate::server::error::ApiResult;
 use crate::server::state::{AppState, Seeding};
 
 const IOS_APP: &str = "8C2Q5X7ZLM.com.example.emulator";
@@ -53,13 +53,7 @@ async fn list(
     Path(user_id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let index = store
-        .table::<Users>()
-        .find(&user_id)
-        .ok_or(ApiError::NotFound {
-            kind: "user",
-            id: user_id,
-        })?;
+    let index = store.table::<Users>().existing(user_id)?;
     let seed = store.seed();
     let count = if index < store.table::<Users>().count() {
         devices_of(index)

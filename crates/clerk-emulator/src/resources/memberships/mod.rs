@@ -356,12 +356,7 @@ fn page_of(
     envelope::data_total(items, page.total)
 }
 
-pub fn organization_not_found(id: String) -> ApiError {
-    ApiError::NotFound {
-        kind: "organization",
-        id,
-    }
-}
+pub use crate::resources::organizations::model::organization_not_found;
 
 async fn list_for_organization(
     State(state): State<AppState>,
@@ -373,10 +368,7 @@ async fn list_for_organization(
     let order = q.order_by(DEFAULT_ORDER)?;
     let filter = MemberFilter::parse(&q)?;
     let store = state.store();
-    let org = store
-        .table::<Organizations>()
-        .find(&organization_id)
-        .ok_or_else(|| organization_not_found(organization_id))?;
+    let org = store.table::<Organizations>().existing(organization_id)?;
     let store = &*store;
     let selection = Selection {
         candidates: Some(store.table::<Memberships>().of_organization(org)),
@@ -405,13 +397,7 @@ async fn list_for_user(
     let q = QueryParams::parse(raw.as_deref());
     let paging = q.paging()?;
     let store = state.store();
-    let user = store
-        .table::<Users>()
-        .find(&user_id)
-        .ok_or(ApiError::NotFound {
-            kind: "user",
-            id: user_id,
-        })?;
+    let user = store.table::<Users>().existing(user_id)?;
     let selection = Selection {
         candidates: Some(store.table::<Memberships>().of_user(user)),
         ..Selection::default()

@@ -13,11 +13,11 @@ use axum::Router;
 use serde_json::Value;
 
 use crate::resources::memberships::Memberships;
-use crate::resources::memberships::{existing_role, organization_not_found, Membership, Written};
+use crate::resources::memberships::{existing_role, Membership, Written};
 use crate::resources::organizations::Include;
 use crate::resources::organizations::Organizations;
 use crate::resources::users::Users;
-use crate::server::body::{merge_metadata as deep_merge, JsonBody};
+use crate::server::body::{metadata_objects, JsonBody, MetadataWrite};
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Store};
 
@@ -40,21 +40,12 @@ pub fn routes() -> Router<AppState> {
 
 const CREATE_FIELDS: &[&str] = &["user_id", "role", "public_metadata", "private_metadata"];
 const UPDATE_FIELDS: &[&str] = &["role"];
-const METADATA_FIELDS: &[&str] = &["public_metadata", "private_metadata"];
+const METADATA_FIELDS: [&str; 2] = ["public_metadata", "private_metadata"];
 
 /// The organization and user of a membership path, both of which must exist.
 fn resolve(store: &Store, organization_id: String, user_id: String) -> ApiResult<(u32, u32)> {
-    let org = store
-        .table::<Organizations>()
-        .find(&organization_id)
-        .ok_or_else(|| organization_not_found(organization_id))?;
-    let user = store
-        .table::<Users>()
-        .find(&user_id)
-        .ok_or(ApiError::NotFound {
-            kind: "user",
-            id: user_id,
-        })?;
+    let org = store.table::<Organizations>().existing(organization_id)?;
+    let user = store.table::<Users>().existing(user_id)?;
     Ok((org, user))
 }
 
@@ -188,15 +179,9 @@ pub async fn merge_metadata(
     Path((organization_id, user_id)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult<Json<Membership>> {
-    let body = JsonBody::parse(&body, METADATA_FIELDS)?;
-    let public = body.object("public_metadata")?;
-    let private = body.object("private_metadata")?;
+    let [public, private] = metadata_objects(&body, &METADATA_FIELDS)?;
     modify(&state, organization_id, user_id, |m| {
-        if let Some(p) = public {
-            deep_merge(&mut m.public_metadata, &p);
-        }
-        if let Some(p) = private {
-            deep_merge(&mut m.private_metadata, &p);
-        }
+        MetadataWrite::Merge.apply(&mut m.public_metadata, public);
+        MetadataWrite::Merge.apply(&mut m.private_metadata, private);
     })
 }

@@ -13,6 +13,7 @@ use crate::engine::params::{OrderBy, OrderField};
 use crate::engine::table::{KeyValue, SortCache, SortKey, Table};
 use crate::resources::memberships::model::Memberships;
 use crate::seed::{self, between, ksuid, ksuid_bytes, mix, pick, Stream, Timeline, NOW_MS};
+use crate::server::error::{ApiError, ApiResult};
 
 pub const ID_PREFIX: &str = "org_";
 /// 2021-01-01T00:00:00Z: seeded organizations are created after this.
@@ -238,6 +239,23 @@ impl Organizations {
         self.sort_cache = SortCache::new(OrganizationField::FIELDS.len());
         self.overlay.remove(&index);
         self.deleted.insert(index);
+    }
+}
+
+impl Organizations {
+    /// The index of organization `organization_id`, or Clerk's 404 naming
+    /// it.
+    pub fn existing(&self, organization_id: String) -> ApiResult<u32> {
+        self.find(&organization_id)
+            .ok_or_else(|| organization_not_found(organization_id))
+    }
+}
+
+/// Clerk's 404 for an organization id.
+pub fn organization_not_found(id: String) -> ApiError {
+    ApiError::NotFound {
+        kind: "organization",
+        id,
     }
 }
 

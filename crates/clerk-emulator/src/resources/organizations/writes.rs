@@ -9,14 +9,14 @@ use axum::http::StatusCode;
 use axum::routing::{patch, post};
 use axum::Json;
 use axum::Router;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::resources::memberships::Memberships;
 use crate::resources::organizations::Organizations;
 use crate::resources::organizations::{Include, Organization};
 use crate::resources::rbac::Rbac;
 use crate::resources::users::Users;
-use crate::server::body::{merge_metadata as deep_merge, rfc3339_ms, JsonBody};
+use crate::server::body::{metadata_objects, rfc3339_ms, JsonBody, MetadataWrite};
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Store};
 
@@ -52,7 +52,7 @@ const UPDATE_FIELDS: &[&str] = &[
     "created_at",
     "role_set_key",
 ];
-const METADATA_FIELDS: &[&str] = &["public_metadata", "private_metadata"];
+const METADATA_FIELDS: [&str; 2] = ["public_metadata", "private_metadata"];
 
 fn not_found(id: String) -> ApiError {
     ApiError::NotFound {
@@ -293,31 +293,13 @@ pub async fn delete(
     ))
 }
 
-fn metadata_body(bytes: &[u8]) -> ApiResult<[Option<Map<String, Value>>; 2]> {
-    let body = JsonBody::parse(bytes, METADATA_FIELDS)?;
-    Ok([
-        body.object("public_metadata")?,
-        body.object("private_metadata")?,
-    ])
-}
-
 /// `PATCH /organizations/{id}/metadata`: deep merge, `null` deletes a key.
 pub async fn merge_metadata(
     State(state): State<AppState>,
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<Organization>> {
-    let [public, private] = metadata_body(&body)?;
-    modify(&state, id, move |_, _| {
-        Ok(Box::new(move |org: &mut Organization| {
-            if let Some(p) = public {
-                deep_merge(&mut org.public_metadata, &p);
-            }
-            if let Some(p) = private {
-                deep_merge(&mut org.private_metadata, &p);
-            }
-        }))
-    })
+    write_metadata(&state, id, &body, MetadataWrite::Merge)
 }
 
 /// `PUT /organizations/{id}/metadata`: each given field is replaced.
@@ -326,15 +308,20 @@ pub async fn replace_metadata(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<Organization>> {
-    let [public, private] = metadata_body(&body)?;
-    modify(&state, id, move |_, _| {
+    write_metadata(&state, id, &body, MetadataWrite::Replace)
+}
+
+fn write_metadata(
+    state: &AppState,
+    id: String,
+    body: &[u8],
+    how: MetadataWrite,
+) -> ApiResult<Json<Organization>> {
+    let [public, private] = metadata_objects(body, &METADATA_FIELDS)?;
+    modify(state, id, move |_, _| {
         Ok(Box::new(move |org: &mut Organization| {
-            if let Some(p) = public {
-                org.public_metadata = Value::Object(p);
-            }
-            if let Some(p) = private {
-                org.private_metadata = Value::Object(p);
-            }
+            how.apply(&mut org.public_metadata, public);
+            how.apply(&mut org.private_metadata, private);
         }))
     })
 }

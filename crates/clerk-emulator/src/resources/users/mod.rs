@@ -782,6 +782,16 @@ fn unsafe_metadata(word: u64) -> Value {
     }
 }
 
+impl Users {
+    /// The index of user `user_id`, or Clerk's 404 naming it.
+    pub fn existing(&self, user_id: String) -> ApiResult<u32> {
+        self.find(&user_id).ok_or(ApiError::NotFound {
+            kind: "user",
+            id: user_id,
+        })
+    }
+}
+
 impl Table for Users {
     type Field = UserField;
 
@@ -1341,13 +1351,7 @@ async fn get_one(
     Path(user_id): Path<String>,
 ) -> ApiResult<Json<User>> {
     let store = state.store();
-    let index = store
-        .table::<Users>()
-        .find(&user_id)
-        .ok_or(ApiError::NotFound {
-            kind: "user",
-            id: user_id,
-        })?;
+    let index = store.table::<Users>().existing(user_id)?;
     Ok(Json(store.table::<Users>().user(index)))
 }
 

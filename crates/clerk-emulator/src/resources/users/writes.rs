@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::routing::{patch, post};
 use axum::Json;
 use axum::Router;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::resources::memberships::Memberships;
 use crate::resources::organizations::Organizations;
@@ -17,7 +17,7 @@ use crate::resources::users::{
     holder_of, EmailAddress, Identifier, PhoneNumber, User, Verification,
 };
 use crate::seed::Stream;
-use crate::server::body::{merge_metadata as deep_merge, rfc3339_ms, JsonBody};
+use crate::server::body::{metadata_objects, rfc3339_ms, JsonBody, MetadataWrite};
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Store};
 
@@ -96,7 +96,7 @@ const UPDATE_FIELDS: &[&str] = &[
     "bypass_client_trust",
 ];
 
-const METADATA_FIELDS: &[&str] = &["public_metadata", "private_metadata", "unsafe_metadata"];
+const METADATA_FIELDS: [&str; 3] = ["public_metadata", "private_metadata", "unsafe_metadata"];
 
 fn not_found(id: String) -> ApiError {
     ApiError::NotFound { kind: "user", id }
@@ -457,35 +457,13 @@ pub async fn unlock(
     })
 }
 
-/// The three metadata objects of a metadata request body.
-fn metadata_body(bytes: &[u8]) -> ApiResult<[Option<Map<String, Value>>; 3]> {
-    let body = JsonBody::parse(bytes, METADATA_FIELDS)?;
-    Ok([
-        body.object("public_metadata")?,
-        body.object("private_metadata")?,
-        body.object("unsafe_metadata")?,
-    ])
-}
-
 /// `PATCH /users/{id}/metadata`: deep merge, a `null` value deletes a key.
 pub async fn merge_metadata(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<User>> {
-    let [public, private, unsafe_] = metadata_body(&body)?;
-    modify(&state, user_id, |u| {
-        if let Some(p) = public {
-            deep_merge(&mut u.public_metadata, &p);
-        }
-        if let Some(p) = private {
-            let target = u.private_metadata.get_or_insert_with(|| json!({}));
-            deep_merge(target, &p);
-        }
-        if let Some(p) = unsafe_ {
-            deep_merge(&mut u.unsafe_metadata, &p);
-        }
-    })
+    write_metadata(&state, user_id, &body, MetadataWrite::Merge)
 }
 
 /// `PUT /users/{id}/metadata`: each given top-level field is replaced.
@@ -494,16 +472,21 @@ pub async fn replace_metadata(
     Path(user_id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<User>> {
-    let [public, private, unsafe_] = metadata_body(&body)?;
-    modify(&state, user_id, |u| {
-        if let Some(p) = public {
-            u.public_metadata = Value::Object(p);
+    write_metadata(&state, user_id, &body, MetadataWrite::Replace)
+}
+
+fn write_metadata(
+    state: &AppState,
+    user_id: String,
+    body: &[u8],
+    how: MetadataWrite,
+) -> ApiResult<Json<User>> {
+    let [public, private, unsafe_] = metadata_objects(body, &METADATA_FIELDS)?;
+    modify(state, user_id, |u| {
+        how.apply(&mut u.public_metadata, public);
+        if private.is_some() {
+            how.apply(u.private_metadata.get_or_insert_with(|| json!({})), private);
         }
-        if let Some(p) = private {
-            u.private_metadata = Some(Value::Object(p));
-        }
-        if let Some(p) = unsafe_ {
-            u.unsafe_metadata = Value::Object(p);
-        }
+        how.apply(&mut u.unsafe_metadata, unsafe_);
     })
 }
