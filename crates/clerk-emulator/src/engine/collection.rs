@@ -440,6 +440,66 @@ impl Rows for Keyed<'_> {
     }
 }
 
+/// A list held whole (a statement's payment attempts, a user's tokens),
+/// through the list algorithm: sorted by `order`, or in the order given
+/// when `None`, then windowed.
+pub fn list_held(objects: Vec<Value>, order: Option<Order>, paging: Paging) -> Listed {
+    let rows = Held {
+        objects: &objects,
+        field: order.map_or("", |o| o.field),
+    };
+    let page = window::window(
+        &rows,
+        Ascending::Index,
+        Request {
+            descending: order.is_some_and(|o| o.descending),
+            candidates: order.map(|_| (0..rows.len()).collect()),
+            filter: None,
+            start: 0,
+            paging,
+        },
+    );
+    let mut objects: Vec<Option<Value>> = objects.into_iter().map(Some).collect();
+    Listed {
+        items: page
+            .indexes
+            .into_iter()
+            .filter_map(|i| objects.get_mut(i as usize).and_then(Option::take))
+            .collect(),
+        total: page.total,
+    }
+}
+
+/// Objects held in a vector, as the list algorithm reads them.
+struct Held<'v> {
+    objects: &'v [Value],
+    field: &'static str,
+}
+
+impl Rows for Held<'_> {
+    type Key = (KeyValue, String);
+
+    fn len(&self) -> u32 {
+        self.objects.len() as u32
+    }
+
+    fn is_live(&self, _: u32) -> bool {
+        true
+    }
+
+    fn all_live(&self) -> bool {
+        true
+    }
+
+    fn key(&self, i: u32) -> (KeyValue, String) {
+        self.objects
+            .get(i as usize)
+            .map_or((KeyValue::Null, String::new()), |o| {
+                (key_of(o, self.field), id_of(o).to_owned())
+            })
+    }
+}
+
 /// Compare two objects by `field` then id (for callers sorting by hand).
 pub fn compare(a: &Value, b: &Value, order: Order) -> Ordering {
     let ordering = key_of(a, order.field)

@@ -749,7 +749,7 @@ async fn list_plans(
     let payer = payer_type(&q)?;
     let store = state.store();
     let billing = store.table::<Billing>();
-    let mut plans: Vec<Value> = (0..billing.plans.len())
+    let plans: Vec<Value> = (0..billing.plans.len())
         .map(|p| {
             (
                 billing.plans[p]["created_at_ms"].as_i64().unwrap_or(0),
@@ -766,29 +766,17 @@ async fn list_plans(
             p
         })
         .collect();
-    plans.sort_by(|a, b| {
-        collection::compare(
-            a,
-            b,
-            Order {
-                field: "created_at_ms",
-                descending: true,
-            },
-        )
-    });
-    let total = plans.len();
-    let page: Vec<Value> = plans
-        .into_iter()
-        .skip(paging.offset)
-        .take(paging.limit)
-        .map(|mut p| {
-            if let Some(o) = p.as_object_mut() {
-                o.remove("created_at_ms");
-            }
-            p
-        })
-        .collect();
-    Ok(envelope::data_total(page, total))
+    let order = Order {
+        field: "created_at_ms",
+        descending: true,
+    };
+    let mut listed = collection::list_held(plans, Some(order), paging);
+    for p in &mut listed.items {
+        if let Some(o) = p.as_object_mut() {
+            o.remove("created_at_ms");
+        }
+    }
+    Ok(envelope::data_total(listed.items, listed.total))
 }
 
 async fn list_items(
@@ -1038,15 +1026,8 @@ async fn list_payment_attempts(
                 .collect()
         })
         .unwrap_or_default();
-    let mut attempts = attempts;
-    attempts.sort_by(|a, b| collection::compare(a, b, Order::NEWEST_FIRST));
-    let total = attempts.len();
-    let page: Vec<Value> = attempts
-        .into_iter()
-        .skip(paging.offset)
-        .take(paging.limit)
-        .collect();
-    Ok(envelope::data_total(page, total))
+    let listed = collection::list_held(attempts, Some(Order::NEWEST_FIRST), paging);
+    Ok(envelope::data_total(listed.items, listed.total))
 }
 
 fn no_subscription(kind: &'static str, id: String) -> ApiError {
@@ -1099,19 +1080,15 @@ async fn list_prices(
     // An unknown plan matches no price: an empty list, not a 404.
     let plan_id = q.string("plan_id");
     let store = state.store();
-    let matching: Vec<&Value> = store
+    let matching: Vec<Value> = store
         .table::<Billing>()
         .prices
         .iter()
         .filter(|p| plan_id.is_none_or(|id| p["plan_id"] == id))
+        .cloned()
         .collect();
-    let page: Vec<Value> = matching
-        .iter()
-        .skip(paging.offset)
-        .take(paging.limit)
-        .map(|p| (*p).clone())
-        .collect();
-    Ok(envelope::data_total(page, matching.len()))
+    let listed = collection::list_held(matching, None, paging);
+    Ok(envelope::data_total(listed.items, listed.total))
 }
 
 /// Schema `CommerceCreditBalanceResponse` of seeded payer `n` (its index

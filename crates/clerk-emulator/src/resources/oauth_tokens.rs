@@ -17,7 +17,7 @@ use axum::Router;
 use serde_json::{json, Value};
 
 use crate::coverage::{op, Operation, PagedList, Status::Served};
-use crate::engine::collection::{self, Listed};
+use crate::engine::collection;
 use crate::engine::params::QueryParams;
 use crate::resources::users::ExternalAccount;
 use crate::resources::users::Users;
@@ -154,13 +154,10 @@ async fn list(
         .filter(|a| a.provider == provider)
         .map(|a| token(store.seed(), a))
         .collect();
-    let total = tokens.len();
-    let items = tokens
-        .into_iter()
-        .skip(paging.offset)
-        .take(paging.limit)
-        .collect();
-    Ok(collection::respond(Listed { items, total }, paginated))
+    Ok(collection::respond(
+        collection::list_held(tokens, None, paging),
+        paginated,
+    ))
 }
 
 #[cfg(test)]

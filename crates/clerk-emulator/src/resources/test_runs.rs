@@ -21,6 +21,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::coverage::{op, Operation, PagedList, Status::Served};
+use crate::engine::collection;
 use crate::engine::params::QueryParams;
 use crate::resources::memberships::Memberships;
 use crate::resources::organizations::Organizations;
@@ -242,13 +243,8 @@ async fn list(
         .into_iter()
         .filter(|r| statuses.is_empty() || statuses.iter().any(|s| r["status"] == s.as_str()))
         .collect();
-    let total = matching.len();
-    let items = matching
-        .into_iter()
-        .skip(paging.offset)
-        .take(paging.limit)
-        .collect();
-    Ok(envelope::data_total(items, total))
+    let listed = collection::list_held(matching, None, paging);
+    Ok(envelope::data_total(listed.items, listed.total))
 }
 
 #[cfg(test)]
