@@ -27,7 +27,7 @@ use crate::seed::{hex_id, hex_index, mix, pick, Stream, DAY_MS, NOW_MS};
 use crate::server::body::JsonBody;
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Config, Seeding, Store};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 const NAMES: &[&str] = &[
     "CI_DEPLOY_KEY",
@@ -199,10 +199,7 @@ pub const PAGED_LISTS: &[PagedList] = &[paged("/v1/api_keys?x=1")
     .scoped(Scope::UserOrOrganization)];
 
 /// How the registry seeds this resource's table (its seeding reads nothing else).
-pub const SEEDING: Option<Seeding> = Some(Seeding {
-    table: seed_table,
-    reads: &[],
-});
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
 
 fn seed_table(store: &mut Store, config: &Config) {
     store.insert(ApiKeys::seeded(

@@ -44,7 +44,7 @@ use crate::seed::{instance_id, ksuid, mix, Stream, DAY_MS, NOW_MS, START_MS};
 use crate::server::body::{rfc3339_ms, JsonBody};
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Config, Seeding, Store};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 const MONTH_MS: i64 = 30 * DAY_MS;
 const TRIAL_DAYS: i64 = 14;
@@ -710,10 +710,7 @@ pub const PAGED_LISTS: &[PagedList] = &[
 ];
 
 /// How the registry seeds this resource's table (after the tables it reads).
-pub const SEEDING: Option<Seeding> = Some(Seeding {
-    table: seed_table,
-    reads: &["users", "organizations"],
-});
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &["users", "organizations"]);
 
 fn seed_table(store: &mut Store, config: &Config) {
     // Payers are the users, then the organizations.

@@ -38,7 +38,7 @@ use crate::resources::sso_connections::SsoConnections;
 use crate::seed::{between, mix, Stream, DAY_MS, NOW_MS};
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Config, Seeding, Store};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 const ENDPOINT_BASE: &str = "https://clerk.emulator.test/scim/v2";
 /// `(group display name, role key)` of a directory's mappings, in
@@ -255,10 +255,7 @@ pub const PAGED_LISTS: &[PagedList] = &[
 ];
 
 /// How the registry seeds this resource's table (after the tables it reads).
-pub const SEEDING: Option<Seeding> = Some(Seeding {
-    table: seed_table,
-    reads: &["sso_connections"],
-});
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &["sso_connections"]);
 
 fn seed_table(store: &mut Store, config: &Config) {
     let enterprise_connections = store.table::<SsoConnections>().seeded_enterprise_count();

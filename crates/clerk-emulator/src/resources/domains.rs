@@ -19,7 +19,7 @@ use crate::engine::params::Paging;
 use crate::seed::{mix, pick, Stream, ORG_NOUNS};
 use crate::server::body::JsonBody;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Config, Seeding, Store};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 #[derive(Debug)]
 pub struct Domains {
@@ -92,10 +92,7 @@ pub const OPERATIONS: &[Operation] = &[
 pub const PAGED_LISTS: &[PagedList] = &[];
 
 /// How the registry seeds this resource's table (its seeding reads nothing else).
-pub const SEEDING: Option<Seeding> = Some(Seeding {
-    table: seed_table,
-    reads: &[],
-});
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
 
 fn seed_table(store: &mut Store, config: &Config) {
     store.insert(Domains::seeded(config.seed));

@@ -26,7 +26,7 @@ use crate::resources::users::{holder_of, EmailAddress, Identifier, PhoneNumber, 
 use crate::seed::{ksuid, ksuid_index, Stream};
 use crate::server::body::JsonBody;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Config, Seeding, Store};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 /// Which of a user's identification lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,10 +91,7 @@ pub const OPERATIONS: &[Operation] = &[
 pub const PAGED_LISTS: &[PagedList] = &[];
 
 /// How the registry seeds this resource's table (its seeding reads nothing else).
-pub const SEEDING: Option<Seeding> = Some(Seeding {
-    table: seed_table,
-    reads: &[],
-});
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
 
 fn seed_table(store: &mut Store, _: &Config) {
     store.insert(Identifications::default());

@@ -18,7 +18,7 @@ use crate::engine::params::QueryParams;
 use crate::seed::{Stream, DAY_MS, START_MS};
 use crate::server::body::JsonBody;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Config, Seeding, Store};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 const FIELDS: &[&str] = &[
     "name",
@@ -111,10 +111,7 @@ pub const OPERATIONS: &[Operation] = &[
 pub const PAGED_LISTS: &[PagedList] = &[paged("/v1/jwt_templates?paginated=true")];
 
 /// How the registry seeds this resource's table (its seeding reads nothing else).
-pub const SEEDING: Option<Seeding> = Some(Seeding {
-    table: seed_table,
-    reads: &[],
-});
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
 
 fn seed_table(store: &mut Store, config: &Config) {
     store.insert(JwtTemplates::seeded(config.seed));

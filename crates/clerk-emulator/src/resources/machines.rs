@@ -26,7 +26,7 @@ use crate::seed::{hex_id, hex_index, instance_id, mix, Stream, DAY_MS, NOW_MS, S
 use crate::server::body::JsonBody;
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Config, Seeding, Store};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 const MAX_TTL: i64 = 315_360_000;
 const MAX_SCOPES: usize = 150;
@@ -218,10 +218,7 @@ pub const PAGED_LISTS: &[PagedList] = &[
 ];
 
 /// How the registry seeds this resource's table (its seeding reads nothing else).
-pub const SEEDING: Option<Seeding> = Some(Seeding {
-    table: seed_table,
-    reads: &[],
-});
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
 
 fn seed_table(store: &mut Store, config: &Config) {
     store.insert(Machines::seeded(config.seed));

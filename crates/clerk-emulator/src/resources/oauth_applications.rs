@@ -19,7 +19,7 @@ use crate::seed::{instance_id, mix, Stream, DAY_MS, START_MS};
 use crate::server::body::JsonBody;
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Config, Seeding, Store};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 const FRONTEND_API: &str = "https://clerk.emulator.test";
 const FIELDS: &[&str] = &[
@@ -202,10 +202,7 @@ pub const PAGED_LISTS: &[PagedList] =
     &[paged("/v1/oauth_applications?x=1").order_by(&["created_at", "name"])];
 
 /// How the registry seeds this resource's table (its seeding reads nothing else).
-pub const SEEDING: Option<Seeding> = Some(Seeding {
-    table: seed_table,
-    reads: &[],
-});
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
 
 fn seed_table(store: &mut Store, config: &Config) {
     store.insert(OAuthApplications::seeded(config.seed));

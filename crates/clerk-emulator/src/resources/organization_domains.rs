@@ -26,7 +26,7 @@ use crate::seed::{mix, Stream, DAY_MS};
 use crate::server::body::JsonBody;
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Config, Seeding, Store};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 const MODES: &[&str] = &[
     "manual_invitation",
@@ -150,10 +150,7 @@ pub const PAGED_LISTS: &[PagedList] =
     &[paged("/v1/organization_domains?x=1").order_by(&["name", "created_at"])];
 
 /// How the registry seeds this resource's table (its seeding reads nothing else).
-pub const SEEDING: Option<Seeding> = Some(Seeding {
-    table: seed_table,
-    reads: &[],
-});
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
 
 fn seed_table(store: &mut Store, config: &Config) {
     store.insert(OrganizationDomains::seeded(

@@ -37,7 +37,7 @@ use crate::seed::{self, between, ksuid, mix, pick, Stream, DAY_MS, NOW_MS};
 use crate::server::body::JsonBody;
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Config, Seeding, Store};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 pub const ID_PREFIX: &str = "orginv_";
 pub const STATUSES: &[&str] = &["pending", "accepted", "revoked", "expired"];
@@ -117,10 +117,7 @@ pub const PAGED_LISTS: &[PagedList] =
     &[paged("/v1/organization_invitations?x=1").order_by(&["created_at", "email_address"])];
 
 /// How the registry seeds this resource's table (after the tables it reads).
-pub const SEEDING: Option<Seeding> = Some(Seeding {
-    table: seed_table,
-    reads: &["memberships"],
-});
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &["memberships"]);
 
 fn seed_table(store: &mut Store, config: &Config) {
     let memberships = store.table::<Memberships>();

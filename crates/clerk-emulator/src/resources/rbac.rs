@@ -30,7 +30,7 @@ use crate::seed::{ksuid, ksuid_index, Stream, DAY_MS, START_MS};
 use crate::server::body::JsonBody;
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Config, Seeding, Store};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 const PERMISSION_PREFIX: &str = "perm_";
 const ROLE_PREFIX: &str = "role_";
@@ -433,10 +433,7 @@ pub const PAGED_LISTS: &[PagedList] = &[
 ];
 
 /// How the registry seeds this resource's table (its seeding reads nothing else).
-pub const SEEDING: Option<Seeding> = Some(Seeding {
-    table: seed_table,
-    reads: &[],
-});
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
 
 fn seed_table(store: &mut Store, config: &Config) {
     store.insert(Rbac::seeded(config.seed));

@@ -27,7 +27,7 @@ use crate::resources::users::Users;
 use crate::seed::{mix, pick, Stream, DAY_MS, NOW_MS};
 use crate::server::body::JsonBody;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Config, Seeding, Store};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 const STATUSES: &[&str] = &[
     "abandoned",
@@ -224,10 +224,7 @@ pub const PAGED_LISTS: &[PagedList] = &[
 ];
 
 /// How the registry seeds this resource's table (its seeding reads nothing else).
-pub const SEEDING: Option<Seeding> = Some(Seeding {
-    table: seed_table,
-    reads: &[],
-});
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
 
 fn seed_table(store: &mut Store, config: &Config) {
     store.insert(Sessions::seeded(config.seed, config.users));

@@ -21,7 +21,7 @@ use crate::engine::collection::{self, Collection, Ids, Order, Select, MATERIALIZ
 use crate::engine::params::QueryParams;
 use crate::seed::{instance_id, Stream, DAY_MS, START_MS};
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Config, Seeding, Store};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 const TYPES: &[&str] = &["email", "sms"];
 /// When the instance (and its system templates) came to be.
@@ -233,10 +233,7 @@ pub const PAGED_LISTS: &[PagedList] = &[
 ];
 
 /// How the registry seeds this resource's table (its seeding reads nothing else).
-pub const SEEDING: Option<Seeding> = Some(Seeding {
-    table: seed_table,
-    reads: &[],
-});
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
 
 fn seed_table(store: &mut Store, config: &Config) {
     store.insert(Templates::seeded(config.seed));

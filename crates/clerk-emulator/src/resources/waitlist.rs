@@ -24,7 +24,7 @@ use crate::seed::{self, ksuid, mix, pick, Stream, Timeline, DAY_MS, START_MS};
 use crate::server::body::JsonBody;
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Config, Seeding, Store};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 const STATUSES: &[&str] = &["pending", "invited", "completed", "rejected"];
 const DOMAINS: &[&str] = &["gmail.com", "outlook.com", "proton.me", "example.org"];
@@ -144,10 +144,7 @@ pub const PAGED_LISTS: &[PagedList] =
     &[paged("/v1/waitlist_entries?x=1").order_by(&["created_at", "email_address"])];
 
 /// How the registry seeds this resource's table (its seeding reads nothing else).
-pub const SEEDING: Option<Seeding> = Some(Seeding {
-    table: seed_table,
-    reads: &[],
-});
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
 
 fn seed_table(store: &mut Store, config: &Config) {
     store.insert(Waitlist::seeded(config.seed, config.users));

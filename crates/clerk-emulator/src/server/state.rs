@@ -179,6 +179,14 @@ pub struct Seeding {
     pub reads: &'static [&'static str],
 }
 
+/// A resource's `SEEDING`: `table` seeds it, after the resources in `reads`.
+pub const fn seeding(
+    table: fn(&mut Store, &Config),
+    reads: &'static [&'static str],
+) -> Option<Seeding> {
+    Some(Seeding { table, reads })
+}
+
 /// What the server needs from the resources it serves, given by the crate
 /// root (`crate::app`): how to seed the store, and which bearer keys
 /// other than the instance's secret key the store holds (machines' keys,

@@ -40,7 +40,7 @@ use crate::resources::users::{UserField, UserFilter};
 use crate::seed::{between, ksuid_bytes, pick, Stream, DAY_MS, NOW_MS};
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Config, Seeding, Store};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 pub const ADMIN_ROLE: &str = "org:admin";
 const DEPARTMENTS: &[&str] = &["engineering", "sales", "support", "finance"];
@@ -122,10 +122,7 @@ pub const PAGED_LISTS: &[PagedList] =
     ];
 
 /// How the registry seeds this resource's table (its seeding reads nothing else).
-pub const SEEDING: Option<Seeding> = Some(Seeding {
-    table: seed_table,
-    reads: &[],
-});
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
 
 fn seed_table(store: &mut Store, config: &Config) {
     store.insert(Memberships::seeded(

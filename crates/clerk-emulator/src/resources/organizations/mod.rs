@@ -27,7 +27,7 @@ use crate::resources::users::Users;
 use crate::seed::{self, pick};
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Config, Seeding, Store};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 /// The read routes (the writes are `writes::routes`).
 pub fn routes() -> Router<AppState> {
@@ -55,10 +55,7 @@ pub const PAGED_LISTS: &[PagedList] = &[paged("/v1/organizations?include_members
     .own_property()];
 
 /// How the registry seeds this resource's table (after the tables it reads).
-pub const SEEDING: Option<Seeding> = Some(Seeding {
-    table: seed_table,
-    reads: &["memberships"],
-});
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &["memberships"]);
 
 fn seed_table(store: &mut Store, config: &Config) {
     let organizations = Organizations::seeded(

@@ -34,7 +34,7 @@ use crate::seed::{
 };
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::state::{AppState, Config, Seeding, Store};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 pub const ID_PREFIX: &str = "user_";
 const EMAIL_DOMAINS: &[&str] = &["example.com", "example.org", "example.net"];
@@ -140,10 +140,7 @@ pub const PAGED_LISTS: &[PagedList] = &[paged("/v1/users?x=1")
     .own_property()];
 
 /// How the registry seeds this resource's table (its seeding reads nothing else).
-pub const SEEDING: Option<Seeding> = Some(Seeding {
-    table: seed_table,
-    reads: &[],
-});
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
 
 fn seed_table(store: &mut Store, config: &Config) {
     store.insert(Users::seeded(config.seed, config.users));
