@@ -10,7 +10,9 @@
 //! and writes are stamped after every seeded time), so the default
 //! `created_at` orders page in O(offset + limit); any other order sorts the
 //! whole collection once by (field value, id), nulls last, and caches that
-//! permutation until the next write.
+//! permutation until the next write. The paging itself is the list
+//! algorithm's (`crate::engine::window`), as for lists held whole
+//! (`list_held`: a parent's few children built in one go).
 
 use std::cmp::Ordering;
 use std::collections::HashMap;

@@ -1,7 +1,8 @@
 //! The engine's typed back-end, for the tables that grow to a million rows
-//! (users, organizations, memberships and both invitation lists): a total, stable order
-//! over a table of seeded objects (field value, then id, reversed as a whole for
-//! descending), optional filtering, and `offset`/`limit` windows over it.
+//! (users, organizations, memberships and both invitation lists): a table
+//! of seeded objects addressed by a dense index, described to the list
+//! algorithm (`crate::engine::window`) by its sort keys (field value, then
+//! id bytes) and liveness.
 //!
 //! Orders other than the table's natural one (creation order, which is index
 //! order by construction) are computed once per field and cached as a

@@ -1,15 +1,18 @@
-//! The Clerk resources the emulator serves, one module (or folder, when
-//! its writes are many) each, and the registry that wires them: every
-//! resource's `routes()` under `/v1`, its coverage entries (`OPERATIONS`,
-//! held to the spec by `tests/conformance.rs`) and its lists that page
-//! (`PAGED_LISTS`, walked by `tests/paging_prop.rs`).
+//! The Clerk resources the emulator serves, one module (or folder) each,
+//! and the registry that wires them (`RESOURCES`, one `resource!` line per
+//! resource): every resource's `routes()` (and its `writes::routes()`
+//! where its writes have a module of their own) under `/v1`, its coverage
+//! entries (`OPERATIONS`, held to the spec by `tests/conformance.rs`), its
+//! lists that page (`PAGED_LISTS`, walked by `tests/paging_prop.rs`) and
+//! its seeding (`SEEDING`, run by `seeded_store` in `seeding_order`).
 //!
-//! Each resource module holds its model (a table in the list engine,
-//! `crate::engine`), its seeding (a pure function of the seed, see
-//! `crate::seed`), its handlers and its writes. Its table is a field of
-//! `crate::server::state::Store`, which seeds it. Adding a resource: its
-//! module here (with its `routes()`, `OPERATIONS` and `PAGED_LISTS`), a
-//! `resource!` line in `RESOURCES`, and its table in `Store`.
+//! Each resource module holds its model (a table for the list engine,
+//! `crate::engine`, stored in `crate::server::state::Store` under its
+//! type: `store_table!` beside the type), its seeding (a pure function of
+//! the seed, see `crate::seed`), its handlers and its writes. Adding a
+//! resource: its module here with `routes()`, `OPERATIONS`,
+//! `PAGED_LISTS` and `SEEDING` (naming the resources whose tables its
+//! seeding reads), and a `resource!` line in `RESOURCES`.
 
 pub mod api_keys;
 pub mod billing;

@@ -1,11 +1,13 @@
 //! The HTTP server around the resources: the `/v1` middleware stack
 //! (request counting, bearer auth, the knobs, the API version pin), the
-//! unauthenticated admin routes, request logging, and what every handler
-//! shares (the state, the `ApiError` bodies, the list envelopes, JSON
-//! request bodies).
+//! unauthenticated admin routes and the request counters and log they
+//! report, request logging, and what every handler shares (the state and
+//! its store, the `ApiError` bodies, the list envelopes, JSON request
+//! bodies).
 //!
 //! It knows nothing of the resources: `router` takes their routes as one
-//! `Router` and wraps it.
+//! `Router` and wraps it, and the state seeds the store through the
+//! `state::Hooks` the crate root gives it.
 
 pub mod admin;
 pub mod auth;

@@ -2,7 +2,8 @@
 //! role, and the read endpoints `GET /v1/organizations/{id}/memberships`,
 //! `GET /v1/organization_memberships` and
 //! `GET /v1/users/{id}/organization_memberships` (schema
-//! `OrganizationMembership`). Writes are in `writes`.
+//! `OrganizationMembership`). The relation itself (which the users and
+//! organizations lists also read) is in `model`, the writes in `writes`.
 //!
 //! Seeded relation: 80% of users join one organization (stream
 //! `Membership`, unchanged since the first emulator so `members_count` and

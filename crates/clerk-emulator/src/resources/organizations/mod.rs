@@ -1,6 +1,9 @@
 //! Organizations: `GET /v1/organizations` and
-//! `GET /v1/organizations/{organization_id}` (id or slug), and the seeded
-//! `Organization` objects behind them (schema `Organization` in the spec).
+//! `GET /v1/organizations/{organization_id}` (id or slug), their filters,
+//! and the `Organization` objects (schema `Organization` in the spec) as
+//! they are rendered with what memberships and users know of them. The
+//! table itself (seeded organizations, written ones, ids, orders) is in
+//! `model`, the writes in `writes`.
 //!
 //! Names are drawn from small word lists, so many organizations share a name
 //! (ordering by name must fall back to the id); slugs end with the index and
