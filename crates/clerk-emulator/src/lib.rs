@@ -6,21 +6,28 @@
 //! `limit`/`offset`/`order_by` with a total and stable order, and the
 //! documented filters, over deterministic seeded data of any size.
 //!
-//! Layout:
+//! Layout (modules only import downwards: the resources use the engine
+//! and the server's shared parts, the server names no resource):
 //! - `server`: the HTTP server and its cross-cutting parts: `server::router`
 //!   wraps the resources' routes in the `/v1` stack (request counters,
 //!   bearer `auth`, the `knobs` for rate limit, latency and faults, the
-//!   API `version` pin), adds the `admin` routes under `/__emulator` and
-//!   request `logging`; plus what every handler shares: the `state`
-//!   (`Config`, `AppState`, the seeded `Store`), `error` (`ApiError`, Clerk's
-//!   `ClerkErrors` bodies), `envelope` (the list shapes) and `body` (JSON
-//!   request bodies).
-//! - `engine`: the list engine (`table` for typed tables, `collection` for
-//!   JSON objects) and the query parsers (`params`) every list shares.
-//! - `resources`: one module per Clerk resource (a folder with `writes.rs`
-//!   for users, organizations and memberships), each with its model,
-//!   seeding, routes, coverage entries and paged lists, wired by the registry in
-//!   `resources/mod.rs`.
+//!   API `version` pin), adds the `admin` routes under `/__emulator`
+//!   (reporting the `requests` counters and log) and request `logging`;
+//!   plus what every handler shares: the `state` (`Config`, `AppState`,
+//!   and the `Store`, which holds each resource's table by type), `error`
+//!   (`ApiError`, Clerk's `ClerkErrors` bodies), `envelope` (the list
+//!   shapes) and `body` (JSON request bodies, metadata writes).
+//! - `engine`: the list engine: the query parsers (`params`), the one
+//!   list algorithm (`window`: order, filter, count, offset/limit) and its
+//!   two back-ends, `table` for typed tables of up to millions of rows and
+//!   `collection` for JSON objects.
+//! - `resources`: one module per Clerk resource, each with its table, its
+//!   seeding, its routes, its coverage entries and its paged lists, wired
+//!   by the registry in `resources/mod.rs` (routes, seeding in dependency
+//!   order, coverage list, paging property). Users, organizations and
+//!   memberships are folders: `writes.rs` for their write routes, and for
+//!   organizations and memberships `model.rs` for the table the other
+//!   resources read.
 //! - `seed`: deterministic generation (hashes, invertible KSUID ids, word
 //!   lists); `coverage`: the vocabulary of the coverage list and of the
 //!   paged lists.
@@ -42,9 +49,10 @@ pub use server::knobs::{Fault, Knobs, RateLimit};
 pub use server::logging::LogLevel;
 pub use server::state::{AppState, Config};
 
-/// The emulator's HTTP application for `config`.
+/// The emulator's HTTP application for `config`, over every resource of
+/// the registry.
 pub fn app(config: Config) -> Router {
-    router(AppState::new(config))
+    router(AppState::new(config, resources::HOOKS))
 }
 
 /// The HTTP application over existing state (to share it with a caller).

@@ -239,7 +239,12 @@ async fn reset_restores_the_startup_knobs_counters_and_log() {
             entry["query"].as_str(),
             entry["status"].as_u64()
         ),
-        (Some("GET"), Some("/v1/users"), Some("limit=2&user_id=a%2Bb"), Some(200))
+        (
+            Some("GET"),
+            Some("/v1/users"),
+            Some("limit=2&user_id=a%2Bb"),
+            Some(200)
+        )
     );
     let (_, off) = patch_knobs(&app, json!({ "rate_limit": null })).await;
     assert_eq!(off["rate_limit"], Value::Null);

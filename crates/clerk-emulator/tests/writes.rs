@@ -504,15 +504,36 @@ async fn an_organizations_role_set_key_is_kept_and_must_name_a_role_set() {
     .await;
     assert_eq!(org["role_set_key"], key.as_str());
     let id = org["id"].as_str().unwrap();
-    assert_eq!(get_ok(&app, &format!("/v1/organizations/{id}")).await["role_set_key"], key.as_str());
-    for (method, uri) in [(Method::POST, "/v1/organizations".to_owned()), (Method::PATCH, format!("/v1/organizations/{id}"))] {
-        let reply = call(&app, method.clone(), &uri, Some(json!({ "name": "X", "role_set_key": "role_set:nope" }))).await;
-        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{method} {uri}: {}", reply.text);
+    assert_eq!(
+        get_ok(&app, &format!("/v1/organizations/{id}")).await["role_set_key"],
+        key.as_str()
+    );
+    for (method, uri) in [
+        (Method::POST, "/v1/organizations".to_owned()),
+        (Method::PATCH, format!("/v1/organizations/{id}")),
+    ] {
+        let reply = call(
+            &app,
+            method.clone(),
+            &uri,
+            Some(json!({ "name": "X", "role_set_key": "role_set:nope" })),
+        )
+        .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{method} {uri}: {}",
+            reply.text
+        );
         assert_clerk_error(&reply.json(), "form_param_value_invalid");
     }
-    let seeded = get_ok(&app, "/v1/organizations?order_by=%2Bcreated_at&limit=1").await["data"][0].clone();
+    let seeded =
+        get_ok(&app, "/v1/organizations?order_by=%2Bcreated_at&limit=1").await["data"][0].clone();
     let seeded_id = seeded["id"].as_str().unwrap();
-    assert!(seeded.get("role_set_key").is_none(), "seeded organizations have none");
+    assert!(
+        seeded.get("role_set_key").is_none(),
+        "seeded organizations have none"
+    );
     let patched = call_expect(
         &app,
         Method::PATCH,
@@ -522,5 +543,8 @@ async fn an_organizations_role_set_key_is_kept_and_must_name_a_role_set() {
     )
     .await;
     assert_eq!(patched["role_set_key"], key.as_str());
-    assert_eq!(get_ok(&app, &format!("/v1/organizations/{seeded_id}")).await["role_set_key"], key.as_str());
+    assert_eq!(
+        get_ok(&app, &format!("/v1/organizations/{seeded_id}")).await["role_set_key"],
+        key.as_str()
+    );
 }

@@ -10,7 +10,9 @@
 //! and writes are stamped after every seeded time), so the default
 //! `created_at` orders page in O(offset + limit); any other order sorts the
 //! whole collection once by (field value, id), nulls last, and caches that
-//! permutation until the next write.
+//! permutation until the next write. The paging itself is the list
+//! algorithm's (`crate::engine::window`), as for lists held whole
+//! (`list_held`: a parent's few children built in one go).
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -20,11 +22,12 @@ use serde_json::Value;
 
 use axum::response::{IntoResponse, Response};
 
+use crate::engine::params::{Paging, QueryParams};
+use crate::engine::table::KeyValue;
+use crate::engine::window::{self, Ascending, Request, Rows};
+use crate::seed::{ksuid, ksuid_index, Stream};
 use crate::server::envelope;
 use crate::server::error::ApiResult;
-use crate::engine::table::KeyValue;
-use crate::engine::params::{Paging, QueryParams};
-use crate::seed::{ksuid, ksuid_index, Stream};
 
 /// How one resource's ids are made: Clerk's prefix, then a KSUID whose
 /// payload is the object's index under the resource's own stream, so an id
@@ -353,115 +356,149 @@ impl Collection {
         select: Select<'_>,
         paging: Paging,
     ) -> Listed {
-        let accept = |o: &Value| select.filter.as_ref().is_none_or(|f| f(o));
-        if let Some(mut candidates) = select.candidates {
-            candidates.sort_unstable();
-            candidates.dedup();
-            if select.filter.is_none() {
-                // Sort by key and build only the page's objects.
-                let mut keyed: Vec<(KeyValue, String, u32)> = candidates
-                    .into_iter()
-                    .filter(|&i| self.is_live(i))
-                    .filter_map(|i| match select.seeded_key {
-                        Some(key) if i < self.seeded && !self.overlay.contains_key(&i) => {
-                            let (value, id) = key(i);
-                            Some((value, id, i))
-                        }
-                        _ => self
-                            .get(i, seeded)
-                            .map(|o| (key_of(&o, order.field), id_of(&o).to_owned(), i)),
-                    })
-                    .collect();
-                keyed.sort_unstable();
-                if order.descending {
-                    keyed.reverse();
-                }
-                let total = keyed.len();
-                let items = keyed
-                    .into_iter()
-                    .skip(paging.offset)
-                    .take(paging.limit)
-                    .filter_map(|(_, _, i)| self.get(i, seeded))
-                    .collect();
-                return Listed { items, total };
-            }
-            let mut objects: Vec<Value> = candidates
+        let Select {
+            candidates,
+            filter,
+            seeded_key,
+        } = select;
+        let accept = |i: u32| {
+            filter
+                .as_ref()
+                .is_none_or(|f| self.get(i, seeded).is_some_and(|o| f(&o)))
+        };
+        let rows = Keyed {
+            collection: self,
+            seeded,
+            field: order.field,
+            // A filtered parent's children are sorted by the objects' own
+            // fields.
+            seeded_key: seeded_key.filter(|_| candidates.is_none() || filter.is_none()),
+        };
+        let permutation = (candidates.is_none() && (order.field != "created_at" || self.unordered))
+            .then(|| self.permutation(order.field, seeded, rows.seeded_key));
+        let ascending = permutation
+            .as_deref()
+            .map_or(Ascending::Index, |p| Ascending::Permutation(p));
+        let page = window::window(
+            &rows,
+            ascending,
+            Request {
+                descending: order.descending,
+                candidates,
+                filter: filter.is_some().then_some(&accept as &dyn Fn(u32) -> bool),
+                start: 0,
+                paging,
+            },
+        );
+        Listed {
+            items: page
+                .indexes
                 .into_iter()
                 .filter_map(|i| self.get(i, seeded))
-                .filter(|o| accept(o))
-                .collect();
-            objects.sort_by(|a, b| {
-                let ordering = key_of(a, order.field)
-                    .cmp(&key_of(b, order.field))
-                    .then_with(|| id_of(a).cmp(id_of(b)));
-                if order.descending {
-                    ordering.reverse()
-                } else {
-                    ordering
-                }
-            });
-            let total = objects.len();
-            let items = objects
-                .into_iter()
-                .skip(paging.offset)
-                .take(paging.limit)
-                .collect();
-            return Listed { items, total };
+                .collect(),
+            total: page.total,
         }
-        let len = self.len();
-        let permutation = (order.field != "created_at" || self.unordered)
-            .then(|| self.permutation(order.field, seeded, select.seeded_key));
-        // Permutations leave deleted objects out, so their length counts.
-        let positions = permutation.as_ref().map_or(len, |p| p.len() as u32);
-        let at_position = |pos: u32| -> u32 {
-            let pos = if order.descending {
-                positions - 1 - pos
-            } else {
-                pos
-            };
-            match &permutation {
-                Some(p) => p.get(pos as usize).copied().unwrap_or(u32::MAX),
-                None => pos,
+    }
+}
+
+/// A collection as the list algorithm reads it, for one order field.
+struct Keyed<'c> {
+    collection: &'c Collection,
+    seeded: &'c dyn Fn(u32) -> Value,
+    field: &'static str,
+    seeded_key: Option<SeededKey<'c>>,
+}
+
+impl Rows for Keyed<'_> {
+    type Key = (KeyValue, String);
+
+    fn len(&self) -> u32 {
+        self.collection.len()
+    }
+
+    fn is_live(&self, i: u32) -> bool {
+        self.collection.is_live(i)
+    }
+
+    fn all_live(&self) -> bool {
+        !self.collection.overlay.values().any(Option::is_none)
+            && self.collection.created.iter().all(Option::is_some)
+    }
+
+    fn key(&self, i: u32) -> (KeyValue, String) {
+        match self.seeded_key {
+            Some(key)
+                if i < self.collection.seeded && !self.collection.overlay.contains_key(&i) =>
+            {
+                key(i)
             }
-        };
-        let mut total = 0usize;
-        let mut items = Vec::with_capacity(paging.limit.min(64));
-        let unfiltered =
-            select.filter.is_none() && self.overlay.is_empty() && permutation.is_none();
-        if unfiltered && self.created.iter().all(Option::is_some) {
-            // Every index is live: jump straight to the window.
-            let total = len as usize;
-            let first = paging.offset.min(total);
-            let items = (first..total.min(first.saturating_add(paging.limit)))
-                .filter_map(|pos| self.get(at_position(pos as u32), seeded))
-                .collect();
-            return Listed { items, total };
+            _ => self
+                .collection
+                .get(i, self.seeded)
+                .map_or((KeyValue::Null, String::new()), |o| {
+                    (key_of(&o, self.field), id_of(&o).to_owned())
+                }),
         }
-        for pos in 0..positions {
-            let i = at_position(pos);
-            if !self.is_live(i) {
-                continue;
-            }
-            if select.filter.is_none() {
-                if total >= paging.offset && items.len() < paging.limit {
-                    if let Some(o) = self.get(i, seeded) {
-                        items.push(o);
-                    }
-                }
-                total += 1;
-                continue;
-            }
-            let Some(o) = self.get(i, seeded) else {
-                continue;
-            };
-            if accept(&o) {
-                if total >= paging.offset && items.len() < paging.limit {
-                    items.push(o);
-                }
-                total += 1;
-            }
-        }
-        Listed { items, total }
+    }
+}
+
+/// A list held whole (a statement's payment attempts, a user's tokens),
+/// through the list algorithm: sorted by `order`, or in the order given
+/// when `None`, then windowed.
+pub fn list_held(objects: Vec<Value>, order: Option<Order>, paging: Paging) -> Listed {
+    let rows = Held {
+        objects: &objects,
+        field: order.map_or("", |o| o.field),
+    };
+    let page = window::window(
+        &rows,
+        Ascending::Index,
+        Request {
+            descending: order.is_some_and(|o| o.descending),
+            candidates: order.map(|_| (0..rows.len()).collect()),
+            filter: None,
+            start: 0,
+            paging,
+        },
+    );
+    let mut objects: Vec<Option<Value>> = objects.into_iter().map(Some).collect();
+    Listed {
+        items: page
+            .indexes
+            .into_iter()
+            .filter_map(|i| objects.get_mut(i as usize).and_then(Option::take))
+            .collect(),
+        total: page.total,
+    }
+}
+
+/// Objects held in a vector, as the list algorithm reads them.
+struct Held<'v> {
+    objects: &'v [Value],
+    field: &'static str,
+}
+
+impl Rows for Held<'_> {
+    type Key = (KeyValue, String);
+
+    fn len(&self) -> u32 {
+        self.objects.len() as u32
+    }
+
+    fn is_live(&self, _: u32) -> bool {
+        true
+    }
+
+    fn all_live(&self) -> bool {
+        true
+    }
+
+    fn key(&self, i: u32) -> (KeyValue, String) {
+        self.objects
+            .get(i as usize)
+            .map_or((KeyValue::Null, String::new()), |o| {
+                (key_of(o, self.field), id_of(o).to_owned())
+            })
     }
 }
 

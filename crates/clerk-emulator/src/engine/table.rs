@@ -1,17 +1,19 @@
 //! The engine's typed back-end, for the tables that grow to a million rows
-//! (users, organizations, memberships and both invitation lists): a total, stable order
-//! over a table of seeded objects (field value, then id, reversed as a whole for
-//! descending), optional filtering, and `offset`/`limit` windows over it.
+//! (users, organizations, memberships and both invitation lists): a table
+//! of seeded objects addressed by a dense index, described to the list
+//! algorithm (`crate::engine::window`) by its sort keys (field value, then
+//! id bytes) and liveness.
 //!
 //! Orders other than the table's natural one (creation order, which is index
 //! order by construction) are computed once per field and cached as a
 //! permutation of `u32` indexes, so paging a million rows costs 4 MB per
 //! field ever asked for, and a page costs O(limit) when nothing is filtered.
 
-use std::cmp::Ordering;
 use std::sync::OnceLock;
 
 use crate::engine::params::{OrderBy, OrderField, Paging};
+pub use crate::engine::window::Page;
+use crate::engine::window::{self, Ascending, Request, Rows};
 
 /// A value to sort by. The derived order puts `Null` after every value, so
 /// nulls come last ascending and first descending (as in Postgres, which
@@ -91,77 +93,33 @@ fn field_slot<F: OrderField>(field: F) -> usize {
     F::FIELDS.iter().position(|(_, f)| *f == field).unwrap_or(0)
 }
 
-/// The objects of a table in one order.
-#[derive(Debug, Clone, Copy)]
-pub struct OrderedView<'a> {
-    permutation: Option<&'a [u32]>,
-    len: usize,
-    descending: bool,
+/// The ascending order of a table for one field: index order when that
+/// is the field's order, else the field's cached permutation.
+pub fn ascending<T: Table>(table: &T, field: T::Field) -> Ascending<'_> {
+    if field == table.natural_field() && table.natural_order_holds() {
+        return Ascending::Index;
+    }
+    let len = table.len();
+    match table.sort_cache().slots.get(field_slot(field)) {
+        Some(cell) => Ascending::Permutation(cell.get_or_init(|| {
+            let mut keyed: Vec<(SortKey, u32)> = (0..len as u32)
+                .map(|i| (table.sort_key(field, i), i))
+                .collect();
+            keyed.sort_unstable();
+            keyed.into_iter().map(|(_, i)| i).collect()
+        })),
+        None => Ascending::Index,
+    }
 }
 
-impl<'a> OrderedView<'a> {
-    pub fn new<T: Table>(table: &'a T, order: OrderBy<T::Field>) -> Self {
-        let len = table.len();
-        let permutation = if order.field == table.natural_field() && table.natural_order_holds() {
-            None
-        } else {
-            let slot = field_slot(order.field);
-            table.sort_cache().slots.get(slot).map(|cell| {
-                cell.get_or_init(|| {
-                    let mut keyed: Vec<(SortKey, u32)> = (0..len as u32)
-                        .map(|i| (table.sort_key(order.field, i), i))
-                        .collect();
-                    keyed.sort_unstable();
-                    keyed.into_iter().map(|(_, i)| i).collect()
-                })
-                .as_slice()
-            })
-        };
-        Self {
-            permutation,
-            len,
-            descending: order.descending,
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// The object at `position` in this order.
-    pub fn at(&self, position: usize) -> u32 {
-        let ascending_position = if self.descending {
-            self.len - 1 - position
-        } else {
-            position
-        };
-        match self.permutation {
-            Some(p) => p[ascending_position],
-            None => ascending_position as u32,
-        }
-    }
-
-    /// The position of `index` in this order (O(1) in natural order, O(n)
-    /// otherwise).
-    pub fn position_of(&self, index: u32) -> Option<usize> {
-        let ascending_position = match self.permutation {
-            None => ((index as usize) < self.len).then_some(index as usize)?,
-            Some(p) => p.iter().position(|&i| i == index)?,
-        };
-        Some(if self.descending {
-            self.len - 1 - ascending_position
-        } else {
-            ascending_position
-        })
-    }
-
-    pub fn iter_from(self, start: usize) -> impl Iterator<Item = u32> + 'a {
-        (start.min(self.len)..self.len).map(move |p| self.at(p))
-    }
+/// The position of object `index` in `order` (cursor paging).
+pub fn position_of<T: Table>(table: &T, order: OrderBy<T::Field>, index: u32) -> Option<usize> {
+    window::position_of(
+        ascending(table, order.field),
+        table.len(),
+        order.descending,
+        index,
+    )
 }
 
 /// Which objects a list request selects, before ordering and paging.
@@ -176,79 +134,54 @@ pub struct Selection<'a> {
     pub start: usize,
 }
 
-/// One page of indexes and the number of objects the selection matched.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page {
-    pub indexes: Vec<u32>,
-    pub total: usize,
+/// A table as the list algorithm reads it, for one order field.
+struct Keyed<'t, T: Table> {
+    table: &'t T,
+    field: T::Field,
+}
+
+impl<T: Table> Rows for Keyed<'_, T> {
+    type Key = SortKey;
+
+    fn len(&self) -> u32 {
+        self.table.len() as u32
+    }
+
+    fn is_live(&self, i: u32) -> bool {
+        self.table.is_live(i)
+    }
+
+    fn all_live(&self) -> bool {
+        self.table.all_live()
+    }
+
+    fn key(&self, i: u32) -> SortKey {
+        self.table.sort_key(self.field, i)
+    }
 }
 
 /// Order, filter and window a table.
-pub fn select<'a, T: Table>(
-    table: &'a T,
+pub fn select<T: Table>(
+    table: &T,
     order: OrderBy<T::Field>,
-    mut selection: Selection<'a>,
+    selection: Selection<'_>,
     paging: Paging,
 ) -> Page {
-    if !table.all_live() {
-        let filter = selection.filter.take();
-        selection.filter = Some(Box::new(move |i| {
-            table.is_live(i) && filter.as_ref().is_none_or(|f| f(i))
-        }));
-    }
-    let matches = |i: u32| selection.filter.as_ref().is_none_or(|f| f(i));
-    if let Some(mut candidates) = selection.candidates {
-        candidates.sort_unstable();
-        candidates.dedup();
-        candidates.retain(|&i| (i as usize) < table.len() && matches(i));
-        if selection.start > 0 {
-            let view = OrderedView::new(table, order);
-            candidates.retain(|&i| view.position_of(i).is_some_and(|p| p >= selection.start));
-        }
-        let mut keyed: Vec<(SortKey, u32)> = candidates
-            .into_iter()
-            .map(|i| (table.sort_key(order.field, i), i))
-            .collect();
-        keyed.sort_unstable_by(|a, b| directed(a.0.cmp(&b.0), order.descending));
-        let total = keyed.len();
-        let indexes = keyed
-            .into_iter()
-            .skip(paging.offset)
-            .take(paging.limit)
-            .map(|(_, i)| i)
-            .collect();
-        return Page { indexes, total };
-    }
-    let view = OrderedView::new(table, order);
-    match &selection.filter {
-        None => {
-            let total = view.len().saturating_sub(selection.start);
-            let first = selection.start.saturating_add(paging.offset);
-            let indexes = view.iter_from(first).take(paging.limit).collect();
-            Page { indexes, total }
-        }
-        Some(filter) => {
-            let mut total = 0usize;
-            let mut indexes = Vec::with_capacity(paging.limit.min(64));
-            for i in view.iter_from(selection.start) {
-                if filter(i) {
-                    if total >= paging.offset && indexes.len() < paging.limit {
-                        indexes.push(i);
-                    }
-                    total += 1;
-                }
-            }
-            Page { indexes, total }
-        }
-    }
-}
-
-fn directed(ordering: Ordering, descending: bool) -> Ordering {
-    if descending {
-        ordering.reverse()
-    } else {
-        ordering
-    }
+    let rows = Keyed {
+        table,
+        field: order.field,
+    };
+    window::window(
+        &rows,
+        ascending(table, order.field),
+        Request {
+            descending: order.descending,
+            candidates: selection.candidates,
+            filter: selection.filter.as_deref(),
+            start: selection.start,
+            paging,
+        },
+    )
 }
 
 /// A `SortCache` for tables whose sort keys depend on other tables (a

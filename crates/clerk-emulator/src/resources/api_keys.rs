@@ -16,14 +16,18 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, paged, Operation, PagedList, Scope, Status::Served};
 use crate::engine::collection::{self, Collection, Order, Select};
+use crate::engine::params::QueryParams;
+use crate::resources::machines::Machines;
+use crate::resources::memberships::Memberships;
+use crate::resources::organizations::Organizations;
+use crate::resources::users::Users;
+use crate::seed::{hex_id, hex_index, mix, pick, Stream, DAY_MS, NOW_MS};
+use crate::server::body::JsonBody;
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::engine::params::QueryParams;
-use crate::seed::{hex_id, hex_index, mix, pick, Stream, DAY_MS, NOW_MS};
-use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged, Scope};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 const NAMES: &[&str] = &[
     "CI_DEPLOY_KEY",
@@ -52,6 +56,8 @@ pub struct ApiKeys {
     keys: Collection,
 }
 
+crate::server::state::store_table!(ApiKeys, ApiKeys::seeded(0, 0, 0));
+
 /// What a subject id names.
 enum Subject {
     User(u32),
@@ -78,18 +84,22 @@ impl ApiKeys {
         let w = |s: u64| mix(self.seed, Stream::ApiKey, u64::from(k), s);
         let (subject, created_by, owner_created) = if k < self.user_keys {
             let user = k * 5 + 1;
-            let id = store.users.id_of(user);
-            (id.clone(), Some(id), store.users.core(user).created_at)
+            let id = store.table::<Users>().id_of(user);
+            (
+                id.clone(),
+                Some(id),
+                store.table::<Users>().core(user).created_at,
+            )
         } else {
             let org = (k - self.user_keys) * 4 + 2;
             let creator = store
-                .memberships
+                .table::<Memberships>()
                 .first_member(org)
-                .map(|u| store.users.id_of(u));
+                .map(|u| store.table::<Users>().id_of(u));
             (
-                store.organizations.id_of(org),
+                store.table::<Organizations>().id_of(org),
                 creator,
-                store.organizations.core(org).created_at,
+                store.table::<Organizations>().core(org).created_at,
             )
         };
         let created_at = owner_created + DAY_MS + (w(0) % (20 * DAY_MS as u64)) as i64;
@@ -117,11 +127,14 @@ impl ApiKeys {
 
     fn subject(store: &Store, id: &str) -> Option<Subject> {
         if id.starts_with("user_") {
-            store.users.find(id).map(Subject::User)
+            store.table::<Users>().find(id).map(Subject::User)
         } else if id.starts_with("org_") {
-            store.organizations.find(id).map(Subject::Org)
+            store.table::<Organizations>().find(id).map(Subject::Org)
         } else if id.starts_with("mch_") {
-            store.machines.exists(id).then_some(Subject::Machine)
+            store
+                .table::<Machines>()
+                .exists(id)
+                .then_some(Subject::Machine)
         } else {
             None
         }
@@ -181,11 +194,20 @@ pub const OPERATIONS: &[Operation] = &[
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the
 /// paging property (`tests/paging_prop.rs`).
-pub const PAGED_LISTS: &[PagedList] = &[
-    paged("/v1/api_keys?x=1")
-        .max_limit(100)
-        .scoped(Scope::UserOrOrganization),
-];
+pub const PAGED_LISTS: &[PagedList] = &[paged("/v1/api_keys?x=1")
+    .max_limit(100)
+    .scoped(Scope::UserOrOrganization)];
+
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(ApiKeys::seeded(
+        config.seed,
+        config.users,
+        config.organizations,
+    ));
+}
 
 async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
     let q = QueryParams::parse(raw.as_deref());
@@ -198,7 +220,7 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResu
         .ok_or(ApiError::ParamMissing { param: "subject" })?
         .to_owned();
     let store = state.store();
-    let keys = &store.api_keys;
+    let keys = store.table::<ApiKeys>();
     let candidates = match ApiKeys::subject(&store, &subject_id) {
         Some(subject) => keys.candidates(&subject),
         None => Vec::new(),
@@ -233,18 +255,20 @@ fn not_found(id: String) -> ApiError {
 
 async fn get_one(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let found = store.api_keys.find(&store, &id);
+    let found = store.table::<ApiKeys>().find(&store, &id);
     found.map(|(_, k)| Json(k)).ok_or_else(|| not_found(id))
 }
 
 async fn secret(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let store = state.store();
     let (_, key) = store
-        .api_keys
+        .table::<ApiKeys>()
         .find(&store, &id)
         .ok_or_else(|| not_found(id.clone()))?;
     let id = key["id"].as_str().unwrap_or_default();
-    Ok(Json(json!({ "secret": store.api_keys.secret(id) })))
+    Ok(Json(
+        json!({ "secret": store.table::<ApiKeys>().secret(id) }),
+    ))
 }
 
 fn expiration(body: &JsonBody, now: i64) -> ApiResult<Option<Option<i64>>> {
@@ -313,7 +337,7 @@ async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Va
     let mut store = state.store_mut();
     let subject = subject_of(&store, &body, true)?.unwrap_or_default();
     let created_by = match body.string("created_by")? {
-        Some(u) if store.users.find(&u).is_none() => {
+        Some(u) if store.table::<Users>().find(&u).is_none() => {
             return Err(ApiError::NotFound {
                 kind: "user",
                 id: u,
@@ -321,7 +345,7 @@ async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Va
         }
         other => other,
     };
-    let keys = &store.api_keys;
+    let keys = store.table::<ApiKeys>();
     let clash = ApiKeys::subject(&store, &subject)
         .map(|s| keys.candidates(&s))
         .unwrap_or_default()
@@ -338,7 +362,7 @@ async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Va
     }
     let now = store.tick();
     let expiration = expiration(&body, now)?.flatten();
-    let keys = &mut store.api_keys;
+    let keys = store.table_mut::<ApiKeys>();
     let i = keys.keys.next_index();
     let key = json!({
         "object": "api_key", "id": keys.id(i), "type": kind, "subject": subject, "name": name,
@@ -371,7 +395,7 @@ async fn update(
     let mut store = state.store_mut();
     let subject = subject_of(&store, &body, false)?;
     let (i, mut key) = store
-        .api_keys
+        .table::<ApiKeys>()
         .find(&store, &id)
         .ok_or_else(|| not_found(id))?;
     let now = store.tick();
@@ -392,17 +416,17 @@ async fn update(
         key["expired"] = json!(false);
     }
     key["updated_at"] = json!(now);
-    store.api_keys.keys.set(i, key.clone());
+    store.table_mut::<ApiKeys>().keys.set(i, key.clone());
     Ok(Json(key))
 }
 
 async fn remove(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let mut store = state.store_mut();
     let (i, _) = store
-        .api_keys
+        .table::<ApiKeys>()
         .find(&store, &id)
         .ok_or_else(|| not_found(id.clone()))?;
-    store.api_keys.keys.delete(i);
+    store.table_mut::<ApiKeys>().keys.delete(i);
     Ok(Json(
         json!({ "id": id, "object": "api_key", "deleted": true }),
     ))
@@ -417,12 +441,12 @@ async fn revoke(
     let reason = body.string("revocation_reason")?;
     let mut store = state.store_mut();
     let (i, mut key) = store
-        .api_keys
+        .table::<ApiKeys>()
         .find(&store, &id)
         .ok_or_else(|| not_found(id))?;
     key["revoked"] = json!(true);
     key["revocation_reason"] = json!(reason);
     key["updated_at"] = json!(store.tick());
-    store.api_keys.keys.set(i, key.clone());
+    store.table_mut::<ApiKeys>().keys.set(i, key.clone());
     Ok(Json(key))
 }

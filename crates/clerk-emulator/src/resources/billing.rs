@@ -34,15 +34,17 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::body::{rfc3339_ms, JsonBody};
+use crate::coverage::{op, paged, ListOrder, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, Collection, Ids, Order, Select};
+use crate::engine::params::QueryParams;
+use crate::engine::table::KeyValue;
+use crate::resources::organizations::Organizations;
+use crate::resources::users::Users;
+use crate::seed::{instance_id, ksuid, mix, Stream, DAY_MS, NOW_MS, START_MS};
+use crate::server::body::{rfc3339_ms, JsonBody};
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::engine::table::KeyValue;
-use crate::engine::params::QueryParams;
-use crate::seed::{instance_id, ksuid, mix, Stream, DAY_MS, NOW_MS, START_MS};
-use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged, ListOrder};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 const MONTH_MS: i64 = 30 * DAY_MS;
 const TRIAL_DAYS: i64 = 14;
@@ -102,6 +104,8 @@ pub struct Billing {
     statements: Collection,
     statement_ids: Ids,
 }
+
+crate::server::state::store_table!(Billing, Billing::seeded(0, 0, 0, &|_| 0));
 
 /// A seeded item's dates.
 struct Schedule {
@@ -321,7 +325,7 @@ impl Billing {
         );
         if self.is_org(k) {
             let j = k - self.users;
-            let orgs = &store.organizations;
+            let orgs = store.table::<Organizations>();
             let created = orgs.core(j).created_at;
             let org_id = orgs.id_of(j);
             json!({
@@ -331,7 +335,7 @@ impl Billing {
                 "created_at": created, "updated_at": created,
             })
         } else {
-            let users = &store.users;
+            let users = store.table::<Users>();
             let core = users.core(k);
             let (first, last, email) = match users.written(k) {
                 Some(u) => (
@@ -342,7 +346,9 @@ impl Billing {
                 None => (
                     core.first_name.map(str::to_owned),
                     core.last_name.map(str::to_owned),
-                    crate::resources::users::Users::emails(&core).into_iter().next(),
+                    crate::resources::users::Users::emails(&core)
+                        .into_iter()
+                        .next(),
                 ),
             };
             let user_id = users.id_of(k);
@@ -357,9 +363,9 @@ impl Billing {
 
     fn payer_created(store: &Store, users: u32, k: u32) -> i64 {
         if k < users {
-            store.users.core(k).created_at
+            store.table::<Users>().core(k).created_at
         } else {
-            store.organizations.core(k - users).created_at
+            store.table::<Organizations>().core(k - users).created_at
         }
     }
 
@@ -663,16 +669,36 @@ pub fn routes() -> Router<AppState> {
 pub const OPERATIONS: &[Operation] = &[
     op("GET", "/users/{user_id}/billing/subscription", Served),
     op("GET", "/users/{user_id}/billing/credits", Served),
-    op("GET", "/organizations/{organization_id}/billing/subscription", Served),
-    op("GET", "/organizations/{organization_id}/billing/credits", Served),
+    op(
+        "GET",
+        "/organizations/{organization_id}/billing/subscription",
+        Served,
+    ),
+    op(
+        "GET",
+        "/organizations/{organization_id}/billing/credits",
+        Served,
+    ),
     op("GET", "/billing/plans", Served),
     op("GET", "/billing/prices", Served),
     op("GET", "/billing/subscription_items", Served),
-    op("DELETE", "/billing/subscription_items/{subscription_item_id}", Served),
-    op("POST", "/billing/subscription_items/{subscription_item_id}/extend_free_trial", Served),
+    op(
+        "DELETE",
+        "/billing/subscription_items/{subscription_item_id}",
+        Served,
+    ),
+    op(
+        "POST",
+        "/billing/subscription_items/{subscription_item_id}/extend_free_trial",
+        Served,
+    ),
     op("GET", "/billing/statements", Served),
     op("GET", "/billing/statements/{statementID}", Served),
-    op("GET", "/billing/statements/{statementID}/payment_attempts", Served),
+    op(
+        "GET",
+        "/billing/statements/{statementID}/payment_attempts",
+        Served,
+    ),
 ];
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the
@@ -682,6 +708,22 @@ pub const PAGED_LISTS: &[PagedList] = &[
     paged("/v1/billing/statements?x=1").order(ListOrder::Newest("timestamp")),
     paged("/v1/billing/prices?x=1").order(ListOrder::AmountThenNewest),
 ];
+
+/// How the registry seeds this resource's table (after the tables it reads).
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &["users", "organizations"]);
+
+fn seed_table(store: &mut Store, config: &Config) {
+    // Payers are the users, then the organizations.
+    let (users, organizations) = (store.table::<Users>(), store.table::<Organizations>());
+    let billing = Billing::seeded(config.seed, config.users, config.organizations, &|k| {
+        if k < config.users {
+            users.core(k).created_at
+        } else {
+            organizations.core(k - config.users).created_at
+        }
+    });
+    store.insert(billing);
+}
 
 fn payer_type(q: &QueryParams) -> ApiResult<Option<String>> {
     match q.string("payer_type") {
@@ -703,8 +745,8 @@ async fn list_plans(
     q.bool("paginated")?;
     let payer = payer_type(&q)?;
     let store = state.store();
-    let billing = &store.billing;
-    let mut plans: Vec<Value> = (0..billing.plans.len())
+    let billing = store.table::<Billing>();
+    let plans: Vec<Value> = (0..billing.plans.len())
         .map(|p| {
             (
                 billing.plans[p]["created_at_ms"].as_i64().unwrap_or(0),
@@ -721,29 +763,17 @@ async fn list_plans(
             p
         })
         .collect();
-    plans.sort_by(|a, b| {
-        collection::compare(
-            a,
-            b,
-            Order {
-                field: "created_at_ms",
-                descending: true,
-            },
-        )
-    });
-    let total = plans.len();
-    let page: Vec<Value> = plans
-        .into_iter()
-        .skip(paging.offset)
-        .take(paging.limit)
-        .map(|mut p| {
-            if let Some(o) = p.as_object_mut() {
-                o.remove("created_at_ms");
-            }
-            p
-        })
-        .collect();
-    Ok(envelope::data_total(page, total))
+    let order = Order {
+        field: "created_at_ms",
+        descending: true,
+    };
+    let mut listed = collection::list_held(plans, Some(order), paging);
+    for p in &mut listed.items {
+        if let Some(o) = p.as_object_mut() {
+            o.remove("created_at_ms");
+        }
+    }
+    Ok(envelope::data_total(listed.items, listed.total))
 }
 
 async fn list_items(
@@ -796,7 +826,7 @@ async fn list_items(
             })
     }) as collection::Filter;
     let store = state.store();
-    let billing = &store.billing;
+    let billing = store.table::<Billing>();
     let key = |k: u32| billing.item_key(&store, k);
     // Without include_free only priced items (and any created ones) qualify.
     let candidates = (!include_free).then(|| {
@@ -833,7 +863,7 @@ async fn cancel_item(
     let end_now = q.bool("end_now")?.unwrap_or(false);
     let mut store = state.store_mut();
     let (k, mut item) = store
-        .billing
+        .table::<Billing>()
         .find_item(&store, &id)
         .ok_or_else(|| item_not_found(id))?;
     if item["plan"]["fee"]["amount"] == 0 {
@@ -857,7 +887,7 @@ async fn cancel_item(
         item["next_payment"] = Value::Null;
     }
     item["updated_at"] = json!(now);
-    store.billing.items.set(k, item.clone());
+    store.table_mut::<Billing>().items.set(k, item.clone());
     Ok(Json(item))
 }
 
@@ -904,7 +934,7 @@ async fn extend_free_trial(
     let extend_to = rfc3339_ms("extend_to", &body.required_string("extend_to")?)?;
     let mut store = state.store_mut();
     let (k, mut item) = store
-        .billing
+        .table::<Billing>()
         .find_item(&store, &id)
         .ok_or_else(|| item_not_found(id))?;
     if item["is_free_trial"] != true {
@@ -925,7 +955,7 @@ async fn extend_free_trial(
         item["period_end"] = json!(extend_to);
         item["next_payment"]["date"] = json!(extend_to);
         item["updated_at"] = json!(now);
-        store.billing.items.set(k, item.clone());
+        store.table_mut::<Billing>().items.set(k, item.clone());
     }
     Ok(Json(item_v2(&item)))
 }
@@ -938,7 +968,7 @@ async fn list_statements(
     let paging = q.paging()?;
     q.bool("paginated")?;
     let store = state.store();
-    let billing = &store.billing;
+    let billing = store.table::<Billing>();
     let key = |s: u32| billing.statement_key(&store, s);
     let listed = billing.statements.list(
         &|s| billing.seeded_statement(&store, s),
@@ -967,7 +997,7 @@ async fn get_statement(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let found = store.billing.find_statement(&store, &id);
+    let found = store.table::<Billing>().find_statement(&store, &id);
     found.map(Json).ok_or_else(|| statement_not_found(id))
 }
 
@@ -981,7 +1011,7 @@ async fn list_payment_attempts(
     q.bool("paginated")?;
     let store = state.store();
     let statement = store
-        .billing
+        .table::<Billing>()
         .find_statement(&store, &id)
         .ok_or_else(|| statement_not_found(id))?;
     let attempts: Vec<Value> = statement["groups"]
@@ -993,15 +1023,8 @@ async fn list_payment_attempts(
                 .collect()
         })
         .unwrap_or_default();
-    let mut attempts = attempts;
-    attempts.sort_by(|a, b| collection::compare(a, b, Order::NEWEST_FIRST));
-    let total = attempts.len();
-    let page: Vec<Value> = attempts
-        .into_iter()
-        .skip(paging.offset)
-        .take(paging.limit)
-        .collect();
-    Ok(envelope::data_total(page, total))
+    let listed = collection::list_held(attempts, Some(Order::NEWEST_FIRST), paging);
+    Ok(envelope::data_total(listed.items, listed.total))
 }
 
 fn no_subscription(kind: &'static str, id: String) -> ApiError {
@@ -1014,12 +1037,12 @@ async fn user_subscription(
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
     let user = store
-        .users
+        .table::<Users>()
         .find(&id)
         .ok_or_else(|| no_subscription("user", id.clone()))?;
-    let billing = &store.billing;
+    let billing = store.table::<Billing>();
     let seeded = (user < billing.users).then_some(user);
-    let created = store.users.user(user).created_at;
+    let created = store.table::<Users>().user(user).created_at;
     billing
         .subscription(&store, seeded, created)
         .map(Json)
@@ -1032,12 +1055,12 @@ async fn organization_subscription(
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
     let org = store
-        .organizations
+        .table::<Organizations>()
         .find(&id)
         .ok_or_else(|| no_subscription("organization", id.clone()))?;
-    let billing = &store.billing;
-    let seeded = (org < store.organizations.count()).then_some(billing.users + org);
-    let created = store.organizations.core(org).created_at;
+    let billing = store.table::<Billing>();
+    let seeded = (org < store.table::<Organizations>().count()).then_some(billing.users + org);
+    let created = store.table::<Organizations>().core(org).created_at;
     billing
         .subscription(&store, seeded, created)
         .map(Json)
@@ -1054,19 +1077,15 @@ async fn list_prices(
     // An unknown plan matches no price: an empty list, not a 404.
     let plan_id = q.string("plan_id");
     let store = state.store();
-    let matching: Vec<&Value> = store
-        .billing
+    let matching: Vec<Value> = store
+        .table::<Billing>()
         .prices
         .iter()
         .filter(|p| plan_id.is_none_or(|id| p["plan_id"] == id))
+        .cloned()
         .collect();
-    let page: Vec<Value> = matching
-        .iter()
-        .skip(paging.offset)
-        .take(paging.limit)
-        .map(|p| (*p).clone())
-        .collect();
-    Ok(envelope::data_total(page, matching.len()))
+    let listed = collection::list_held(matching, None, paging);
+    Ok(envelope::data_total(listed.items, listed.total))
 }
 
 /// Schema `CommerceCreditBalanceResponse` of seeded payer `n` (its index
@@ -1086,11 +1105,8 @@ async fn user_credits(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let user = store
-        .users
-        .find(&id)
-        .ok_or(ApiError::NotFound { kind: "user", id })?;
-    let seeded = (user < store.users.count()).then_some(user);
+    let user = store.table::<Users>().existing(id)?;
+    let seeded = (user < store.table::<Users>().count()).then_some(user);
     Ok(Json(credit_balance(seeded)))
 }
 
@@ -1099,10 +1115,13 @@ async fn organization_credits(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let org = store.organizations.find(&id).ok_or(ApiError::NotFound {
-        kind: "organization",
-        id,
-    })?;
-    let seeded = (org < store.organizations.count()).then_some(org);
+    let org = store
+        .table::<Organizations>()
+        .find(&id)
+        .ok_or(ApiError::NotFound {
+            kind: "organization",
+            id,
+        })?;
+    let seeded = (org < store.table::<Organizations>().count()).then_some(org);
     Ok(Json(credit_balance(seeded)))
 }

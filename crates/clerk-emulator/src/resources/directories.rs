@@ -30,13 +30,15 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::collection::{Collection, Ids, Order, Select};
+use crate::engine::params::QueryParams;
+use crate::resources::rbac::Rbac;
+use crate::resources::sso_connections::SsoConnections;
+use crate::seed::{between, mix, Stream, DAY_MS, NOW_MS};
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::engine::params::QueryParams;
-use crate::seed::{between, mix, Stream, DAY_MS, NOW_MS};
-use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 const ENDPOINT_BASE: &str = "https://clerk.emulator.test/scim/v2";
 /// `(group display name, role key)` of a directory's mappings, in
@@ -55,6 +57,8 @@ pub struct Directories {
     mapping_ids: Ids,
     items: Collection,
 }
+
+crate::server::state::store_table!(Directories, Directories::seeded(0, 0));
 
 /// Which of the two names a request used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,7 +112,9 @@ impl Directories {
     /// Seeded directory `j` (over enterprise connection `2j`).
     fn seeded_directory(&self, store: &Store, j: u32) -> Value {
         let w = |s: u64| mix(self.seed, Stream::Directory, u64::from(j), s);
-        let ent = store.sso.seeded_enterprise(store, 2 * j);
+        let ent = store
+            .table::<SsoConnections>()
+            .seeded_enterprise(store, 2 * j);
         let at = ent["created_at"].as_i64().unwrap_or_default()
             + 2 * DAY_MS
             + (w(0) % DAY_MS as u64) as i64;
@@ -150,9 +156,12 @@ impl Directories {
     /// The directory as `flavor` shows it now.
     fn render(&self, store: &Store, mut dir: Value, flavor: Flavor) -> Value {
         dir["object"] = json!(flavor.object());
-        let live = dir["enterprise_connection_id"]
-            .as_str()
-            .is_some_and(|id| store.sso.find_enterprise(store, id).is_some());
+        let live = dir["enterprise_connection_id"].as_str().is_some_and(|id| {
+            store
+                .table::<SsoConnections>()
+                .find_enterprise(store, id)
+                .is_some()
+        });
         if !live {
             dir["enterprise_connection_id"] = Value::Null;
         }
@@ -194,7 +203,7 @@ impl Directories {
                     "created_at": at,
                     "updated_at": at,
                 });
-                if let Some(role) = store.rbac.role_object(role) {
+                if let Some(role) = store.table::<Rbac>().role_object(role) {
                     out["role"] = role;
                 }
                 out
@@ -224,10 +233,18 @@ pub fn routes() -> Router<AppState> {
 pub const OPERATIONS: &[Operation] = &[
     op("GET", "/scim_directories", Served),
     op("GET", "/scim_directories/{scim_directory_id}", Served),
-    op("GET", "/scim_directories/{scim_directory_id}/group_role_mappings", Served),
+    op(
+        "GET",
+        "/scim_directories/{scim_directory_id}/group_role_mappings",
+        Served,
+    ),
     op("GET", "/directories", Served),
     op("GET", "/directories/{directory_id}", Served),
-    op("GET", "/directories/{directory_id}/group_role_mappings", Served),
+    op(
+        "GET",
+        "/directories/{directory_id}/group_role_mappings",
+        Served,
+    ),
 ];
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the
@@ -236,6 +253,14 @@ pub const PAGED_LISTS: &[PagedList] = &[
     paged("/v1/directories?x=1"),
     paged("/v1/scim_directories?x=1"),
 ];
+
+/// How the registry seeds this resource's table (after the tables it reads).
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &["sso_connections"]);
+
+fn seed_table(store: &mut Store, config: &Config) {
+    let enterprise_connections = store.table::<SsoConnections>().seeded_enterprise_count();
+    store.insert(Directories::seeded(config.seed, enterprise_connections));
+}
 
 fn not_found(id: String) -> ApiError {
     ApiError::NotFound {
@@ -248,7 +273,7 @@ fn list(state: &AppState, raw: Option<&str>, flavor: Flavor) -> ApiResult<Json<V
     let q = QueryParams::parse(raw);
     let paging = q.paging()?;
     let store = state.store();
-    let dirs = &store.directories;
+    let dirs = store.table::<Directories>();
     let listed = dirs.items.list(
         &|j| dirs.seeded_directory(&store, j),
         Order::NEWEST_FIRST,
@@ -265,14 +290,14 @@ fn list(state: &AppState, raw: Option<&str>, flavor: Flavor) -> ApiResult<Json<V
 
 fn get_one(state: &AppState, id: String, flavor: Flavor) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let dirs = &store.directories;
+    let dirs = store.table::<Directories>();
     let (_, dir) = dirs.find(&store, &id).ok_or_else(|| not_found(id))?;
     Ok(Json(dirs.render(&store, dir, flavor)))
 }
 
 fn mappings(state: &AppState, id: String, flavor: Flavor) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let dirs = &store.directories;
+    let dirs = store.table::<Directories>();
     let (j, dir) = dirs.find(&store, &id).ok_or_else(|| not_found(id))?;
     let items = if j < dirs.items.seeded_len() {
         dirs.mappings(&store, j, &dir, flavor)

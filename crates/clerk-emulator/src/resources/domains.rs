@@ -13,19 +13,21 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, deleted, Collection, Ids, Order, Select, MATERIALIZED};
-use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::Paging;
 use crate::seed::{mix, pick, Stream, ORG_NOUNS};
-use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList};
+use crate::server::body::JsonBody;
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 #[derive(Debug)]
 pub struct Domains {
     ids: Ids,
     items: Collection,
 }
+
+crate::server::state::store_table!(Domains, Domains::seeded(0));
 
 /// Schema `Domain` for `name`.
 fn domain(id: String, name: &str, is_satellite: bool, proxy_url: Option<String>) -> Value {
@@ -89,6 +91,13 @@ pub const OPERATIONS: &[Operation] = &[
 /// None of the lists `routes` serves is walked by the paging property.
 pub const PAGED_LISTS: &[PagedList] = &[];
 
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(Domains::seeded(config.seed));
+}
+
 /// Every domain, primary first: the endpoint takes no parameters.
 async fn list(State(state): State<AppState>) -> ApiResult<Response> {
     let store = state.store();
@@ -96,11 +105,12 @@ async fn list(State(state): State<AppState>) -> ApiResult<Response> {
         limit: usize::MAX,
         offset: 0,
     };
-    let listed =
-        store
-            .domains
-            .items
-            .list(MATERIALIZED, Order::OLDEST_FIRST, Select::default(), all);
+    let listed = store.table::<Domains>().items.list(
+        MATERIALIZED,
+        Order::OLDEST_FIRST,
+        Select::default(),
+        all,
+    );
     Ok(collection::respond(listed, true))
 }
 
@@ -137,7 +147,7 @@ fn proxy_url(body: &JsonBody) -> ApiResult<Option<Option<String>>> {
 
 fn name_taken(store: &Store, name: &str, except: Option<u32>) -> bool {
     store
-        .domains
+        .table::<Domains>()
         .items
         .find(MATERIALIZED, |d| d["name"] == name)
         .is_some_and(|(i, _)| Some(i) != except)
@@ -170,7 +180,7 @@ async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Va
         });
     }
     let now = store.tick();
-    let domains = &mut store.domains;
+    let domains = store.table_mut::<Domains>();
     let i = domains.items.next_index();
     let d = domain(domains.ids.id(i, now), &name, true, proxy);
     domains.items.push(d.clone());
@@ -178,7 +188,7 @@ async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Va
 }
 
 fn find(store: &Store, id: String) -> ApiResult<(u32, Value)> {
-    let domains = &store.domains;
+    let domains = store.table::<Domains>();
     domains
         .items
         .get_by_id(domains.ids.index(&id), &id, MATERIALIZED)
@@ -211,7 +221,7 @@ async fn update(
     };
     let satellite = current["is_satellite"] == true;
     let d = domain(id, &name, satellite, proxy);
-    store.domains.items.set(i, d.clone());
+    store.table_mut::<Domains>().items.set(i, d.clone());
     Ok(Json(d))
 }
 
@@ -224,6 +234,6 @@ async fn remove(State(state): State<AppState>, Path(id): Path<String>) -> ApiRes
             long_message: "The primary domain of an instance cannot be deleted.".into(),
         });
     }
-    store.domains.items.delete(i);
+    store.table_mut::<Domains>().items.delete(i);
     Ok(Json(deleted("domain", &id)))
 }

@@ -18,14 +18,15 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::Value;
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, Operation, PagedList, Status::Served};
 use crate::engine::collection::deleted;
-use crate::server::error::{ApiError, ApiResult};
 use crate::resources::organization_invitations::valid_email;
-use crate::seed::{ksuid, ksuid_index, Stream};
-use crate::server::state::{AppState, Store};
+use crate::resources::users::Users;
 use crate::resources::users::{holder_of, EmailAddress, Identifier, PhoneNumber, Verification};
-use crate::coverage::{op, Operation, Status::Served, PagedList};
+use crate::seed::{ksuid, ksuid_index, Stream};
+use crate::server::body::JsonBody;
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 /// Which of a user's identification lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +58,8 @@ pub struct Identifications {
     next: u64,
 }
 
+crate::server::state::store_table!(Identifications, Identifications::default());
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/email_addresses", post(create_email))
@@ -87,22 +90,34 @@ pub const OPERATIONS: &[Operation] = &[
 /// None of the lists `routes` serves is walked by the paging property.
 pub const PAGED_LISTS: &[PagedList] = &[];
 
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
+
+fn seed_table(store: &mut Store, _: &Config) {
+    store.insert(Identifications::default());
+}
+
 /// The live user holding identification `id` of `kind`.
 fn owner(store: &Store, kind: Kind, id: &str) -> Option<u32> {
     let has = |user: u32| {
-        let u = store.users.user(user);
+        let u = store.table::<Users>().user(user);
         match kind {
             Kind::Email => u.email_addresses.iter().any(|e| e.id == id),
             Kind::Phone => u.phone_numbers.iter().any(|p| p.id == id),
         }
     };
-    let live = |user: u32| store.users.find(&store.users.id_of(user)).is_some();
+    let live = |user: u32| {
+        store
+            .table::<Users>()
+            .find(&store.table::<Users>().id_of(user))
+            .is_some()
+    };
     let seeded = ksuid_index("idn_", store.seed(), kind.stream(), id)
         .and_then(|n| u32::try_from(n / 4).ok())
-        .filter(|&u| u < store.users.next_index() && live(u) && has(u));
+        .filter(|&u| u < store.table::<Users>().next_index() && live(u) && has(u));
     seeded.or_else(|| {
         store
-            .identifications
+            .table::<Identifications>()
             .added
             .get(id)
             .copied()
@@ -122,10 +137,7 @@ fn not_found(kind: Kind, id: String) -> ApiError {
 
 fn user_of(store: &Store, body: &JsonBody) -> ApiResult<u32> {
     let user_id = body.required_string("user_id")?;
-    store.users.find(&user_id).ok_or(ApiError::NotFound {
-        kind: "user",
-        id: user_id,
-    })
+    store.table::<Users>().existing(user_id)
 }
 
 fn taken(param: &'static str) -> ApiError {
@@ -137,8 +149,8 @@ fn taken(param: &'static str) -> ApiError {
 }
 
 fn new_id(store: &mut Store, now: i64) -> String {
-    let n = store.identifications.next;
-    store.identifications.next += 1;
+    let n = store.table::<Identifications>().next;
+    store.table_mut::<Identifications>().next += 1;
     ksuid("idn_", store.seed(), Stream::IdentificationId, n, now)
 }
 
@@ -167,7 +179,7 @@ const EMAIL_FIELDS: &[&str] = &[
 fn email_of(store: &Store, id: String) -> ApiResult<(u32, EmailAddress)> {
     let user = owner(store, Kind::Email, &id).ok_or_else(|| not_found(Kind::Email, id.clone()))?;
     store
-        .users
+        .table::<Users>()
         .user(user)
         .email_addresses
         .into_iter()
@@ -202,7 +214,10 @@ async fn create_email(State(state): State<AppState>, body: Bytes) -> ApiResult<J
     }
     let now = store.tick();
     let id = new_id(&mut store, now);
-    store.identifications.added.insert(id.clone(), user);
+    store
+        .table_mut::<Identifications>()
+        .added
+        .insert(id.clone(), user);
     let email = EmailAddress {
         id: id.clone(),
         object: "email_address",
@@ -214,7 +229,7 @@ async fn create_email(State(state): State<AppState>, body: Bytes) -> ApiResult<J
         created_at: now,
         updated_at: now,
     };
-    let u = store.users.edit(user);
+    let u = store.table_mut::<Users>().edit(user);
     let first = u.email_addresses.is_empty();
     u.email_addresses.push(email.clone());
     if primary.unwrap_or(first) {
@@ -240,7 +255,7 @@ async fn update_email(
         email.verification = Some(verification(Kind::Email, v, now));
     }
     email.updated_at = now;
-    let u = store.users.edit(user);
+    let u = store.table_mut::<Users>().edit(user);
     if primary == Some(true) {
         u.primary_email_address_id = Some(id.clone());
     }
@@ -258,7 +273,7 @@ async fn delete_email(
     let mut store = state.store_mut();
     let (user, _) = email_of(&store, id.clone())?;
     let now = store.tick();
-    let u = store.users.edit(user);
+    let u = store.table_mut::<Users>().edit(user);
     u.email_addresses.retain(|e| e.id != id);
     if u.primary_email_address_id.as_deref() == Some(id.as_str()) {
         // The oldest remaining address becomes primary, as in Clerk.
@@ -281,7 +296,7 @@ const PHONE_FIELDS: &[&str] = &[
 fn phone_of(store: &Store, id: String) -> ApiResult<(u32, PhoneNumber)> {
     let user = owner(store, Kind::Phone, &id).ok_or_else(|| not_found(Kind::Phone, id.clone()))?;
     store
-        .users
+        .table::<Users>()
         .user(user)
         .phone_numbers
         .into_iter()
@@ -353,8 +368,11 @@ async fn create_phone(State(state): State<AppState>, body: Bytes) -> ApiResult<J
     };
     second_factor(&mut phone, reserved)?;
     phone.id = new_id(&mut store, now);
-    store.identifications.added.insert(phone.id.clone(), user);
-    let u = store.users.edit(user);
+    store
+        .table_mut::<Identifications>()
+        .added
+        .insert(phone.id.clone(), user);
+    let u = store.table_mut::<Users>().edit(user);
     let first = u.phone_numbers.is_empty();
     u.phone_numbers.push(phone.clone());
     if primary.unwrap_or(first) {
@@ -383,7 +401,7 @@ async fn update_phone(
         second_factor(&mut phone, r)?;
     }
     phone.updated_at = now;
-    let u = store.users.edit(user);
+    let u = store.table_mut::<Users>().edit(user);
     if primary == Some(true) {
         u.primary_phone_number_id = Some(id.clone());
     }
@@ -401,7 +419,7 @@ async fn delete_phone(
     let mut store = state.store_mut();
     let (user, _) = phone_of(&store, id.clone())?;
     let now = store.tick();
-    let u = store.users.edit(user);
+    let u = store.table_mut::<Users>().edit(user);
     u.phone_numbers.retain(|p| p.id != id);
     if u.primary_phone_number_id.as_deref() == Some(id.as_str()) {
         u.primary_phone_number_id = u.phone_numbers.first().map(|p| p.id.clone());

@@ -16,13 +16,13 @@ use axum::routing::{delete, get};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, deleted, Collection, Ids, Order, Select, MATERIALIZED};
-use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::{Paging, QueryParams};
 use crate::seed::{instance_id, mix, pick, Stream, DAY_MS, FIRST_NAMES, START_MS};
-use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
+use crate::server::body::JsonBody;
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 /// One of the two lists.
 #[derive(Debug)]
@@ -38,6 +38,8 @@ pub struct Identifiers {
     pub allowlist: IdentifierList,
     pub blocklist: IdentifierList,
 }
+
+crate::server::state::store_table!(Identifiers, Identifiers::seeded(0));
 
 const ALLOWED_DOMAINS: &[&str] = &["partner.example.com", "example.org", "contoso.test"];
 const BLOCKED_DOMAINS: &[&str] = &["mailinator.com", "spam.example", "throwaway.test"];
@@ -145,6 +147,13 @@ pub const PAGED_LISTS: &[PagedList] = &[
     paged("/v1/allowlist_identifiers?paginated=true"),
 ];
 
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(Identifiers::seeded(config.seed));
+}
+
 /// The type of an identifier, or a 422 naming the field.
 fn identifier_type(identifier: &str, allow_domains: bool) -> ApiResult<&'static str> {
     let bad = ApiError::ParamFormat {
@@ -192,7 +201,7 @@ async fn list_allowlist(
     let paginated = q.bool("paginated")?.unwrap_or(false);
     let store = state.store();
     Ok(collection::respond(
-        list_of(&store.identifiers.allowlist, paging),
+        list_of(&store.table::<Identifiers>().allowlist, paging),
         paginated,
     ))
 }
@@ -205,7 +214,7 @@ async fn list_blocklist(State(state): State<AppState>) -> ApiResult<Response> {
         offset: 0,
     };
     Ok(collection::respond(
-        list_of(&store.identifiers.blocklist, everything),
+        list_of(&store.table::<Identifiers>().blocklist, everything),
         true,
     ))
 }
@@ -255,13 +264,25 @@ async fn create_allowlist(State(state): State<AppState>, body: Bytes) -> ApiResu
     let body = JsonBody::parse(&body, &["identifier", "notify"])?;
     body.bool("notify")?;
     let mut store = state.store_mut();
-    create(&mut store, |s| &mut s.identifiers.allowlist, &body, false).map(Json)
+    create(
+        &mut store,
+        |s| &mut s.table_mut::<Identifiers>().allowlist,
+        &body,
+        false,
+    )
+    .map(Json)
 }
 
 async fn create_blocklist(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Value>> {
     let body = JsonBody::parse(&body, &["identifier"])?;
     let mut store = state.store_mut();
-    create(&mut store, |s| &mut s.identifiers.blocklist, &body, true).map(Json)
+    create(
+        &mut store,
+        |s| &mut s.table_mut::<Identifiers>().blocklist,
+        &body,
+        true,
+    )
+    .map(Json)
 }
 
 fn remove(list: &mut IdentifierList, id: String) -> ApiResult<Json<Value>> {
@@ -280,14 +301,20 @@ async fn delete_allowlist(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    remove(&mut state.store_mut().identifiers.allowlist, id)
+    remove(
+        &mut state.store_mut().table_mut::<Identifiers>().allowlist,
+        id,
+    )
 }
 
 async fn delete_blocklist(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    remove(&mut state.store_mut().identifiers.blocklist, id)
+    remove(
+        &mut state.store_mut().table_mut::<Identifiers>().blocklist,
+        id,
+    )
 }
 
 #[cfg(test)]

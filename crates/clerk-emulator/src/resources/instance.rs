@@ -24,9 +24,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use crate::coverage::{op, Operation, PagedList, Status::Served};
 use crate::seed::{instance_id, ksuid, Stream, DAY_MS, START_MS};
-use crate::server::state::AppState;
-use crate::coverage::{op, Operation, Status::Served, PagedList};
+use crate::server::state::{AppState, Seeding};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -55,6 +55,9 @@ pub const OPERATIONS: &[Operation] = &[
 
 /// None of the lists `routes` serves is walked by the paging property.
 pub const PAGED_LISTS: &[PagedList] = &[];
+
+/// No table of its own to seed.
+pub const SEEDING: Option<Seeding> = None;
 
 async fn get_instance(State(state): State<AppState>) -> Json<Value> {
     let seed = state.store().seed();

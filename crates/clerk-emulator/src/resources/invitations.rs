@@ -18,18 +18,18 @@ use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::server::body::JsonBody;
-use crate::server::envelope;
-use crate::server::error::{ApiError, ApiResult};
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
+use crate::engine::params::{OrderBy, OrderField, QueryParams};
 use crate::engine::table::{self, KeyValue, Selection, SortCache, SortKey, Table};
 use crate::resources::organization_invitations::{expires_in_days, valid_email, STATUSES};
-use crate::engine::params::{OrderBy, OrderField, QueryParams};
+use crate::resources::users::{holder_of, Identifier, Users};
 use crate::seed::{
     self, between, ksuid, ksuid_bytes, mix, pick, Stream, Timeline, DAY_MS, START_MS,
 };
-use crate::server::state::{AppState, Store};
-use crate::resources::users::{holder_of, Identifier, Users};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
+use crate::server::body::JsonBody;
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 pub const ID_PREFIX: &str = "inv_";
 const ACCEPT_URL: &str = "https://accounts.emulator.test/sign-up";
@@ -70,6 +70,13 @@ pub const PAGED_LISTS: &[PagedList] = &[
     paged("/v1/invitations?paginated=true").order_by(ORDER_FIELDS),
 ];
 
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(Invitations::seeded(config.seed, config.users));
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InvitationField {
     CreatedAt,
@@ -102,6 +109,8 @@ pub struct Invitations {
     overlay: HashMap<u32, Invitation>,
     created: u32,
 }
+
+crate::server::state::store_table!(Invitations, Invitations::seeded(0, 0));
 
 impl Invitations {
     pub fn seeded(seed: u64, users: u32) -> Self {
@@ -197,7 +206,10 @@ impl Invitations {
         let w = |k: u64| mix(self.seed, Stream::Invitation, u64::from(i), k);
         if self.status(i) == "accepted" && self.users > 0 {
             let user = pick(w(3), self.users as usize) as u32;
-            if let Some(email) = Users::emails(&store.users.core(user)).into_iter().next() {
+            if let Some(email) = Users::emails(&store.table::<Users>().core(user))
+                .into_iter()
+                .next()
+            {
                 return email;
             }
         }
@@ -222,7 +234,7 @@ impl Table for InvitationTable<'_> {
     type Field = InvitationField;
 
     fn len(&self) -> usize {
-        self.store.invitations.total() as usize
+        self.store.table::<Invitations>().total() as usize
     }
 
     fn natural_field(&self) -> InvitationField {
@@ -230,7 +242,7 @@ impl Table for InvitationTable<'_> {
     }
 
     fn sort_key(&self, field: InvitationField, i: u32) -> SortKey {
-        let invitations = &self.store.invitations;
+        let invitations = &self.store.table::<Invitations>();
         if let Some(inv) = invitations.overlay.get(&i) {
             let value = match field {
                 InvitationField::CreatedAt => KeyValue::Int(inv.created_at),
@@ -264,7 +276,7 @@ impl Table for InvitationTable<'_> {
     }
 
     fn sort_cache(&self) -> &SortCache {
-        &self.store.invitations.sort_cache
+        &self.store.table::<Invitations>().sort_cache
     }
 }
 
@@ -291,7 +303,7 @@ impl InvitationFilter {
     }
 
     fn matches(&self, store: &Store, i: u32) -> bool {
-        let inv = store.invitations.invitation(store, i);
+        let inv = store.table::<Invitations>().invitation(store, i);
         (self.statuses.is_empty() || self.statuses.contains(&inv.status))
             && self.query.as_ref().is_none_or(|q| {
                 inv.id == *q || inv.email_address.to_lowercase().contains(&q.to_lowercase())
@@ -319,7 +331,7 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResu
     let items: Vec<Invitation> = page
         .indexes
         .iter()
-        .map(|&i| store.invitations.invitation(store, i))
+        .map(|&i| store.table::<Invitations>().invitation(store, i))
         .collect();
     Ok(if paginated {
         envelope::data_total(items, page.total).into_response()
@@ -362,7 +374,7 @@ fn parse_new(store: &Store, body: &JsonBody, batch: &[NewInvitation]) -> ApiResu
                 status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             });
         }
-        let invitations = &store.invitations;
+        let invitations = store.table::<Invitations>();
         let pending = (0..invitations.total()).any(|i| {
             let inv = invitations.invitation(store, i);
             inv.status == "pending" && inv.email_address == email_address
@@ -383,7 +395,7 @@ fn parse_new(store: &Store, body: &JsonBody, batch: &[NewInvitation]) -> ApiResu
 
 fn insert(store: &mut Store, new: NewInvitation) -> Invitation {
     let now = store.tick();
-    let invitations = &mut store.invitations;
+    let invitations = store.table_mut::<Invitations>();
     let i = invitations.total();
     let id = invitations.id(i, now);
     let inv = Invitation {
@@ -455,13 +467,13 @@ async fn revoke(
 ) -> ApiResult<Json<Invitation>> {
     let mut store = state.store_mut();
     let i = store
-        .invitations
+        .table::<Invitations>()
         .find(&store, &invitation_id)
         .ok_or(ApiError::NotFound {
             kind: "invitation",
             id: invitation_id,
         })?;
-    let mut inv = store.invitations.invitation(&store, i);
+    let mut inv = store.table::<Invitations>().invitation(&store, i);
     if inv.status != "pending" {
         return Err(ApiError::Rejected {
             code: "invitation_not_pending",
@@ -475,8 +487,11 @@ async fn revoke(
     inv.revoked = true;
     inv.url = None;
     inv.updated_at = store.tick();
-    store.invitations.overlay.insert(i, inv.clone());
-    store.invitations.sort_cache = SortCache::new(InvitationField::FIELDS.len());
+    store
+        .table_mut::<Invitations>()
+        .overlay
+        .insert(i, inv.clone());
+    store.table_mut::<Invitations>().sort_cache = SortCache::new(InvitationField::FIELDS.len());
     Ok(Json(inv))
 }
 

@@ -9,10 +9,10 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use crate::coverage::{op, Operation, PagedList, Status::Served};
 use crate::resources::oauth_tokens::base64url;
 use crate::seed::{instance_id, mix, Stream};
-use crate::server::state::AppState;
-use crate::coverage::{op, Operation, Status::Served, PagedList};
+use crate::server::state::{AppState, Seeding};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/v1/jwks", get(get_jwks))
@@ -20,12 +20,13 @@ pub fn routes() -> Router<AppState> {
 
 /// The Backend API operations `routes` serves (paths relative to `/v1`,
 /// parameter names the spec's), for the coverage list.
-pub const OPERATIONS: &[Operation] = &[
-    op("GET", "/jwks", Served),
-];
+pub const OPERATIONS: &[Operation] = &[op("GET", "/jwks", Served)];
 
 /// None of the lists `routes` serves is walked by the paging property.
 pub const PAGED_LISTS: &[PagedList] = &[];
+
+/// No table of its own to seed.
+pub const SEEDING: Option<Seeding> = None;
 
 async fn get_jwks(State(state): State<AppState>) -> Json<Value> {
     let seed = state.store().seed();

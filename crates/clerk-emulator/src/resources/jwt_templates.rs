@@ -12,13 +12,13 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, deleted, Collection, Ids, Order, Select, MATERIALIZED};
-use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::QueryParams;
 use crate::seed::{Stream, DAY_MS, START_MS};
-use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
+use crate::server::body::JsonBody;
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 const FIELDS: &[&str] = &[
     "name",
@@ -38,6 +38,8 @@ pub struct JwtTemplates {
     ids: Ids,
     items: Collection,
 }
+
+crate::server::state::store_table!(JwtTemplates, JwtTemplates::seeded(0));
 
 impl JwtTemplates {
     pub fn seeded(seed: u64) -> Self {
@@ -106,16 +108,21 @@ pub const OPERATIONS: &[Operation] = &[
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the
 /// paging property (`tests/paging_prop.rs`).
-pub const PAGED_LISTS: &[PagedList] = &[
-    paged("/v1/jwt_templates?paginated=true"),
-];
+pub const PAGED_LISTS: &[PagedList] = &[paged("/v1/jwt_templates?paginated=true")];
+
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(JwtTemplates::seeded(config.seed));
+}
 
 async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
     let q = QueryParams::parse(raw.as_deref());
     let paging = q.paging()?;
     let paginated = q.bool("paginated")?.unwrap_or(false);
     let store = state.store();
-    let listed = store.jwt_templates.items.list(
+    let listed = store.table::<JwtTemplates>().items.list(
         MATERIALIZED,
         Order::NEWEST_FIRST,
         Select::default(),
@@ -173,7 +180,7 @@ fn parse(store: &Store, body: &JsonBody, except: Option<u32>) -> ApiResult<Value
         }
     }
     let taken = store
-        .jwt_templates
+        .table::<JwtTemplates>()
         .items
         .find(MATERIALIZED, |t| t["name"] == name.as_str())
         .is_some_and(|(i, _)| Some(i) != except);
@@ -196,7 +203,7 @@ async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Va
     let mut store = state.store_mut();
     let mut template = parse(&store, &body, None)?;
     let now = store.tick();
-    let templates = &mut store.jwt_templates;
+    let templates = store.table_mut::<JwtTemplates>();
     let i = templates.items.next_index();
     template["id"] = json!(templates.ids.id(i, now));
     template["created_at"] = json!(now);
@@ -206,7 +213,7 @@ async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Va
 }
 
 fn find(store: &Store, id: String) -> ApiResult<(u32, Value)> {
-    let templates = &store.jwt_templates;
+    let templates = store.table::<JwtTemplates>();
     templates
         .items
         .get_by_id(templates.ids.index(&id), &id, MATERIALIZED)
@@ -232,13 +239,16 @@ async fn update(
     template["id"] = current["id"].clone();
     template["created_at"] = current["created_at"].clone();
     template["updated_at"] = json!(store.tick());
-    store.jwt_templates.items.set(i, template.clone());
+    store
+        .table_mut::<JwtTemplates>()
+        .items
+        .set(i, template.clone());
     Ok(Json(template))
 }
 
 async fn remove(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let mut store = state.store_mut();
     let (i, _) = find(&store, id.clone())?;
-    store.jwt_templates.items.delete(i);
+    store.table_mut::<JwtTemplates>().items.delete(i);
     Ok(Json(deleted("jwt_template", &id)))
 }

@@ -19,14 +19,14 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, paged, Operation, PagedList, Scope, Status::Served};
 use crate::engine::collection::{self, Collection, Ids, Order, Select, MATERIALIZED};
-use crate::server::envelope;
-use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::QueryParams;
 use crate::seed::{hex_id, hex_index, instance_id, mix, Stream, DAY_MS, NOW_MS, START_MS};
-use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged, Scope};
+use crate::server::body::JsonBody;
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 const MAX_TTL: i64 = 315_360_000;
 const MAX_SCOPES: usize = 150;
@@ -49,6 +49,8 @@ pub struct Machines {
     rotations: std::collections::HashMap<u32, u64>,
     tokens: Collection,
 }
+
+crate::server::state::store_table!(Machines, Machines::seeded(0));
 
 impl Machines {
     pub fn seeded(seed: u64) -> Self {
@@ -195,7 +197,11 @@ pub const OPERATIONS: &[Operation] = &[
     op("GET", "/machines/{machine_id}/secret_key", Served),
     op("POST", "/machines/{machine_id}/secret_key/rotate", Served),
     op("POST", "/machines/{machine_id}/scopes", Served),
-    op("DELETE", "/machines/{machine_id}/scopes/{other_machine_id}", Served),
+    op(
+        "DELETE",
+        "/machines/{machine_id}/scopes/{other_machine_id}",
+        Served,
+    ),
     op("GET", "/m2m_tokens", Served),
     op("POST", "/m2m_tokens", Served),
     op("POST", "/m2m_tokens/{m2m_token_id}/revoke", Served),
@@ -211,10 +217,17 @@ pub const PAGED_LISTS: &[PagedList] = &[
         .scoped(Scope::Machine),
 ];
 
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(Machines::seeded(config.seed));
+}
+
 /// Whether `key` is a live machine secret key (`auth` lets those through
 /// on `/v1/m2m_tokens`).
 pub fn is_machine_key(store: &Store, key: &str) -> bool {
-    store.machines.by_secret(key).is_some()
+    store.table::<Machines>().by_secret(key).is_some()
 }
 
 fn not_found(id: String) -> ApiError {
@@ -235,7 +248,7 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResu
         }) as collection::Filter
     });
     let store = state.store();
-    let machines = &store.machines;
+    let machines = store.table::<Machines>();
     let listed = machines.machines.list(
         MATERIALIZED,
         order,
@@ -251,8 +264,11 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResu
 
 async fn get_one(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let (_, m) = store.machines.find(&id).ok_or_else(|| not_found(id))?;
-    Ok(Json(store.machines.render(&m)))
+    let (_, m) = store
+        .table::<Machines>()
+        .find(&id)
+        .ok_or_else(|| not_found(id))?;
+    Ok(Json(store.table::<Machines>().render(&m)))
 }
 
 fn name(body: &JsonBody, required: bool) -> ApiResult<Option<String>> {
@@ -288,12 +304,15 @@ async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Va
         });
     }
     let mut store = state.store_mut();
-    if let Some(unknown) = scoped.iter().find(|id| !store.machines.exists(id)) {
+    if let Some(unknown) = scoped
+        .iter()
+        .find(|id| !store.table::<Machines>().exists(id))
+    {
         return Err(not_found(unknown.clone()));
     }
     let now = store.tick();
     let instance = instance_id(store.seed());
-    let machines = &mut store.machines;
+    let machines = store.table_mut::<Machines>();
     let i = machines.machines.next_index();
     let machine = json!({
         "object": "machine", "id": machines.ids.id(i, now), "name": name, "instance_id": instance,
@@ -314,7 +333,10 @@ async fn update(
     let name = name(&body, false)?;
     let ttl = ttl(&body)?;
     let mut store = state.store_mut();
-    let (i, mut m) = store.machines.find(&id).ok_or_else(|| not_found(id))?;
+    let (i, mut m) = store
+        .table::<Machines>()
+        .find(&id)
+        .ok_or_else(|| not_found(id))?;
     if let Some(n) = name {
         m["name"] = json!(n);
     }
@@ -322,17 +344,17 @@ async fn update(
         m["default_token_ttl"] = json!(t);
     }
     m["updated_at"] = json!(store.tick());
-    store.machines.machines.set(i, m.clone());
-    Ok(Json(store.machines.render(&m)))
+    store.table_mut::<Machines>().machines.set(i, m.clone());
+    Ok(Json(store.table::<Machines>().render(&m)))
 }
 
 async fn remove(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let mut store = state.store_mut();
     let (i, _) = store
-        .machines
+        .table::<Machines>()
         .find(&id)
         .ok_or_else(|| not_found(id.clone()))?;
-    let machines = &mut store.machines;
+    let machines = store.table_mut::<Machines>();
     machines.machines.delete(i);
     // Other machines lose their scope on it.
     for (j, mut other) in machines.machines.all_indexed(MATERIALIZED) {
@@ -354,9 +376,12 @@ async fn secret_key(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let (i, _) = store.machines.find(&id).ok_or_else(|| not_found(id))?;
+    let (i, _) = store
+        .table::<Machines>()
+        .find(&id)
+        .ok_or_else(|| not_found(id))?;
     Ok(Json(
-        json!({ "object": "machine_secret_key", "secret": store.machines.secret(i) }),
+        json!({ "object": "machine_secret_key", "secret": store.table::<Machines>().secret(i) }),
     ))
 }
 
@@ -381,10 +406,17 @@ async fn rotate_secret_key(
         Some(_) => {}
     }
     let mut store = state.store_mut();
-    let (i, _) = store.machines.find(&id).ok_or_else(|| not_found(id))?;
-    *store.machines.rotations.entry(i).or_insert(0) += 1;
+    let (i, _) = store
+        .table::<Machines>()
+        .find(&id)
+        .ok_or_else(|| not_found(id))?;
+    *store
+        .table_mut::<Machines>()
+        .rotations
+        .entry(i)
+        .or_insert(0) += 1;
     Ok(Json(
-        json!({ "object": "machine_secret_key", "secret": store.machines.secret(i) }),
+        json!({ "object": "machine_secret_key", "secret": store.table::<Machines>().secret(i) }),
     ))
 }
 
@@ -397,10 +429,10 @@ async fn add_scope(
     let to = body.required_string("to_machine_id")?;
     let mut store = state.store_mut();
     let (i, mut m) = store
-        .machines
+        .table::<Machines>()
         .find(&id)
         .ok_or_else(|| not_found(id.clone()))?;
-    if !store.machines.exists(&to) {
+    if !store.table::<Machines>().exists(&to) {
         return Err(not_found(to));
     }
     if to == id {
@@ -426,7 +458,7 @@ async fn add_scope(
     let now = store.tick();
     m["scoped_machines"] = Value::Array(scoped);
     m["updated_at"] = json!(now);
-    store.machines.machines.set(i, m);
+    store.table_mut::<Machines>().machines.set(i, m);
     Ok(Json(
         json!({ "object": "machine_scope", "from_machine_id": id, "to_machine_id": to, "created_at": now }),
     ))
@@ -438,7 +470,7 @@ async fn remove_scope(
 ) -> ApiResult<Json<Value>> {
     let mut store = state.store_mut();
     let (i, mut m) = store
-        .machines
+        .table::<Machines>()
         .find(&id)
         .ok_or_else(|| not_found(id.clone()))?;
     let mut scoped = m["scoped_machines"].as_array().cloned().unwrap_or_default();
@@ -452,7 +484,7 @@ async fn remove_scope(
     }
     m["scoped_machines"] = Value::Array(scoped);
     m["updated_at"] = json!(store.tick());
-    store.machines.machines.set(i, m);
+    store.table_mut::<Machines>().machines.set(i, m);
     Ok(Json(
         json!({ "object": "machine_scope", "from_machine_id": id, "to_machine_id": other, "deleted": true }),
     ))
@@ -469,7 +501,7 @@ fn calling_machine(store: &Store, headers: &HeaderMap) -> Option<(u32, Value)> {
         .split_once(' ')?
         .1
         .trim();
-    store.machines.by_secret(key)
+    store.table::<Machines>().by_secret(key)
 }
 
 fn token_secret(seed: u64, id: &str) -> String {
@@ -505,13 +537,13 @@ async fn list_tokens(
             });
         }
     }
-    if !store.machines.exists(&subject) {
+    if !store.table::<Machines>().exists(&subject) {
         return Err(not_found(subject));
     }
     let filter = Box::new(move |t: &Value| {
         t["subject"] == subject.as_str() && t["revoked"] == revoked && t["expired"] == expired
     }) as collection::Filter;
-    let listed = store.machines.tokens.list(
+    let listed = store.table::<Machines>().tokens.list(
         MATERIALIZED,
         Order::NEWEST_FIRST,
         Select {
@@ -580,7 +612,7 @@ async fn create_token(
     let now = store.tick();
     let seed = store.seed();
     if let (Some(min), "opaque") = (reuse, format.as_str()) {
-        let reusable = store.machines.tokens.find(MATERIALIZED, |t| {
+        let reusable = store.table::<Machines>().tokens.find(MATERIALIZED, |t| {
             t["subject"] == subject
                 && t["revoked"] == false
                 && t["claims"] == claims
@@ -599,7 +631,7 @@ async fn create_token(
         Some(s) => (s * 1000.0) as i64,
         None => machine["default_token_ttl"].as_i64().unwrap_or(3600) * 1000,
     };
-    let tokens = &mut store.machines.tokens;
+    let tokens = &mut store.table_mut::<Machines>().tokens;
     let t = tokens.next_index();
     let id = hex_id("mt_", seed, Stream::M2mTokenId, u64::from(t));
     let token = json!({
@@ -631,7 +663,7 @@ async fn revoke_token(
     let seed = store.seed();
     let index = hex_index("mt_", seed, Stream::M2mTokenId, &id).and_then(|i| u32::try_from(i).ok());
     let (i, mut t) = store
-        .machines
+        .table::<Machines>()
         .tokens
         .get_by_id(index, &id, MATERIALIZED)
         .ok_or(ApiError::NotFound {
@@ -647,6 +679,6 @@ async fn revoke_token(
     t["revoked"] = json!(true);
     t["revocation_reason"] = json!(reason);
     t["updated_at"] = json!(store.tick());
-    store.machines.tokens.set(i, t.clone());
+    store.table_mut::<Machines>().tokens.set(i, t.clone());
     Ok(Json(t))
 }

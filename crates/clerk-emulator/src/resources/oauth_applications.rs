@@ -12,14 +12,14 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, deleted, Collection, Ids, Order, Select, MATERIALIZED};
-use crate::server::envelope;
-use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::QueryParams;
 use crate::seed::{instance_id, mix, Stream, DAY_MS, START_MS};
-use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
+use crate::server::body::JsonBody;
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 const FRONTEND_API: &str = "https://clerk.emulator.test";
 const FIELDS: &[&str] = &[
@@ -60,6 +60,8 @@ pub struct OAuthApplications {
     /// Secret generations, bumped by each rotation (secrets are derived).
     rotations: std::collections::HashMap<String, u64>,
 }
+
+crate::server::state::store_table!(OAuthApplications, OAuthApplications::seeded(0));
 
 fn client_id(seed: u64, i: u32) -> String {
     let w = mix(seed, Stream::OAuthAppId, u64::from(i), 7);
@@ -177,16 +179,34 @@ pub const OPERATIONS: &[Operation] = &[
     op("GET", "/oauth_applications", Served),
     op("POST", "/oauth_applications", Served),
     op("GET", "/oauth_applications/{oauth_application_id}", Served),
-    op("PATCH", "/oauth_applications/{oauth_application_id}", Served),
-    op("DELETE", "/oauth_applications/{oauth_application_id}", Served),
-    op("POST", "/oauth_applications/{oauth_application_id}/rotate_secret", Served),
+    op(
+        "PATCH",
+        "/oauth_applications/{oauth_application_id}",
+        Served,
+    ),
+    op(
+        "DELETE",
+        "/oauth_applications/{oauth_application_id}",
+        Served,
+    ),
+    op(
+        "POST",
+        "/oauth_applications/{oauth_application_id}/rotate_secret",
+        Served,
+    ),
 ];
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the
 /// paging property (`tests/paging_prop.rs`).
-pub const PAGED_LISTS: &[PagedList] = &[
-    paged("/v1/oauth_applications?x=1").order_by(&["created_at", "name"]),
-];
+pub const PAGED_LISTS: &[PagedList] =
+    &[paged("/v1/oauth_applications?x=1").order_by(&["created_at", "name"])];
+
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(OAuthApplications::seeded(config.seed));
+}
 
 async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
     let q = QueryParams::parse(raw.as_deref());
@@ -203,14 +223,14 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResu
     };
     let store = state.store();
     let listed = store
-        .oauth_applications
+        .table::<OAuthApplications>()
         .items
         .list(MATERIALIZED, order, select, paging);
     Ok(envelope::data_total(listed.items, listed.total))
 }
 
 fn find(store: &Store, id: String) -> ApiResult<(u32, Value)> {
-    let apps = &store.oauth_applications;
+    let apps = store.table::<OAuthApplications>();
     apps.items
         .get_by_id(apps.ids.index(&id), &id, MATERIALIZED)
         .ok_or(ApiError::NotFound {
@@ -276,7 +296,7 @@ async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Va
     let mut store = state.store_mut();
     let now = store.tick();
     let seed = store.seed();
-    let apps = &mut store.oauth_applications;
+    let apps = store.table_mut::<OAuthApplications>();
     let i = apps.items.next_index();
     let app = application(
         apps.ids.id(i, now),
@@ -327,14 +347,17 @@ async fn update(
         app["pkce_required"] = json!(true);
     }
     app["updated_at"] = json!(store.tick());
-    store.oauth_applications.items.set(i, app.clone());
+    store
+        .table_mut::<OAuthApplications>()
+        .items
+        .set(i, app.clone());
     Ok(Json(app))
 }
 
 async fn remove(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let mut store = state.store_mut();
     let (i, _) = find(&store, id.clone())?;
-    store.oauth_applications.items.delete(i);
+    store.table_mut::<OAuthApplications>().items.delete(i);
     Ok(Json(deleted("oauth_application", &id)))
 }
 
@@ -346,7 +369,7 @@ async fn rotate_secret(
     let (i, mut app) = find(&store, id.clone())?;
     app["updated_at"] = json!(store.tick());
     let seed = store.seed();
-    let apps = &mut store.oauth_applications;
+    let apps = store.table_mut::<OAuthApplications>();
     *apps.rotations.entry(id).or_insert(0) += 1;
     apps.items.set(i, app.clone());
     let secret = apps.secret(seed, &app);

@@ -16,13 +16,14 @@ use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Value};
 
-use crate::engine::collection::{self, Listed};
-use crate::server::error::{ApiError, ApiResult};
+use crate::coverage::{op, Operation, PagedList, Status::Served};
+use crate::engine::collection;
 use crate::engine::params::QueryParams;
-use crate::seed::{mix, splitmix, Stream, NOW_MS};
-use crate::server::state::AppState;
 use crate::resources::users::ExternalAccount;
-use crate::coverage::{op, Operation, Status::Served, PagedList};
+use crate::resources::users::Users;
+use crate::seed::{mix, splitmix, Stream, NOW_MS};
+use crate::server::error::ApiResult;
+use crate::server::state::{AppState, Seeding};
 
 const TOKEN_LIFETIME_MS: i64 = 3_600_000;
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -36,12 +37,17 @@ pub fn routes() -> Router<AppState> {
 
 /// The Backend API operations `routes` serves (paths relative to `/v1`,
 /// parameter names the spec's), for the coverage list.
-pub const OPERATIONS: &[Operation] = &[
-    op("GET", "/users/{user_id}/oauth_access_tokens/{provider}", Served),
-];
+pub const OPERATIONS: &[Operation] = &[op(
+    "GET",
+    "/users/{user_id}/oauth_access_tokens/{provider}",
+    Served,
+)];
 
 /// None of the lists `routes` serves is walked by the paging property.
 pub const PAGED_LISTS: &[PagedList] = &[];
+
+/// No table of its own to seed.
+pub const SEEDING: Option<Seeding> = None;
 
 /// `n` URL-safe characters drawn from the words of `word`.
 fn chars(word: impl Fn(u64) -> u64, n: usize, alphabet: &[u8]) -> String {
@@ -139,25 +145,19 @@ async fn list(
     let paging = q.paging()?;
     let paginated = q.bool("paginated")?.unwrap_or(false);
     let store = state.store();
-    let index = store.users.find(&user_id).ok_or(ApiError::NotFound {
-        kind: "user",
-        id: user_id,
-    })?;
+    let index = store.table::<Users>().existing(user_id)?;
     let tokens: Vec<Value> = store
-        .users
+        .table::<Users>()
         .user(index)
         .external_accounts
         .iter()
         .filter(|a| a.provider == provider)
         .map(|a| token(store.seed(), a))
         .collect();
-    let total = tokens.len();
-    let items = tokens
-        .into_iter()
-        .skip(paging.offset)
-        .take(paging.limit)
-        .collect();
-    Ok(collection::respond(Listed { items, total }, paginated))
+    Ok(collection::respond(
+        collection::list_held(tokens, None, paging),
+        paginated,
+    ))
 }
 
 #[cfg(test)]

@@ -18,16 +18,15 @@ use axum::routing::{get, patch};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, deleted, Collection, Ids, Order, Select};
+use crate::engine::params::{IdFilter, QueryParams};
+use crate::resources::organizations::Organizations;
+use crate::seed::{mix, Stream, DAY_MS};
+use crate::server::body::JsonBody;
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::resources::memberships::organization_not_found;
-use crate::resources::organizations::Organizations;
-use crate::engine::params::{IdFilter, QueryParams};
-use crate::seed::{mix, Stream, DAY_MS};
-use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 const MODES: &[&str] = &[
     "manual_invitation",
@@ -41,6 +40,8 @@ pub struct OrganizationDomains {
     ids: Ids,
     items: Collection,
 }
+
+crate::server::state::store_table!(OrganizationDomains, OrganizationDomains::seeded(0, 0));
 
 fn verification(
     status: &str,
@@ -64,7 +65,7 @@ impl OrganizationDomains {
     fn seeded_domain(&self, store: &Store, k: u32) -> Value {
         let org = k * 3;
         let w = |s: u64| mix(store.seed(), Stream::OrgDomain, u64::from(k), s);
-        let core = store.organizations.core(org);
+        let core = store.table::<Organizations>().core(org);
         let at = core.created_at + DAY_MS + (w(0) % DAY_MS as u64) as i64;
         let verified = w(1) % 100 < 70;
         let mode = if verified {
@@ -79,7 +80,7 @@ impl OrganizationDomains {
         let mut domain = json!({
             "object": "organization_domain",
             "id": self.ids.id(k, at),
-            "organization_id": store.organizations.id_of(org),
+            "organization_id": store.table::<Organizations>().id_of(org),
             "name": name,
             "enrollment_mode": mode,
             "affiliation_email_address": verified.then(|| format!("admin@{name}")),
@@ -108,7 +109,7 @@ impl OrganizationDomains {
 }
 
 fn public_organization_data(store: &Store, org: u32) -> Value {
-    let orgs = &store.organizations;
+    let orgs = store.table::<Organizations>();
     json!({ "id": orgs.id_of(org), "name": orgs.name_of(org), "slug": orgs.slug_of(org), "has_image": false })
 }
 
@@ -130,16 +131,33 @@ pub fn routes() -> Router<AppState> {
 pub const OPERATIONS: &[Operation] = &[
     op("GET", "/organizations/{organization_id}/domains", Served),
     op("POST", "/organizations/{organization_id}/domains", Served),
-    op("PATCH", "/organizations/{organization_id}/domains/{domain_id}", Served),
-    op("DELETE", "/organizations/{organization_id}/domains/{domain_id}", Served),
+    op(
+        "PATCH",
+        "/organizations/{organization_id}/domains/{domain_id}",
+        Served,
+    ),
+    op(
+        "DELETE",
+        "/organizations/{organization_id}/domains/{domain_id}",
+        Served,
+    ),
     op("GET", "/organization_domains", Served),
 ];
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the
 /// paging property (`tests/paging_prop.rs`).
-pub const PAGED_LISTS: &[PagedList] = &[
-    paged("/v1/organization_domains?x=1").order_by(&["name", "created_at"]),
-];
+pub const PAGED_LISTS: &[PagedList] =
+    &[paged("/v1/organization_domains?x=1").order_by(&["name", "created_at"])];
+
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(OrganizationDomains::seeded(
+        config.seed,
+        config.organizations,
+    ));
+}
 
 /// `verified` and `enrollment_mode`, shared by both lists.
 struct DomainFilter {
@@ -221,10 +239,10 @@ async fn list_all(
     let order = collection::order(&q, &["name", "created_at"], Order::NEWEST_FIRST)?;
     let filter = DomainFilter::parse(&q)?;
     let store = state.store();
-    let domains = &store.org_domains;
+    let domains = store.table::<OrganizationDomains>();
     let candidates = filter.organization.as_deref().map(|id| {
         store
-            .organizations
+            .table::<Organizations>()
             .find(id)
             .map(|o| domains.candidates(o))
             .unwrap_or_default()
@@ -243,10 +261,7 @@ async fn list_all(
 }
 
 fn organization(store: &Store, id: String) -> ApiResult<u32> {
-    store
-        .organizations
-        .find(&id)
-        .ok_or_else(|| organization_not_found(id))
+    store.table::<Organizations>().existing(id)
 }
 
 async fn list_for_organization(
@@ -265,7 +280,7 @@ async fn list_for_organization(
     let store = state.store();
     let org = organization(&store, organization_id.clone())?;
     filter.organization = Some(organization_id);
-    let domains = &store.org_domains;
+    let domains = store.table::<OrganizationDomains>();
     let select = Select {
         candidates: Some(domains.candidates(org)),
         filter: Some(Box::new(move |d: &Value| filter.matches(d))),
@@ -327,7 +342,7 @@ async fn create(
     let verified = body.bool("verified")?.unwrap_or(true);
     let mut store = state.store_mut();
     let org = organization(&store, organization_id.clone())?;
-    let domains = &store.org_domains;
+    let domains = store.table::<OrganizationDomains>();
     let taken = domains
         .items
         .find(&|k| domains.seeded_domain(&store, k), |d| {
@@ -342,10 +357,10 @@ async fn create(
         });
     }
     let now = store.tick();
-    let i = store.org_domains.items.next_index();
+    let i = store.table::<OrganizationDomains>().items.next_index();
     let mut d = json!({
         "object": "organization_domain",
-        "id": store.org_domains.ids.id(i, now),
+        "id": store.table::<OrganizationDomains>().ids.id(i, now),
         "organization_id": organization_id,
         "name": name,
         "enrollment_mode": mode,
@@ -356,13 +371,16 @@ async fn create(
         "updated_at": now,
     });
     set_verified(&mut d, verified, now);
-    store.org_domains.items.push(d.clone());
+    store
+        .table_mut::<OrganizationDomains>()
+        .items
+        .push(d.clone());
     Ok(Json(d))
 }
 
 fn find(store: &Store, organization_id: String, domain_id: String) -> ApiResult<(u32, Value)> {
     organization(store, organization_id.clone())?;
-    let domains = &store.org_domains;
+    let domains = store.table::<OrganizationDomains>();
     domains
         .items
         .get_by_id(domains.ids.index(&domain_id), &domain_id, &|k| {
@@ -401,7 +419,10 @@ async fn update(
         d["enrollment_mode"] = json!(m);
     }
     d["updated_at"] = json!(now);
-    store.org_domains.items.set(i, d.clone());
+    store
+        .table_mut::<OrganizationDomains>()
+        .items
+        .set(i, d.clone());
     Ok(Json(d))
 }
 
@@ -411,13 +432,13 @@ async fn remove(
 ) -> ApiResult<Json<Value>> {
     let mut store = state.store_mut();
     let (i, _) = find(&store, organization_id, domain_id.clone())?;
-    store.org_domains.items.delete(i);
+    store.table_mut::<OrganizationDomains>().items.delete(i);
     Ok(Json(deleted("organization_domain", &domain_id)))
 }
 
 /// Delete the domains of organization `org` (being deleted).
 pub fn remove_organization(store: &mut Store, org: u32) {
-    let domains = &store.org_domains;
+    let domains = store.table::<OrganizationDomains>();
     let doomed: Vec<u32> = domains
         .candidates(org)
         .into_iter()
@@ -425,10 +446,12 @@ pub fn remove_organization(store: &mut Store, org: u32) {
             domains
                 .items
                 .get(k, &|i| domains.seeded_domain(store, i))
-                .is_some_and(|d| d["organization_id"] == store.organizations.id_of(org).as_str())
+                .is_some_and(|d| {
+                    d["organization_id"] == store.table::<Organizations>().id_of(org).as_str()
+                })
         })
         .collect();
     for k in doomed {
-        store.org_domains.items.delete(k);
+        store.table_mut::<OrganizationDomains>().items.delete(k);
     }
 }

@@ -25,16 +25,19 @@ use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
+use crate::engine::params::{OrderBy, OrderField, Paging, QueryParams};
+use crate::engine::table::{self, KeyValue, Selection, SortCache, SortKey, Table, VersionedCache};
+use crate::resources::memberships::Memberships;
+use crate::resources::memberships::{existing_role, ADMIN_ROLE};
+use crate::resources::organizations::Organizations;
+use crate::resources::rbac::Rbac;
+use crate::resources::users::Users;
+use crate::seed::{self, between, ksuid, mix, pick, Stream, DAY_MS, NOW_MS};
 use crate::server::body::JsonBody;
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::engine::table::{self, KeyValue, Selection, SortCache, SortKey, Table, VersionedCache};
-use crate::resources::memberships::{existing_role, organization_not_found, ADMIN_ROLE};
-use crate::engine::params::{OrderBy, OrderField, Paging, QueryParams};
-use crate::seed::{self, between, ksuid, mix, pick, Stream, DAY_MS, NOW_MS};
-use crate::server::state::{AppState, Store};
-use crate::resources::users::Users;
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 pub const ID_PREFIX: &str = "orginv_";
 pub const STATUSES: &[&str] = &["pending", "accepted", "revoked", "expired"];
@@ -75,20 +78,55 @@ pub fn routes() -> Router<AppState> {
 /// parameter names the spec's), for the coverage list.
 pub const OPERATIONS: &[Operation] = &[
     op("GET", "/users/{user_id}/organization_invitations", Served),
-    op("GET", "/organizations/{organization_id}/invitations", Served),
-    op("POST", "/organizations/{organization_id}/invitations", Served),
-    op("POST", "/organizations/{organization_id}/invitations/bulk", Served),
-    op("GET", "/organizations/{organization_id}/invitations/pending", Served),
-    op("GET", "/organizations/{organization_id}/invitations/{invitation_id}", Served),
-    op("POST", "/organizations/{organization_id}/invitations/{invitation_id}/revoke", Served),
+    op(
+        "GET",
+        "/organizations/{organization_id}/invitations",
+        Served,
+    ),
+    op(
+        "POST",
+        "/organizations/{organization_id}/invitations",
+        Served,
+    ),
+    op(
+        "POST",
+        "/organizations/{organization_id}/invitations/bulk",
+        Served,
+    ),
+    op(
+        "GET",
+        "/organizations/{organization_id}/invitations/pending",
+        Served,
+    ),
+    op(
+        "GET",
+        "/organizations/{organization_id}/invitations/{invitation_id}",
+        Served,
+    ),
+    op(
+        "POST",
+        "/organizations/{organization_id}/invitations/{invitation_id}/revoke",
+        Served,
+    ),
     op("GET", "/organization_invitations", Served),
 ];
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the
 /// paging property (`tests/paging_prop.rs`).
-pub const PAGED_LISTS: &[PagedList] = &[
-    paged("/v1/organization_invitations?x=1").order_by(&["created_at", "email_address"]),
-];
+pub const PAGED_LISTS: &[PagedList] =
+    &[paged("/v1/organization_invitations?x=1").order_by(&["created_at", "email_address"])];
+
+/// How the registry seeds this resource's table (after the tables it reads).
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &["memberships"]);
+
+fn seed_table(store: &mut Store, config: &Config) {
+    let memberships = store.table::<Memberships>();
+    let invitations =
+        OrgInvitations::seeded(config.seed, config.users, config.organizations, |org| {
+            memberships.seeded_members(org)
+        });
+    store.insert(invitations);
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InvitationField {
@@ -130,6 +168,11 @@ pub struct OrgInvitations {
     version: u64,
     orders: VersionedCache,
 }
+
+crate::server::state::store_table!(
+    OrgInvitations,
+    OrgInvitations::seeded(0, 0, 0, |_| Vec::new())
+);
 
 impl OrgInvitations {
     pub fn seeded(
@@ -230,7 +273,7 @@ impl OrgInvitations {
     }
 
     fn is_live(&self, store: &Store, i: u32) -> bool {
-        Table::is_live(&store.organizations, self.organization_of(i))
+        Table::is_live(store.table::<Organizations>(), self.organization_of(i))
     }
 
     /// Invitation `i` as last written (without public organization data).
@@ -244,7 +287,7 @@ impl OrgInvitations {
     fn seeded_invitation(&self, store: &Store, i: u32) -> OrgInvitation {
         let org = self.organization_of(i);
         let w = |k: u64| mix(self.seed, Stream::OrgInvitation, u64::from(i), k);
-        let org_created = store.organizations.core(org).created_at;
+        let org_created = store.table::<Organizations>().core(org).created_at;
         let status = match w(0) % 100 {
             0..45 => "pending",
             45..75 => "accepted",
@@ -265,9 +308,9 @@ impl OrgInvitations {
             "accepted" | "revoked" => between(created_at, expires_at.min(NOW_MS), w(7)),
             _ => created_at,
         };
-        let members = store.memberships.seeded_members(org);
-        let email = match invitee(self.seed, store.users.count(), &members, i) {
-            Invitee::User(u) => Users::emails(&store.users.core(u))
+        let members = store.table::<Memberships>().seeded_members(org);
+        let email = match invitee(self.seed, store.table::<Users>().count(), &members, i) {
+            Invitee::User(u) => Users::emails(&store.table::<Users>().core(u))
                 .into_iter()
                 .next()
                 .unwrap_or_default(),
@@ -284,15 +327,15 @@ impl OrgInvitations {
             "org:member"
         };
         let id = self.id(i, created_at);
-        let inviter = store.memberships.first_member(org);
+        let inviter = store.table::<Memberships>().first_member(org);
         OrgInvitation {
             object: "organization_invitation",
             url: (status == "pending").then(|| accept_url(&id)),
             email_address: email,
             role: role_key.to_owned(),
             role_name: role_name(store, role_key),
-            organization_id: store.organizations.id_of(org),
-            inviter_id: inviter.map(|u| store.users.id_of(u)),
+            organization_id: store.table::<Organizations>().id_of(org),
+            inviter_id: inviter.map(|u| store.table::<Users>().id_of(u)),
             public_inviter_data: inviter.map(|u| InviterData::of(store, u)),
             status: status.to_owned(),
             public_metadata: if w(10) % 4 == 0 {
@@ -312,10 +355,11 @@ impl OrgInvitations {
     /// With `public_organization_data`, as the instance and user lists show it.
     fn with_organization(&self, store: &Store, i: u32) -> OrgInvitation {
         let mut inv = self.invitation(store, i);
-        let org =
-            store
-                .organizations
-                .organization(store, self.organization_of(i), Default::default());
+        let org = store.table::<Organizations>().organization(
+            store,
+            self.organization_of(i),
+            Default::default(),
+        );
         inv.public_organization_data = Some(PublicOrganizationData {
             id: org.id,
             name: org.name,
@@ -357,7 +401,7 @@ fn accept_url(id: &str) -> String {
 
 fn role_name(store: &Store, key: &str) -> String {
     store
-        .rbac
+        .table::<Rbac>()
         .role_info(key)
         .map_or_else(|| key.to_owned(), |r| r.name)
 }
@@ -371,7 +415,7 @@ impl Table for InvitationTable<'_> {
     type Field = InvitationField;
 
     fn len(&self) -> usize {
-        self.store.org_invitations.len() as usize
+        self.store.table::<OrgInvitations>().len() as usize
     }
 
     fn natural_field(&self) -> InvitationField {
@@ -384,7 +428,10 @@ impl Table for InvitationTable<'_> {
     }
 
     fn sort_key(&self, field: InvitationField, i: u32) -> SortKey {
-        let inv = self.store.org_invitations.invitation(self.store, i);
+        let inv = self
+            .store
+            .table::<OrgInvitations>()
+            .invitation(self.store, i);
         let value = match field {
             InvitationField::CreatedAt => KeyValue::Int(inv.created_at),
             InvitationField::EmailAddress => KeyValue::Str(inv.email_address),
@@ -402,11 +449,11 @@ impl Table for InvitationTable<'_> {
     }
 
     fn is_live(&self, i: u32) -> bool {
-        self.store.org_invitations.is_live(self.store, i)
+        self.store.table::<OrgInvitations>().is_live(self.store, i)
     }
 
     fn all_live(&self) -> bool {
-        Table::all_live(&self.store.organizations)
+        Table::all_live(self.store.table::<Organizations>())
     }
 }
 
@@ -434,7 +481,7 @@ impl InvitationFilter {
         if self.status.is_none() && self.email_address.is_none() && self.query.is_none() {
             return true;
         }
-        let inv = store.org_invitations.invitation(store, i);
+        let inv = store.table::<OrgInvitations>().invitation(store, i);
         self.status.as_ref().is_none_or(|s| *s == inv.status)
             && self
                 .email_address
@@ -455,7 +502,7 @@ fn page(
     paging: Paging,
     with_organization: bool,
 ) -> Json<Value> {
-    let invitations = &store.org_invitations;
+    let invitations = store.table::<OrgInvitations>();
     let table = invitations.table(store);
     let selection = Selection {
         candidates,
@@ -477,13 +524,6 @@ fn page(
     envelope::data_total(items, page.total)
 }
 
-fn find_org(store: &Store, organization_id: String) -> ApiResult<u32> {
-    store
-        .organizations
-        .find(&organization_id)
-        .ok_or_else(|| organization_not_found(organization_id))
-}
-
 async fn list_for_organization(
     State(state): State<AppState>,
     Path(organization_id): Path<String>,
@@ -498,8 +538,8 @@ async fn list_for_organization(
         query: None,
     };
     let store = state.store();
-    let org = find_org(&store, organization_id)?;
-    let candidates = Some(store.org_invitations.of_organization(org));
+    let org = store.table::<Organizations>().existing(organization_id)?;
+    let candidates = Some(store.table::<OrgInvitations>().of_organization(org));
     Ok(page(&store, candidates, filter, order, paging, false))
 }
 
@@ -515,8 +555,8 @@ async fn list_pending(
         ..InvitationFilter::default()
     };
     let store = state.store();
-    let org = find_org(&store, organization_id)?;
-    let candidates = Some(store.org_invitations.of_organization(org));
+    let org = store.table::<Organizations>().existing(organization_id)?;
+    let candidates = Some(store.table::<OrgInvitations>().of_organization(org));
     Ok(page(
         &store,
         candidates,
@@ -552,18 +592,15 @@ async fn list_for_user(
     let paging = q.paging()?;
     let status = status_filter(&q)?;
     let store = state.store();
-    let user = store.users.find(&user_id).ok_or(ApiError::NotFound {
-        kind: "user",
-        id: user_id,
-    })?;
+    let user = store.table::<Users>().existing(user_id)?;
     let emails: Vec<String> = store
-        .users
+        .table::<Users>()
         .user(user)
         .email_addresses
         .iter()
         .map(|e| e.email_address.to_lowercase())
         .collect();
-    let invitations = &store.org_invitations;
+    let invitations = store.table::<OrgInvitations>();
     let base = invitations.seeded_len();
     let mut candidates: Vec<u32> = invitations.by_user.get(&user).cloned().unwrap_or_default();
     candidates.extend((base..invitations.len()).filter(|&i| invitations.overlay.contains_key(&i)));
@@ -597,16 +634,16 @@ async fn get_one(
     Path((organization_id, invitation_id)): Path<(String, String)>,
 ) -> ApiResult<Json<OrgInvitation>> {
     let store = state.store();
-    let org = find_org(&store, organization_id)?;
+    let org = store.table::<Organizations>().existing(organization_id)?;
     let i = find_in(&store, org, invitation_id)?;
-    Ok(Json(store.org_invitations.invitation(&store, i)))
+    Ok(Json(store.table::<OrgInvitations>().invitation(&store, i)))
 }
 
 fn find_in(store: &Store, org: u32, invitation_id: String) -> ApiResult<u32> {
     store
-        .org_invitations
+        .table::<OrgInvitations>()
         .find(store, &invitation_id)
-        .filter(|&i| store.org_invitations.organization_of(i) == org)
+        .filter(|&i| store.table::<OrgInvitations>().organization_of(i) == org)
         .ok_or(ApiError::NotFound {
             kind: "organization invitation",
             id: invitation_id,
@@ -650,7 +687,7 @@ fn parse_new(store: &Store, org: u32, body: &JsonBody) -> ApiResult<NewInvitatio
         None => None,
         Some(id) => Some(admin_of(store, org, id, "inviter")?),
     };
-    let invitations = &store.org_invitations;
+    let invitations = store.table::<OrgInvitations>();
     let pending_exists = invitations.of_organization(org).into_iter().any(|i| {
         let inv = invitations.invitation(store, i);
         inv.status == "pending" && inv.email_address.eq_ignore_ascii_case(&email_address)
@@ -666,7 +703,7 @@ fn parse_new(store: &Store, org: u32, body: &JsonBody) -> ApiResult<NewInvitatio
         crate::resources::users::Identifier::EmailAddress,
         &email_address,
     );
-    if holder.is_some_and(|u| store.memberships.find(org, u).is_some()) {
+    if holder.is_some_and(|u| store.table::<Memberships>().find(org, u).is_some()) {
         return Err(ApiError::Rejected {
             code: "already_a_member_in_organization",
             long_message: format!("{email_address} is already a member of the organization."),
@@ -685,14 +722,11 @@ fn parse_new(store: &Store, org: u32, body: &JsonBody) -> ApiResult<NewInvitatio
 /// The user `id`, who must exist (else 404) and be an admin of `org`
 /// (else 403): the spec's rule for an inviter and for the user revoking.
 fn admin_of(store: &Store, org: u32, id: String, who: &str) -> ApiResult<u32> {
-    let user = store
-        .users
-        .find(&id)
-        .ok_or(ApiError::NotFound { kind: "user", id })?;
+    let user = store.table::<Users>().existing(id)?;
     let is_admin = store
-        .memberships
+        .table::<Memberships>()
         .find(org, user)
-        .is_some_and(|m| store.memberships.state(store, m).role == ADMIN_ROLE);
+        .is_some_and(|m| store.table::<Memberships>().state(store, m).role == ADMIN_ROLE);
     if !is_admin {
         return Err(ApiError::Forbidden {
             code: "not_an_admin_in_organization",
@@ -730,7 +764,7 @@ pub fn expires_in_days(body: &JsonBody) -> ApiResult<i64> {
 
 fn insert(store: &mut Store, org: u32, new: NewInvitation) -> u32 {
     let now = store.tick();
-    let invitations = &store.org_invitations;
+    let invitations = store.table::<OrgInvitations>();
     let i = invitations.len();
     let id = invitations.id(i, now);
     let inv = OrgInvitation {
@@ -740,8 +774,8 @@ fn insert(store: &mut Store, org: u32, new: NewInvitation) -> u32 {
         email_address: new.email_address,
         role_name: role_name(store, &new.role),
         role: new.role,
-        organization_id: store.organizations.id_of(org),
-        inviter_id: new.inviter.map(|u| store.users.id_of(u)),
+        organization_id: store.table::<Organizations>().id_of(org),
+        inviter_id: new.inviter.map(|u| store.table::<Users>().id_of(u)),
         public_inviter_data: new.inviter.map(|u| InviterData::of(store, u)),
         status: "pending".into(),
         public_metadata: new.public_metadata,
@@ -751,7 +785,7 @@ fn insert(store: &mut Store, org: u32, new: NewInvitation) -> u32 {
         updated_at: now,
         public_organization_data: None,
     };
-    let invitations = &mut store.org_invitations;
+    let invitations = store.table_mut::<OrgInvitations>();
     invitations.created_org.push(org);
     invitations.overlay.insert(i, inv);
     invitations.version += 1;
@@ -765,10 +799,10 @@ async fn create(
 ) -> ApiResult<Json<OrgInvitation>> {
     let body = JsonBody::parse(&body, CREATE_FIELDS)?;
     let mut store = state.store_mut();
-    let org = find_org(&store, organization_id)?;
+    let org = store.table::<Organizations>().existing(organization_id)?;
     let new = parse_new(&store, org, &body)?;
     let i = insert(&mut store, org, new);
-    Ok(Json(store.org_invitations.invitation(&store, i)))
+    Ok(Json(store.table::<OrgInvitations>().invitation(&store, i)))
 }
 
 async fn create_bulk(
@@ -778,7 +812,7 @@ async fn create_bulk(
 ) -> ApiResult<Json<Value>> {
     let bodies = JsonBody::parse_array(&body, CREATE_FIELDS, MAX_BULK)?;
     let mut store = state.store_mut();
-    let org = find_org(&store, organization_id)?;
+    let org = store.table::<Organizations>().existing(organization_id)?;
     let mut batch = Vec::with_capacity(bodies.len());
     for body in &bodies {
         let new = parse_new(&store, org, body)?;
@@ -797,7 +831,7 @@ async fn create_bulk(
         .into_iter()
         .map(|new| {
             let i = insert(&mut store, org, new);
-            store.org_invitations.invitation(&store, i)
+            store.table::<OrgInvitations>().invitation(&store, i)
         })
         .collect();
     let total = created.len();
@@ -811,14 +845,14 @@ async fn revoke(
 ) -> ApiResult<Json<OrgInvitation>> {
     let body = JsonBody::parse(&body, &["requesting_user_id"])?;
     let mut store = state.store_mut();
-    let org = find_org(&store, organization_id)?;
+    let org = store.table::<Organizations>().existing(organization_id)?;
     let i = find_in(&store, org, invitation_id)?;
     // Optional (and nullable); when given, "must be an administrator in the
     // organization".
     if let Some(id) = body.string("requesting_user_id")? {
         admin_of(&store, org, id, "requesting user")?;
     }
-    let mut inv = store.org_invitations.invitation(&store, i);
+    let mut inv = store.table::<OrgInvitations>().invitation(&store, i);
     if inv.status != "pending" {
         return Err(ApiError::Rejected {
             code: "organization_invitation_not_pending",
@@ -831,7 +865,7 @@ async fn revoke(
     inv.status = "revoked".into();
     inv.url = None;
     inv.updated_at = store.tick();
-    let invitations = &mut store.org_invitations;
+    let invitations = store.table_mut::<OrgInvitations>();
     invitations.overlay.insert(i, inv.clone());
     invitations.version += 1;
     Ok(Json(inv))
@@ -873,7 +907,7 @@ pub struct InviterData {
 
 impl InviterData {
     fn of(store: &Store, user: u32) -> Self {
-        let u = store.users.user(user);
+        let u = store.table::<Users>().user(user);
         let identifier = u
             .primary_email()
             .map(str::to_owned)

@@ -22,14 +22,15 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, deleted, Collection, Order, Select, MATERIALIZED};
+use crate::engine::params::QueryParams;
+use crate::resources::memberships::model::Memberships;
+use crate::seed::{ksuid, ksuid_index, Stream, DAY_MS, START_MS};
+use crate::server::body::JsonBody;
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::engine::params::QueryParams;
-use crate::seed::{ksuid, ksuid_index, Stream, DAY_MS, START_MS};
-use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 const PERMISSION_PREFIX: &str = "perm_";
 const ROLE_PREFIX: &str = "role_";
@@ -155,6 +156,8 @@ pub struct Rbac {
     role_sets: Collection,
 }
 
+crate::server::state::store_table!(Rbac, Rbac::seeded(0));
+
 fn stamp(i: usize) -> i64 {
     CONFIGURED_AT + i as i64 * 60_000
 }
@@ -273,7 +276,9 @@ impl Rbac {
     /// Whether a live role set has this key (an organization's
     /// `role_set_key` must name one).
     pub fn has_role_set_key(&self, key: &str) -> bool {
-        self.role_sets.find(MATERIALIZED, |s| s["key"] == key).is_some()
+        self.role_sets
+            .find(MATERIALIZED, |s| s["key"] == key)
+            .is_some()
     }
 
     fn permission_objects(&self, role: &Value) -> Vec<Value> {
@@ -377,22 +382,46 @@ pub const OPERATIONS: &[Operation] = &[
     op("GET", "/organization_roles", Served),
     op("POST", "/organization_roles", Served),
     op("GET", "/organization_roles/{organization_role_id}", Served),
-    op("PATCH", "/organization_roles/{organization_role_id}", Served),
-    op("DELETE", "/organization_roles/{organization_role_id}", Served),
-    op("POST", "/organization_roles/{organization_role_id}/permissions/{permission_id}", Served),
-    op("DELETE", "/organization_roles/{organization_role_id}/permissions/{permission_id}", Served),
+    op(
+        "PATCH",
+        "/organization_roles/{organization_role_id}",
+        Served,
+    ),
+    op(
+        "DELETE",
+        "/organization_roles/{organization_role_id}",
+        Served,
+    ),
+    op(
+        "POST",
+        "/organization_roles/{organization_role_id}/permissions/{permission_id}",
+        Served,
+    ),
+    op(
+        "DELETE",
+        "/organization_roles/{organization_role_id}/permissions/{permission_id}",
+        Served,
+    ),
     op("GET", "/organization_permissions", Served),
     op("POST", "/organization_permissions", Served),
     op("GET", "/organization_permissions/{permission_id}", Served),
     op("PATCH", "/organization_permissions/{permission_id}", Served),
-    op("DELETE", "/organization_permissions/{permission_id}", Served),
+    op(
+        "DELETE",
+        "/organization_permissions/{permission_id}",
+        Served,
+    ),
     op("GET", "/role_sets", Served),
     op("POST", "/role_sets", Served),
     op("GET", "/role_sets/{role_set_key_or_id}", Served),
     op("PATCH", "/role_sets/{role_set_key_or_id}", Served),
     op("POST", "/role_sets/{role_set_key_or_id}/replace", Served),
     op("POST", "/role_sets/{role_set_key_or_id}/roles", Served),
-    op("POST", "/role_sets/{role_set_key_or_id}/roles/replace", Served),
+    op(
+        "POST",
+        "/role_sets/{role_set_key_or_id}/roles/replace",
+        Served,
+    ),
 ];
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the
@@ -402,6 +431,13 @@ pub const PAGED_LISTS: &[PagedList] = &[
     paged("/v1/organization_roles?x=1").order_by(ORDER_FIELDS),
     paged("/v1/role_sets?x=1").order_by(ORDER_FIELDS),
 ];
+
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(Rbac::seeded(config.seed));
+}
 
 /// `query`, `order_by`, `limit`, `offset` over one RBAC collection.
 fn list_of(
@@ -485,7 +521,11 @@ async fn list_permissions(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
-    list_of(&store.rbac.permissions, raw.as_deref(), Value::clone)
+    list_of(
+        &store.table::<Rbac>().permissions,
+        raw.as_deref(),
+        Value::clone,
+    )
 }
 
 async fn get_permission(
@@ -494,7 +534,7 @@ async fn get_permission(
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
     let (_, p) = store
-        .rbac
+        .table::<Rbac>()
         .permission(&id)
         .ok_or_else(|| not_found("permission", id))?;
     Ok(Json(p))
@@ -507,11 +547,11 @@ async fn create_permission(State(state): State<AppState>, body: Bytes) -> ApiRes
     valid_permission_key(&key)?;
     let description = body.string("description")?.unwrap_or_default();
     let mut store = state.store_mut();
-    if Rbac::key_taken(&store.rbac.permissions, &key, None) {
+    if Rbac::key_taken(&store.table::<Rbac>().permissions, &key, None) {
         return Err(key_exists());
     }
     let now = store.tick();
-    let rbac = &mut store.rbac;
+    let rbac = store.table_mut::<Rbac>();
     let i = rbac.permissions.next_index();
     let permission = json!({
         "object": "permission",
@@ -541,7 +581,7 @@ async fn update_permission(
     let body = JsonBody::parse(&body, &["name", "key", "description"])?;
     let mut store = state.store_mut();
     let (i, mut p) = store
-        .rbac
+        .table::<Rbac>()
         .permission(&id)
         .ok_or_else(|| not_found("permission", id))?;
     system_permission(&p)?;
@@ -550,7 +590,7 @@ async fn update_permission(
     }
     if let Some(key) = body.string("key")? {
         valid_permission_key(&key)?;
-        if Rbac::key_taken(&store.rbac.permissions, &key, Some(i)) {
+        if Rbac::key_taken(&store.table::<Rbac>().permissions, &key, Some(i)) {
             return Err(key_exists());
         }
         p["key"] = json!(key);
@@ -559,7 +599,7 @@ async fn update_permission(
         p["description"] = json!(description);
     }
     p["updated_at"] = json!(store.tick());
-    store.rbac.permissions.set(i, p.clone());
+    store.table_mut::<Rbac>().permissions.set(i, p.clone());
     Ok(Json(p))
 }
 
@@ -569,15 +609,21 @@ async fn delete_permission(
 ) -> ApiResult<Json<Value>> {
     let mut store = state.store_mut();
     let (i, p) = store
-        .rbac
+        .table::<Rbac>()
         .permission(&id)
         .ok_or_else(|| not_found("permission", id.clone()))?;
     system_permission(&p)?;
-    store.rbac.permissions.delete(i);
+    store.table_mut::<Rbac>().permissions.delete(i);
     // Roles lose the permission with it.
     let now = store.tick();
-    for (r, mut role) in (0..store.rbac.roles.len())
-        .filter_map(|r| store.rbac.roles.get(r, MATERIALIZED).map(|o| (r, o)))
+    for (r, mut role) in (0..store.table::<Rbac>().roles.len())
+        .filter_map(|r| {
+            store
+                .table::<Rbac>()
+                .roles
+                .get(r, MATERIALIZED)
+                .map(|o| (r, o))
+        })
         .collect::<Vec<_>>()
     {
         if let Some(ids) = role["permissions"].as_array_mut() {
@@ -585,7 +631,7 @@ async fn delete_permission(
             ids.retain(|v| *v != id.as_str());
             if ids.len() != before {
                 role["updated_at"] = json!(now);
-                store.rbac.roles.set(r, role);
+                store.table_mut::<Rbac>().roles.set(r, role);
             }
         }
     }
@@ -599,13 +645,13 @@ async fn list_roles(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let rbac = &store.rbac;
+    let rbac = store.table::<Rbac>();
     list_of(&rbac.roles, raw.as_deref(), |r| rbac.render_role(r))
 }
 
 fn find_role(store: &Store, id: String) -> ApiResult<(u32, Value)> {
     store
-        .rbac
+        .table::<Rbac>()
         .role(&id)
         .ok_or_else(|| not_found("organization role", id))
 }
@@ -613,7 +659,7 @@ fn find_role(store: &Store, id: String) -> ApiResult<(u32, Value)> {
 async fn get_role(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let store = state.store();
     let (_, role) = find_role(&store, id)?;
-    Ok(Json(store.rbac.render_role(&role)))
+    Ok(Json(store.table::<Rbac>().render_role(&role)))
 }
 
 /// Permission ids from a body: each must exist (422 naming the field).
@@ -623,7 +669,7 @@ fn permission_ids(store: &Store, body: &JsonBody) -> ApiResult<Option<Vec<Value>
     }
     let mut ids: Vec<Value> = Vec::new();
     for id in body.strings("permissions")? {
-        if store.rbac.permission(&id).is_none() {
+        if store.table::<Rbac>().permission(&id).is_none() {
             return Err(ApiError::ParamValue {
                 param: "permissions",
                 reason: format!("names an unknown permission ({id})"),
@@ -639,7 +685,7 @@ fn permission_ids(store: &Store, body: &JsonBody) -> ApiResult<Option<Vec<Value>
 fn is_creator_eligible(store: &Store, ids: &[Value]) -> bool {
     ids.iter().any(|id| {
         id.as_str()
-            .and_then(|id| store.rbac.permission(id))
+            .and_then(|id| store.table::<Rbac>().permission(id))
             .is_some_and(|(_, p)| p["key"] == "org:sys_memberships:manage")
     })
 }
@@ -662,12 +708,12 @@ async fn create_role(State(state): State<AppState>, body: Bytes) -> ApiResult<Js
     let include = body.bool("include_in_initial_role_set")?.unwrap_or(false);
     let mut store = state.store_mut();
     let ids = permission_ids(&store, &body)?.unwrap_or_default();
-    if Rbac::key_taken(&store.rbac.roles, &key, None) {
+    if Rbac::key_taken(&store.table::<Rbac>().roles, &key, None) {
         return Err(key_exists());
     }
     let creator = is_creator_eligible(&store, &ids);
     let now = store.tick();
-    let rbac = &mut store.rbac;
+    let rbac = store.table_mut::<Rbac>();
     let i = rbac.roles.next_index();
     let role = json!({
         "object": "role",
@@ -708,7 +754,7 @@ async fn update_role(
     if let Some(key) = body.string("key")? {
         if key != old_key {
             valid_prefixed_key("key", &key, "org:")?;
-            if Rbac::key_taken(&store.rbac.roles, &key, Some(i)) {
+            if Rbac::key_taken(&store.table::<Rbac>().roles, &key, Some(i)) {
                 return Err(key_exists());
             }
             // Members and role sets name roles by key: renaming a held
@@ -727,14 +773,14 @@ async fn update_role(
         role["permissions"] = Value::Array(ids);
     }
     role["updated_at"] = json!(store.tick());
-    store.rbac.roles.set(i, role.clone());
-    Ok(Json(store.rbac.render_role(&role)))
+    store.table_mut::<Rbac>().roles.set(i, role.clone());
+    Ok(Json(store.table::<Rbac>().render_role(&role)))
 }
 
 /// Whether a role set or any live membership holds `key`.
 fn role_held(store: &Store, key: &str) -> bool {
     let in_set = store
-        .rbac
+        .table::<Rbac>()
         .role_sets
         .find(MATERIALIZED, |s| {
             s["roles"]
@@ -742,7 +788,7 @@ fn role_held(store: &Store, key: &str) -> bool {
                 .is_some_and(|keys| keys.iter().any(|k| *k == key))
         })
         .is_some();
-    let memberships = &store.memberships;
+    let memberships = store.table::<Memberships>();
     in_set
         || (0..memberships.len())
             .any(|m| memberships.is_live(m) && memberships.state(store, m).role == key)
@@ -767,7 +813,7 @@ async fn delete_role(
     if role_held(&store, &key) {
         return Err(role_in_use(&key));
     }
-    store.rbac.roles.delete(i);
+    store.table_mut::<Rbac>().roles.delete(i);
     Ok(Json(deleted("role", &id)))
 }
 
@@ -777,7 +823,7 @@ async fn attach_permission(
 ) -> ApiResult<Json<Value>> {
     let mut store = state.store_mut();
     let (i, mut role) = find_role(&store, role_id)?;
-    if store.rbac.permission(&permission_id).is_none() {
+    if store.table::<Rbac>().permission(&permission_id).is_none() {
         return Err(not_found("permission", permission_id));
     }
     let ids = role["permissions"].as_array().cloned().unwrap_or_default();
@@ -794,8 +840,8 @@ async fn attach_permission(
     role["is_creator_eligible"] = json!(is_creator_eligible(&store, &ids));
     role["permissions"] = Value::Array(ids);
     role["updated_at"] = json!(store.tick());
-    store.rbac.roles.set(i, role.clone());
-    Ok(Json(store.rbac.render_role(&role)))
+    store.table_mut::<Rbac>().roles.set(i, role.clone());
+    Ok(Json(store.table::<Rbac>().render_role(&role)))
 }
 
 async fn detach_permission(
@@ -804,7 +850,7 @@ async fn detach_permission(
 ) -> ApiResult<Json<Value>> {
     let mut store = state.store_mut();
     let (i, mut role) = find_role(&store, role_id)?;
-    if store.rbac.permission(&permission_id).is_none() {
+    if store.table::<Rbac>().permission(&permission_id).is_none() {
         return Err(not_found("permission", permission_id));
     }
     let mut ids = role["permissions"].as_array().cloned().unwrap_or_default();
@@ -819,8 +865,8 @@ async fn detach_permission(
     role["is_creator_eligible"] = json!(is_creator_eligible(&store, &ids));
     role["permissions"] = Value::Array(ids);
     role["updated_at"] = json!(store.tick());
-    store.rbac.roles.set(i, role.clone());
-    Ok(Json(store.rbac.render_role(&role)))
+    store.table_mut::<Rbac>().roles.set(i, role.clone());
+    Ok(Json(store.table::<Rbac>().render_role(&role)))
 }
 
 // ---- role sets ---------------------------------------------------------
@@ -830,13 +876,13 @@ async fn list_role_sets(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let rbac = &store.rbac;
+    let rbac = store.table::<Rbac>();
     list_of(&rbac.role_sets, raw.as_deref(), |s| rbac.render_role_set(s))
 }
 
 fn find_role_set(store: &Store, key_or_id: String) -> ApiResult<(u32, Value)> {
     store
-        .rbac
+        .table::<Rbac>()
         .role_set(&key_or_id)
         .ok_or_else(|| not_found("role set", key_or_id))
 }
@@ -847,7 +893,7 @@ async fn get_role_set(
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
     let (_, set) = find_role_set(&store, key_or_id)?;
-    Ok(Json(store.rbac.render_role_set(&set)))
+    Ok(Json(store.table::<Rbac>().render_role_set(&set)))
 }
 
 /// Role keys from a body: 1 to 10 existing roles, no repeats.
@@ -864,7 +910,7 @@ fn role_keys(store: &Store, body: &JsonBody, param: &'static str) -> ApiResult<V
     }
     let mut out: Vec<String> = Vec::new();
     for key in keys {
-        if store.rbac.role_by_key(&key).is_none() {
+        if store.table::<Rbac>().role_by_key(&key).is_none() {
             return Err(ApiError::ParamValue {
                 param,
                 reason: format!("names an unknown role ({key})"),
@@ -955,11 +1001,11 @@ async fn create_role_set(State(state): State<AppState>, body: Bytes) -> ApiResul
         .collect();
     member_of("default_role_key", &default_role, &roles)?;
     member_of("creator_role_key", &creator_role, &roles)?;
-    if Rbac::key_taken(&store.rbac.role_sets, &key, None) {
+    if Rbac::key_taken(&store.table::<Rbac>().role_sets, &key, None) {
         return Err(key_exists());
     }
     let now = store.tick();
-    let rbac = &mut store.rbac;
+    let rbac = store.table_mut::<Rbac>();
     let i = rbac.role_sets.next_index();
     let set = json!({
         "object": "role_set",
@@ -998,7 +1044,7 @@ async fn update_role_set(
     }
     if let Some(key) = body.string("key")? {
         valid_prefixed_key("key", &key, "role_set:")?;
-        if Rbac::key_taken(&store.rbac.role_sets, &key, Some(i)) {
+        if Rbac::key_taken(&store.table::<Rbac>().role_sets, &key, Some(i)) {
             return Err(key_exists());
         }
         set["key"] = json!(key);
@@ -1029,11 +1075,11 @@ async fn update_role_set(
     let now = store.tick();
     if initial {
         set["type"] = json!("initial");
-        make_initial(&mut store.rbac, i, now);
+        make_initial(store.table_mut::<Rbac>(), i, now);
     }
     set["updated_at"] = json!(now);
-    store.rbac.role_sets.set(i, set.clone());
-    Ok(Json(store.rbac.render_role_set(&set)))
+    store.table_mut::<Rbac>().role_sets.set(i, set.clone());
+    Ok(Json(store.table::<Rbac>().render_role_set(&set)))
 }
 
 async fn replace_role_set(
@@ -1047,7 +1093,7 @@ async fn replace_role_set(
     let mut store = state.store_mut();
     let (i, set) = find_role_set(&store, key_or_id)?;
     let (d, dest) = store
-        .rbac
+        .table::<Rbac>()
         .role_sets
         .find(MATERIALIZED, |s| s["key"] == dest_key.as_str())
         .ok_or_else(|| ApiError::ParamValue {
@@ -1075,9 +1121,9 @@ async fn replace_role_set(
         let mut dest = dest;
         dest["type"] = json!("initial");
         dest["updated_at"] = json!(now);
-        store.rbac.role_sets.set(d, dest);
+        store.table_mut::<Rbac>().role_sets.set(d, dest);
     }
-    store.rbac.role_sets.delete(i);
+    store.table_mut::<Rbac>().role_sets.delete(i);
     let id = set["id"].as_str().unwrap_or_default().to_owned();
     Ok(Json(deleted("role_set", &id)))
 }
@@ -1123,8 +1169,8 @@ async fn add_roles(
     roles.extend(added);
     set["roles"] = Value::Array(roles);
     set["updated_at"] = json!(store.tick());
-    store.rbac.role_sets.set(i, set.clone());
-    Ok(Json(store.rbac.render_role_set(&set)))
+    store.table_mut::<Rbac>().role_sets.set(i, set.clone());
+    Ok(Json(store.table::<Rbac>().render_role_set(&set)))
 }
 
 async fn replace_role(
@@ -1154,8 +1200,8 @@ async fn replace_role(
     }
     set["roles"] = Value::Array(roles);
     set["updated_at"] = json!(store.tick());
-    store.rbac.role_sets.set(i, set.clone());
-    Ok(Json(store.rbac.render_role_set(&set)))
+    store.table_mut::<Rbac>().role_sets.set(i, set.clone());
+    Ok(Json(store.table::<Rbac>().render_role_set(&set)))
 }
 
 #[cfg(test)]

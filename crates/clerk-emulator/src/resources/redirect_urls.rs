@@ -10,13 +10,13 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, deleted, Collection, Ids, Order, Select, MATERIALIZED};
-use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::QueryParams;
 use crate::seed::{Stream, DAY_MS, START_MS};
-use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
+use crate::server::body::JsonBody;
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 const SEEDED: &[&str] = &[
     "https://app.example.com/oauth-callback",
@@ -30,6 +30,8 @@ pub struct RedirectUrls {
     ids: Ids,
     items: Collection,
 }
+
+crate::server::state::store_table!(RedirectUrls, RedirectUrls::seeded(0));
 
 impl RedirectUrls {
     pub fn seeded(seed: u64) -> Self {
@@ -66,16 +68,21 @@ pub const OPERATIONS: &[Operation] = &[
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the
 /// paging property (`tests/paging_prop.rs`).
-pub const PAGED_LISTS: &[PagedList] = &[
-    paged("/v1/redirect_urls?x=1").array(),
-];
+pub const PAGED_LISTS: &[PagedList] = &[paged("/v1/redirect_urls?x=1").array()];
+
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(RedirectUrls::seeded(config.seed));
+}
 
 async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
     let q = QueryParams::parse(raw.as_deref());
     let paging = q.paging()?;
     let paginated = q.bool("paginated")?.unwrap_or(false);
     let store = state.store();
-    let listed = store.redirect_urls.items.list(
+    let listed = store.table::<RedirectUrls>().items.list(
         MATERIALIZED,
         Order::NEWEST_FIRST,
         Select::default(),
@@ -113,7 +120,7 @@ async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Va
     }
     let mut store = state.store_mut();
     if store
-        .redirect_urls
+        .table::<RedirectUrls>()
         .items
         .find(MATERIALIZED, |r| r["url"] == url.as_str())
         .is_some()
@@ -125,7 +132,7 @@ async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Va
         });
     }
     let now = store.tick();
-    let urls = &mut store.redirect_urls;
+    let urls = store.table_mut::<RedirectUrls>();
     let i = urls.items.next_index();
     let object = json!({ "object": "redirect_url", "id": urls.ids.id(i, now), "url": url, "created_at": now, "updated_at": now });
     urls.items.push(object.clone());
@@ -133,7 +140,7 @@ async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Va
 }
 
 fn find(store: &Store, id: String) -> ApiResult<(u32, Value)> {
-    let urls = &store.redirect_urls;
+    let urls = store.table::<RedirectUrls>();
     urls.items
         .get_by_id(urls.ids.index(&id), &id, MATERIALIZED)
         .ok_or(ApiError::NotFound {
@@ -149,6 +156,6 @@ async fn get_one(State(state): State<AppState>, Path(id): Path<String>) -> ApiRe
 async fn remove(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let mut store = state.store_mut();
     let (i, _) = find(&store, id.clone())?;
-    store.redirect_urls.items.delete(i);
+    store.table_mut::<RedirectUrls>().items.delete(i);
     Ok(Json(deleted("redirect_url", &id)))
 }

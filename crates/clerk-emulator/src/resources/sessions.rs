@@ -18,13 +18,16 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, Collection, Ids, Order, Select};
-use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::QueryParams;
+use crate::resources::memberships::Memberships;
+use crate::resources::organizations::Organizations;
+use crate::resources::users::Users;
 use crate::seed::{mix, pick, Stream, DAY_MS, NOW_MS};
-use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
+use crate::server::body::JsonBody;
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 const STATUSES: &[&str] = &[
     "abandoned",
@@ -63,6 +66,8 @@ pub struct Sessions {
     clients: Collection,
 }
 
+crate::server::state::store_table!(Sessions, Sessions::seeded(0, 0));
+
 impl Sessions {
     pub fn seeded(seed: u64, users: u32) -> Self {
         Self {
@@ -76,17 +81,19 @@ impl Sessions {
 
     /// The id of seeded session `k` (the one user `k`'s sign-up created).
     pub fn seeded_session_id(&self, store: &Store, k: u32) -> String {
-        self.session_ids.id(k, store.users.core(k).created_at)
+        self.session_ids
+            .id(k, store.table::<Users>().core(k).created_at)
     }
 
     fn client_id(&self, store: &Store, k: u32) -> String {
-        self.client_ids.id(k, store.users.core(k).created_at - 500)
+        self.client_ids
+            .id(k, store.table::<Users>().core(k).created_at - 500)
     }
 
     /// Seeded session `k`, of user `k` on client `k`.
     fn seeded_session(&self, store: &Store, k: u32) -> Value {
         let w = |s: u64| mix(self.seed, Stream::Session, u64::from(k), s);
-        let core = store.users.core(k);
+        let core = store.table::<Users>().core(k);
         let created_at = core.created_at;
         let last_active = core.last_active_at.unwrap_or(created_at).max(created_at);
         let status = if last_active >= NOW_MS - SESSION_LIFETIME {
@@ -102,14 +109,14 @@ impl Sessions {
         let (browser, device, mobile) = BROWSERS[pick(w(1), BROWSERS.len())];
         let (city, country) = PLACES[pick(w(2), PLACES.len())];
         let org = store
-            .memberships
+            .table::<Memberships>()
             .organizations_of(k)
             .first()
-            .map(|&o| store.organizations.id_of(o));
+            .map(|&o| store.table::<Organizations>().id_of(o));
         json!({
             "object": "session",
             "id": self.session_ids.id(k, created_at),
-            "user_id": store.users.id_of(k),
+            "user_id": store.table::<Users>().id_of(k),
             "client_id": self.client_id(store, k),
             "actor": null,
             "status": status,
@@ -132,7 +139,7 @@ impl Sessions {
 
     /// Seeded client `k` (its sessions are added at render time).
     fn seeded_client(&self, store: &Store, k: u32) -> Value {
-        let core = store.users.core(k);
+        let core = store.table::<Users>().core(k);
         let w = mix(self.seed, Stream::Session, u64::from(k), 9);
         json!({
             "object": "client",
@@ -216,6 +223,13 @@ pub const PAGED_LISTS: &[PagedList] = &[
     paged("/v1/clients?paginated=true"),
 ];
 
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(Sessions::seeded(config.seed, config.users));
+}
+
 async fn list_sessions(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
@@ -235,12 +249,12 @@ async fn list_sessions(
     let user_id = q.string("user_id").map(str::to_owned);
     let client_id = q.string("client_id").map(str::to_owned);
     let store = state.store();
-    let sessions = &store.sessions;
+    let sessions = store.table::<Sessions>();
     // A user or client narrows the candidates to its own sessions.
     let candidates = match (&user_id, &client_id) {
         (Some(u), _) => Some(
             store
-                .users
+                .table::<Users>()
                 .find(u)
                 .map_or_else(Vec::new, |k| sessions.candidates(Some(k))),
         ),
@@ -282,7 +296,7 @@ async fn get_session(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let found = store.sessions.find_session(&store, &id);
+    let found = store.table::<Sessions>().find_session(&store, &id);
     found
         .map(|(_, s)| Json(s))
         .ok_or_else(|| session_not_found(id))
@@ -293,16 +307,22 @@ async fn create_session(State(state): State<AppState>, body: Bytes) -> ApiResult
     let user_id = body.required_string("user_id")?;
     let org_id = body.string("active_organization_id")?;
     let mut store = state.store_mut();
-    let user = store.users.find(&user_id).ok_or(ApiError::NotFound {
-        kind: "user",
-        id: user_id.clone(),
-    })?;
-    if let Some(org_id) = &org_id {
-        let org = store.organizations.find(org_id).ok_or(ApiError::NotFound {
-            kind: "organization",
-            id: org_id.clone(),
+    let user = store
+        .table::<Users>()
+        .find(&user_id)
+        .ok_or(ApiError::NotFound {
+            kind: "user",
+            id: user_id.clone(),
         })?;
-        if store.memberships.find(org, user).is_none() {
+    if let Some(org_id) = &org_id {
+        let org = store
+            .table::<Organizations>()
+            .find(org_id)
+            .ok_or(ApiError::NotFound {
+                kind: "organization",
+                id: org_id.clone(),
+            })?;
+        if store.table::<Memberships>().find(org, user).is_none() {
             return Err(ApiError::Forbidden {
                 code: "not_a_member_in_organization",
                 long_message: "The user is not a member of the organization.".into(),
@@ -310,7 +330,7 @@ async fn create_session(State(state): State<AppState>, body: Bytes) -> ApiResult
         }
     }
     let now = store.tick();
-    let sessions = &mut store.sessions;
+    let sessions = store.table_mut::<Sessions>();
     let c = sessions.clients.next_index();
     let client_id = sessions.client_ids.id(c, now);
     sessions.clients.push(json!({
@@ -343,7 +363,7 @@ async fn revoke_session(
 ) -> ApiResult<Json<Value>> {
     let mut store = state.store_mut();
     let (i, mut session) = store
-        .sessions
+        .table::<Sessions>()
         .find_session(&store, &id)
         .ok_or_else(|| session_not_found(id))?;
     if session["status"] != "active" && session["status"] != "pending" {
@@ -358,7 +378,10 @@ async fn revoke_session(
     let now = store.tick();
     session["status"] = json!("revoked");
     session["updated_at"] = json!(now);
-    store.sessions.sessions.set(i, session.clone());
+    store
+        .table_mut::<Sessions>()
+        .sessions
+        .set(i, session.clone());
     Ok(Json(session))
 }
 
@@ -370,7 +393,7 @@ async fn list_clients(
     let paging = q.paging()?;
     let paginated = q.bool("paginated")?.unwrap_or(false);
     let store = state.store();
-    let sessions = &store.sessions;
+    let sessions = store.table::<Sessions>();
     let mut listed = sessions.clients.list(
         &|k| sessions.seeded_client(&store, k),
         Order::NEWEST_FIRST,
@@ -390,7 +413,7 @@ async fn get_client(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let sessions = &store.sessions;
+    let sessions = store.table::<Sessions>();
     sessions
         .clients
         .get_by_id(sessions.client_ids.index(&id), &id, &|k| {
@@ -402,8 +425,8 @@ async fn get_client(
 
 /// Delete the sessions and clients of user `user` (being deleted).
 pub fn remove_user(store: &mut Store, user: u32) {
-    let user_id = store.users.id_of(user);
-    let sessions = &store.sessions;
+    let user_id = store.table::<Users>().id_of(user);
+    let sessions = store.table::<Sessions>();
     let doomed: Vec<(u32, String)> = sessions
         .candidates(Some(user))
         .into_iter()
@@ -412,9 +435,9 @@ pub fn remove_user(store: &mut Store, user: u32) {
         .map(|(i, s)| (i, s["client_id"].as_str().unwrap_or_default().to_owned()))
         .collect();
     for (i, client_id) in doomed {
-        store.sessions.sessions.delete(i);
-        if let Some(c) = store.sessions.client_ids.index(&client_id) {
-            store.sessions.clients.delete(c);
+        store.table_mut::<Sessions>().sessions.delete(i);
+        if let Some(c) = store.table::<Sessions>().client_ids.index(&client_id) {
+            store.table_mut::<Sessions>().clients.delete(c);
         }
     }
 }

@@ -16,11 +16,12 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::error::{ApiError, ApiResult};
-use crate::seed::{ksuid_index, Stream};
-use crate::server::state::{AppState, Store};
+use crate::coverage::{op, Operation, PagedList, Status::Served};
+use crate::resources::sessions::Sessions;
 use crate::resources::users::{Users, ID_PREFIX};
-use crate::coverage::{op, Operation, Status::Served, PagedList};
+use crate::seed::{ksuid_index, Stream};
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::state::{AppState, Seeding, Store};
 
 pub const PREFIX: &str = "sua_";
 /// How long before the user's creation the attempt started.
@@ -41,12 +42,13 @@ pub fn routes() -> Router<AppState> {
 
 /// The Backend API operations `routes` serves (paths relative to `/v1`,
 /// parameter names the spec's), for the coverage list.
-pub const OPERATIONS: &[Operation] = &[
-    op("GET", "/sign_ups/{id}", Served),
-];
+pub const OPERATIONS: &[Operation] = &[op("GET", "/sign_ups/{id}", Served)];
 
 /// None of the lists `routes` serves is walked by the paging property.
 pub const PAGED_LISTS: &[PagedList] = &[];
+
+/// No table of its own to seed.
+pub const SEEDING: Option<Seeding> = None;
 
 fn verification(strategy: &str, started: i64) -> Value {
     json!({
@@ -61,8 +63,8 @@ fn verification(strategy: &str, started: i64) -> Value {
 
 /// The sign-up of seeded user `index`.
 fn sign_up(store: &Store, index: u32, id: String) -> Value {
-    let core = store.users.core(index);
-    let user_id = store.users.id(&core);
+    let core = store.table::<Users>().core(index);
+    let user_id = store.table::<Users>().id(&core);
     let started = core.created_at - STARTED_BEFORE_MS;
     let phone = Users::phone(&core);
     let mut required = vec!["email_address"];
@@ -94,7 +96,7 @@ fn sign_up(store: &Store, index: u32, id: String) -> Value {
         "public_metadata": {},
         "custom_action": false,
         "external_id": Users::external_id(&core),
-        "created_session_id": store.sessions.seeded_session_id(store, index),
+        "created_session_id": store.table::<Sessions>().seeded_session_id(store, index),
         "created_user_id": user_id,
         "abandon_at": started + ABANDON_AFTER_MS,
         "legal_accepted_at": core.legal_accepted.then_some(core.created_at),
@@ -108,9 +110,12 @@ fn user_of(store: &Store, id: &str) -> Option<u32> {
     let user_id = format!("{ID_PREFIX}{body}");
     let index = ksuid_index(ID_PREFIX, store.seed(), Stream::UserId, &user_id)?;
     let index = u32::try_from(index).ok()?;
-    (index < store.users.count()
+    (index < store.table::<Users>().count()
         && has_sign_up(index)
-        && store.users.id(&store.users.core(index)) == user_id)
+        && store
+            .table::<Users>()
+            .id(&store.table::<Users>().core(index))
+            == user_id)
         .then_some(index)
 }
 

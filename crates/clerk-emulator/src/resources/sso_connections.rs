@@ -22,15 +22,15 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, deleted, Collection, Ids, Order, Select};
+use crate::engine::params::QueryParams;
+use crate::resources::organizations::Organizations;
+use crate::seed::{mix, pick, Stream, DAY_MS};
+use crate::server::body::JsonBody;
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::resources::organizations::Organizations;
-use crate::engine::params::QueryParams;
-use crate::seed::{mix, pick, Stream, DAY_MS};
-use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 const SAML_PROVIDERS: &[&str] = &["saml_custom", "saml_okta", "saml_google", "saml_microsoft"];
 const OIDC_PROVIDERS: &[&str] = &["oidc_custom", "oidc_github_enterprise", "oidc_gitlab"];
@@ -52,6 +52,8 @@ pub struct SsoConnections {
     enterprise: Collection,
 }
 
+crate::server::state::store_table!(SsoConnections, SsoConnections::seeded(0, 0));
+
 /// The organization seeded connection `k` belongs to.
 fn org_of(k: u32) -> u32 {
     k * 10 + 3
@@ -70,14 +72,14 @@ impl SsoConnections {
     }
 
     fn created_at(store: &Store, k: u32) -> i64 {
-        store.organizations.core(org_of(k)).created_at + 20 * DAY_MS
+        store.table::<Organizations>().core(org_of(k)).created_at + 20 * DAY_MS
     }
 
     /// Seeded SAML connection `k`.
     fn seeded_saml(&self, store: &Store, k: u32) -> Value {
         let w = |s: u64| mix(self.seed, Stream::SamlId, u64::from(k), s);
         let org = org_of(k);
-        let core = store.organizations.core(org);
+        let core = store.table::<Organizations>().core(org);
         let at = Self::created_at(store, k);
         let p = pick(w(1), SAML_PROVIDERS.len());
         let domain = format!("{}.com", Organizations::slug(&core));
@@ -94,9 +96,9 @@ impl SsoConnections {
         saml["idp_certificate"] = json!(format!("MIIC{:032x}", w(3)));
         saml["idp_certificate_issued_at"] = json!(at - 10 * DAY_MS);
         saml["idp_certificate_expires_at"] = json!(at + 3 * 365 * DAY_MS);
-        saml["organization_id"] = json!(store.organizations.id_of(org));
+        saml["organization_id"] = json!(store.table::<Organizations>().id_of(org));
         saml["active"] = json!(w(4) % 100 < 85);
-        saml["user_count"] = json!(store.organizations.members_count(org));
+        saml["user_count"] = json!(store.table::<Organizations>().members_count(org));
         saml["enterprise_connection_id"] = json!(self.enterprise_ids.id(k, at));
         saml["updated_at"] = json!(at + (w(5) % (5 * DAY_MS as u64)) as i64);
         saml
@@ -239,9 +241,21 @@ pub const OPERATIONS: &[Operation] = &[
     op("DELETE", "/saml_connections/{saml_connection_id}", Served),
     op("GET", "/enterprise_connections", Served),
     op("POST", "/enterprise_connections", Served),
-    op("GET", "/enterprise_connections/{enterprise_connection_id}", Served),
-    op("PATCH", "/enterprise_connections/{enterprise_connection_id}", Served),
-    op("DELETE", "/enterprise_connections/{enterprise_connection_id}", Served),
+    op(
+        "GET",
+        "/enterprise_connections/{enterprise_connection_id}",
+        Served,
+    ),
+    op(
+        "PATCH",
+        "/enterprise_connections/{enterprise_connection_id}",
+        Served,
+    ),
+    op(
+        "DELETE",
+        "/enterprise_connections/{enterprise_connection_id}",
+        Served,
+    ),
 ];
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the
@@ -250,6 +264,13 @@ pub const PAGED_LISTS: &[PagedList] = &[
     paged("/v1/saml_connections?x=1").order_by(&["created_at", "name"]),
     paged("/v1/enterprise_connections?x=1"),
 ];
+
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(SsoConnections::seeded(config.seed, config.organizations));
+}
 
 async fn list_saml(
     State(state): State<AppState>,
@@ -261,7 +282,7 @@ async fn list_saml(
     let orgs = q.id_filter("organization_id")?;
     let query = q.string("query").map(str::to_lowercase);
     let store = state.store();
-    let sso = &store.sso;
+    let sso = store.table::<SsoConnections>();
     let filter: Option<collection::Filter> = (orgs.is_active() || query.is_some()).then(|| {
         Box::new(move |s: &Value| {
             orgs.matches(s["organization_id"].as_str())
@@ -296,7 +317,7 @@ async fn list_enterprise(
     let org = q.string("organization_id").map(str::to_owned);
     let active = q.bool("active")?;
     let store = state.store();
-    let sso = &store.sso;
+    let sso = store.table::<SsoConnections>();
     let filter: Option<collection::Filter> = (org.is_some() || active.is_some()).then(|| {
         Box::new(move |e: &Value| {
             org.as_ref()
@@ -337,7 +358,7 @@ fn enterprise_not_found(id: String) -> ApiError {
 
 async fn get_saml(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let found = store.sso.find_saml(&store, &id);
+    let found = store.table::<SsoConnections>().find_saml(&store, &id);
     found
         .map(|(_, s)| Json(s))
         .ok_or_else(|| saml_not_found(id))
@@ -348,7 +369,7 @@ async fn get_enterprise(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let found = store.sso.find_enterprise(&store, &id);
+    let found = store.table::<SsoConnections>().find_enterprise(&store, &id);
     found
         .map(|(_, e)| Json(e))
         .ok_or_else(|| enterprise_not_found(id))
@@ -416,7 +437,7 @@ fn organization(store: &Store, body: &JsonBody) -> ApiResult<Option<String>> {
     match body.string("organization_id")? {
         None => Ok(None),
         Some(id) => store
-            .organizations
+            .table::<Organizations>()
             .find(&id)
             .map(|_| Some(id.clone()))
             .ok_or(ApiError::NotFound {
@@ -572,16 +593,16 @@ fn insert_saml(
 ) -> ApiResult<(u32, Value)> {
     let org = organization(store, body)?;
     {
-        let sso = &store.sso;
+        let sso = store.table::<SsoConnections>();
         domains_free(&sso.saml, &|i| sso.seeded_saml(store, i), &domains, None)?;
     }
     let now = store.tick();
-    let i = store.sso.saml.next_index();
-    let id = store.sso.saml_ids.id(i, now);
+    let i = store.table::<SsoConnections>().saml.next_index();
+    let id = store.table::<SsoConnections>().saml_ids.id(i, now);
     let mut saml = saml_object(&id, name, provider, domains, now);
     saml["organization_id"] = json!(org);
     apply_saml(&mut saml, body)?;
-    store.sso.saml.push(saml.clone());
+    store.table_mut::<SsoConnections>().saml.push(saml.clone());
     Ok((i, saml))
 }
 
@@ -603,14 +624,14 @@ async fn update_saml(
     body.bool("consent_verified_domains_deletion")?;
     let mut store = state.store_mut();
     let (i, mut saml) = store
-        .sso
+        .table::<SsoConnections>()
         .find_saml(&store, &id)
         .ok_or_else(|| saml_not_found(id))?;
     if let Some(name) = body.string("name")? {
         saml["name"] = json!(name);
     }
     if let Some(domains) = domains(&body, false)? {
-        let sso = &store.sso;
+        let sso = store.table::<SsoConnections>();
         domains_free(
             &sso.saml,
             &|k| sso.seeded_saml(&store, k),
@@ -625,7 +646,10 @@ async fn update_saml(
     }
     saml["updated_at"] = json!(store.tick());
     apply_saml(&mut saml, &body)?;
-    store.sso.saml.set(i, saml.clone());
+    store
+        .table_mut::<SsoConnections>()
+        .saml
+        .set(i, saml.clone());
     Ok(Json(saml))
 }
 
@@ -635,15 +659,15 @@ async fn delete_saml(
 ) -> ApiResult<Json<Value>> {
     let mut store = state.store_mut();
     let (i, saml) = store
-        .sso
+        .table::<SsoConnections>()
         .find_saml(&store, &id)
         .ok_or_else(|| saml_not_found(id.clone()))?;
     if let Some(ent) = saml["enterprise_connection_id"].as_str() {
-        if let Some((e, _)) = store.sso.find_enterprise(&store, ent) {
-            store.sso.enterprise.delete(e);
+        if let Some((e, _)) = store.table::<SsoConnections>().find_enterprise(&store, ent) {
+            store.table_mut::<SsoConnections>().enterprise.delete(e);
         }
     }
-    store.sso.saml.delete(i);
+    store.table_mut::<SsoConnections>().saml.delete(i);
     Ok(Json(deleted("saml_connection", &id)))
 }
 
@@ -752,7 +776,7 @@ async fn create_enterprise(State(state): State<AppState>, body: Bytes) -> ApiRes
     let mut store = state.store_mut();
     let org = organization(&store, &body)?;
     {
-        let sso = &store.sso;
+        let sso = store.table::<SsoConnections>();
         domains_free(
             &sso.enterprise,
             &|i| sso.seeded_enterprise(&store, i),
@@ -786,9 +810,9 @@ async fn create_enterprise(State(state): State<AppState>, body: Bytes) -> ApiRes
         let oac = format!(
             "oac_{}",
             &store
-                .sso
+                .table::<SsoConnections>()
                 .enterprise_ids
-                .id(store.sso.enterprise.next_index(), now)[3..]
+                .id(store.table::<SsoConnections>().enterprise.next_index(), now)[3..]
         );
         (
             None,
@@ -796,16 +820,16 @@ async fn create_enterprise(State(state): State<AppState>, body: Bytes) -> ApiRes
         )
     };
     let now = store.tick();
-    let i = store.sso.enterprise.next_index();
-    let id = store.sso.enterprise_ids.id(i, now);
+    let i = store.table::<SsoConnections>().enterprise.next_index();
+    let id = store.table::<SsoConnections>().enterprise_ids.id(i, now);
     if let Some(saml) = &saml {
         if let Some(s) = saml["id"]
             .as_str()
-            .and_then(|sid| store.sso.find_saml(&store, sid))
+            .and_then(|sid| store.table::<SsoConnections>().find_saml(&store, sid))
         {
             let (k, mut linked) = s;
             linked["enterprise_connection_id"] = json!(id);
-            store.sso.saml.set(k, linked);
+            store.table_mut::<SsoConnections>().saml.set(k, linked);
         }
     }
     let ent = json!({
@@ -819,8 +843,13 @@ async fn create_enterprise(State(state): State<AppState>, body: Bytes) -> ApiRes
         "oauth_config": oauth,
         "created_at": now, "updated_at": now,
     });
-    store.sso.enterprise.push(ent.clone());
-    let rendered = store.sso.render_enterprise(&store, ent);
+    store
+        .table_mut::<SsoConnections>()
+        .enterprise
+        .push(ent.clone());
+    let rendered = store
+        .table::<SsoConnections>()
+        .render_enterprise(&store, ent);
     Ok((StatusCode::CREATED, Json(rendered)).into_response())
 }
 
@@ -834,7 +863,7 @@ async fn update_enterprise(
     let oidc_body = nested(&body, "oidc", OIDC_FIELDS)?;
     let mut store = state.store_mut();
     let (i, mut ent) = store
-        .sso
+        .table::<SsoConnections>()
         .find_enterprise(&store, &id)
         .ok_or_else(|| enterprise_not_found(id))?;
     if let Some(name) = body.string("name")? {
@@ -842,7 +871,7 @@ async fn update_enterprise(
     }
     // An empty array means "no change", as the spec says.
     if let Some(domains) = domains(&body, false)? {
-        let sso = &store.sso;
+        let sso = store.table::<SsoConnections>();
         domains_free(
             &sso.enterprise,
             &|k| sso.seeded_enterprise(&store, k),
@@ -877,7 +906,7 @@ async fn update_enterprise(
     }
     let now = store.tick();
     if let Some(saml_id) = ent["saml_connection"]["id"].as_str().map(str::to_owned) {
-        if let Some((k, mut saml)) = store.sso.find_saml(&store, &saml_id) {
+        if let Some((k, mut saml)) = store.table::<SsoConnections>().find_saml(&store, &saml_id) {
             saml["name"] = ent["name"].clone();
             saml["domains"] = ent["domains"].clone();
             saml["domain"] = ent["domains"][0].clone();
@@ -886,7 +915,7 @@ async fn update_enterprise(
             saml["updated_at"] = json!(now);
             apply_saml(&mut saml, &saml_body.unwrap_or_default())?;
             ent["authenticatable"] = saml["authenticatable"].clone();
-            store.sso.saml.set(k, saml);
+            store.table_mut::<SsoConnections>().saml.set(k, saml);
         }
     } else if let Some(oidc) = &oidc_body {
         let provider = ent["provider"].as_str().unwrap_or_default().to_owned();
@@ -900,8 +929,15 @@ async fn update_enterprise(
         ent["oauth_config"] = config;
     }
     ent["updated_at"] = json!(now);
-    store.sso.enterprise.set(i, ent.clone());
-    Ok(Json(store.sso.render_enterprise(&store, ent)))
+    store
+        .table_mut::<SsoConnections>()
+        .enterprise
+        .set(i, ent.clone());
+    Ok(Json(
+        store
+            .table::<SsoConnections>()
+            .render_enterprise(&store, ent),
+    ))
 }
 
 async fn delete_enterprise(
@@ -910,21 +946,21 @@ async fn delete_enterprise(
 ) -> ApiResult<Json<Value>> {
     let mut store = state.store_mut();
     let (i, ent) = store
-        .sso
+        .table::<SsoConnections>()
         .find_enterprise(&store, &id)
         .ok_or_else(|| enterprise_not_found(id.clone()))?;
     if let Some(saml_id) = ent["saml_connection"]["id"].as_str() {
-        if let Some((k, _)) = store.sso.find_saml(&store, saml_id) {
-            store.sso.saml.delete(k);
+        if let Some((k, _)) = store.table::<SsoConnections>().find_saml(&store, saml_id) {
+            store.table_mut::<SsoConnections>().saml.delete(k);
         }
     }
-    store.sso.enterprise.delete(i);
+    store.table_mut::<SsoConnections>().enterprise.delete(i);
     Ok(Json(deleted("enterprise_connection", &id)))
 }
 
 /// Delete the connections of organization `org` (being deleted).
 pub fn remove_organization(store: &mut Store, org: u32, org_id: &str) {
-    let sso = &store.sso;
+    let sso = store.table::<SsoConnections>();
     let linked = |c: &Collection, seeded: &dyn Fn(u32) -> Value| -> Vec<u32> {
         let mut candidates: Vec<u32> = (c.seeded_len()..c.len()).collect();
         if org % 10 == 3 && org / 10 < c.seeded_len() {
@@ -941,9 +977,9 @@ pub fn remove_organization(store: &mut Store, org: u32, org_id: &str) {
     let saml = linked(&sso.saml, &|k| sso.seeded_saml(store, k));
     let enterprise = linked(&sso.enterprise, &|k| sso.seeded_enterprise(store, k));
     for k in saml {
-        store.sso.saml.delete(k);
+        store.table_mut::<SsoConnections>().saml.delete(k);
     }
     for k in enterprise {
-        store.sso.enterprise.delete(k);
+        store.table_mut::<SsoConnections>().enterprise.delete(k);
     }
 }

@@ -16,12 +16,12 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use crate::coverage::{op, paged, ListOrder, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, Collection, Ids, Order, Select, MATERIALIZED};
-use crate::server::error::{ApiError, ApiResult};
 use crate::engine::params::QueryParams;
 use crate::seed::{instance_id, Stream, DAY_MS, START_MS};
-use crate::server::state::AppState;
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged, ListOrder};
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 const TYPES: &[&str] = &["email", "sms"];
 /// When the instance (and its system templates) came to be.
@@ -158,6 +158,8 @@ pub struct Templates {
     items: Collection,
 }
 
+crate::server::state::store_table!(Templates, Templates::seeded(0));
+
 impl Templates {
     pub fn seeded(seed: u64) -> Self {
         let ids = Ids::new("tmpl_", Stream::TemplateId, seed);
@@ -224,9 +226,18 @@ pub const OPERATIONS: &[Operation] = &[
 /// The lists `routes` serves that page by `limit`/`offset`, for the
 /// paging property (`tests/paging_prop.rs`).
 pub const PAGED_LISTS: &[PagedList] = &[
-    paged("/v1/templates/email?x=1").array().order(ListOrder::Position),
+    paged("/v1/templates/email?x=1")
+        .array()
+        .order(ListOrder::Position),
     paged("/v1/templates/sms?paginated=true").order(ListOrder::Position),
 ];
+
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(Templates::seeded(config.seed));
+}
 
 fn template_type(kind: &str) -> ApiResult<&str> {
     if TYPES.contains(&kind) {
@@ -249,7 +260,7 @@ async fn list(
     let paginated = q.bool("paginated")?.unwrap_or(false);
     let kind = template_type(&kind)?.to_owned();
     let store = state.store();
-    let listed = store.templates.items.list(
+    let listed = store.table::<Templates>().items.list(
         MATERIALIZED,
         Order {
             field: "position",
@@ -273,7 +284,7 @@ async fn get_one(
     let store = state.store();
     // An unknown type has no templates: a 404 like an unknown slug.
     store
-        .templates
+        .table::<Templates>()
         .items
         .find(MATERIALIZED, |t| {
             t["template_type"] == kind.as_str() && t["slug"] == slug.as_str()

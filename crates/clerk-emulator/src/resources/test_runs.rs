@@ -20,12 +20,17 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use crate::coverage::{op, Operation, PagedList, Status::Served};
+use crate::engine::collection;
+use crate::engine::params::QueryParams;
+use crate::resources::memberships::Memberships;
+use crate::resources::organizations::Organizations;
+use crate::resources::sso_connections::SsoConnections;
+use crate::resources::users::Users;
+use crate::seed::{ksuid, mix, Stream, NOW_MS};
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::engine::params::QueryParams;
-use crate::seed::{ksuid, mix, Stream, NOW_MS};
-use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList};
+use crate::server::state::{AppState, Seeding, Store};
 
 const STATUSES: &[&str] = &["pending", "success", "failed"];
 const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -39,12 +44,17 @@ pub fn routes() -> Router<AppState> {
 
 /// The Backend API operations `routes` serves (paths relative to `/v1`,
 /// parameter names the spec's), for the coverage list.
-pub const OPERATIONS: &[Operation] = &[
-    op("GET", "/enterprise_connections/{enterprise_connection_id}/test_runs", Served),
-];
+pub const OPERATIONS: &[Operation] = &[op(
+    "GET",
+    "/enterprise_connections/{enterprise_connection_id}/test_runs",
+    Served,
+)];
 
 /// None of the lists `routes` serves is walked by the paging property.
 pub const PAGED_LISTS: &[PagedList] = &[];
+
+/// No table of its own to seed.
+pub const SEEDING: Option<Seeding> = None;
 
 /// How many times seeded enterprise connection `k` was tested.
 pub fn runs_of(k: u32) -> u32 {
@@ -90,9 +100,9 @@ fn log(level: &str, code: &str, short: &str, message: &str) -> Value {
 fn parsed_user(store: &Store, connection: &Value) -> Value {
     let member = connection["organization_id"]
         .as_str()
-        .and_then(|id| store.organizations.find(id))
-        .and_then(|org| store.memberships.first_member(org))
-        .map(|u| store.users.user(u));
+        .and_then(|id| store.table::<Organizations>().find(id))
+        .and_then(|org| store.table::<Memberships>().first_member(org))
+        .map(|u| store.table::<Users>().user(u));
     match member {
         Some(user) => json!({
             "email_address": user.primary_email().unwrap_or_default(),
@@ -218,13 +228,13 @@ async fn list(
     }
     let store = state.store();
     let (k, connection) = store
-        .sso
+        .table::<SsoConnections>()
         .find_enterprise(&store, &id)
         .ok_or(ApiError::NotFound {
             kind: "enterprise connection",
             id,
         })?;
-    let all = if k < store.sso.seeded_enterprise_count() {
+    let all = if k < store.table::<SsoConnections>().seeded_enterprise_count() {
         runs(&store, k, &connection)
     } else {
         Vec::new()
@@ -233,13 +243,8 @@ async fn list(
         .into_iter()
         .filter(|r| statuses.is_empty() || statuses.iter().any(|s| r["status"] == s.as_str()))
         .collect();
-    let total = matching.len();
-    let items = matching
-        .into_iter()
-        .skip(paging.offset)
-        .take(paging.limit)
-        .collect();
-    Ok(envelope::data_total(items, total))
+    let listed = collection::list_held(matching, None, paging);
+    Ok(envelope::data_total(listed.items, listed.total))
 }
 
 #[cfg(test)]

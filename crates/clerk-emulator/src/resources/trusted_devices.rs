@@ -15,11 +15,12 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::envelope;
-use crate::server::error::{ApiError, ApiResult};
+use crate::coverage::{op, Operation, PagedList, Status::Served};
+use crate::resources::users::Users;
 use crate::seed::{between, ksuid, mix, Stream, DAY_MS, NOW_MS};
-use crate::server::state::AppState;
-use crate::coverage::{op, Operation, Status::Served, PagedList};
+use crate::server::envelope;
+use crate::server::error::ApiResult;
+use crate::server::state::{AppState, Seeding};
 
 const IOS_APP: &str = "8C2Q5X7ZLM.com.example.emulator";
 const ANDROID_APP: &str = "com.example.emulator";
@@ -30,12 +31,13 @@ pub fn routes() -> Router<AppState> {
 
 /// The Backend API operations `routes` serves (paths relative to `/v1`,
 /// parameter names the spec's), for the coverage list.
-pub const OPERATIONS: &[Operation] = &[
-    op("GET", "/users/{user_id}/trusted_devices", Served),
-];
+pub const OPERATIONS: &[Operation] = &[op("GET", "/users/{user_id}/trusted_devices", Served)];
 
 /// None of the lists `routes` serves is walked by the paging property.
 pub const PAGED_LISTS: &[PagedList] = &[];
+
+/// No table of its own to seed.
+pub const SEEDING: Option<Seeding> = None;
 
 /// How many trusted devices seeded user `index` enrolled.
 pub fn devices_of(index: u32) -> u32 {
@@ -51,17 +53,14 @@ async fn list(
     Path(user_id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let index = store.users.find(&user_id).ok_or(ApiError::NotFound {
-        kind: "user",
-        id: user_id,
-    })?;
+    let index = store.table::<Users>().existing(user_id)?;
     let seed = store.seed();
-    let count = if index < store.users.count() {
+    let count = if index < store.table::<Users>().count() {
         devices_of(index)
     } else {
         0
     };
-    let core = store.users.core(index);
+    let core = store.table::<Users>().core(index);
     let first_ios = mix(seed, Stream::TrustedDevice, u64::from(index), 0).is_multiple_of(2);
     let mut enrolled_at = core.created_at;
     let mut devices: Vec<Value> = (0..count)

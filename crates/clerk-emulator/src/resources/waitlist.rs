@@ -16,15 +16,15 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::server::body::JsonBody;
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, deleted, Collection, Ids, Order, Select};
+use crate::engine::params::QueryParams;
+use crate::resources::organization_invitations::valid_email;
+use crate::seed::{self, ksuid, mix, pick, Stream, Timeline, DAY_MS, START_MS};
+use crate::server::body::JsonBody;
 use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
-use crate::resources::organization_invitations::valid_email;
-use crate::engine::params::QueryParams;
-use crate::seed::{self, ksuid, mix, pick, Stream, Timeline, DAY_MS, START_MS};
-use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 const STATUSES: &[&str] = &["pending", "invited", "completed", "rejected"];
 const DOMAINS: &[&str] = &["gmail.com", "outlook.com", "proton.me", "example.org"];
@@ -37,6 +37,8 @@ pub struct Waitlist {
     timeline: Timeline,
     entries: Collection,
 }
+
+crate::server::state::store_table!(Waitlist, Waitlist::seeded(0, 0));
 
 impl Waitlist {
     pub fn seeded(seed: u64, users: u32) -> Self {
@@ -124,15 +126,29 @@ pub const OPERATIONS: &[Operation] = &[
     op("POST", "/waitlist_entries", Served),
     op("POST", "/waitlist_entries/bulk", Served),
     op("DELETE", "/waitlist_entries/{waitlist_entry_id}", Served),
-    op("POST", "/waitlist_entries/{waitlist_entry_id}/invite", Served),
-    op("POST", "/waitlist_entries/{waitlist_entry_id}/reject", Served),
+    op(
+        "POST",
+        "/waitlist_entries/{waitlist_entry_id}/invite",
+        Served,
+    ),
+    op(
+        "POST",
+        "/waitlist_entries/{waitlist_entry_id}/reject",
+        Served,
+    ),
 ];
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the
 /// paging property (`tests/paging_prop.rs`).
-pub const PAGED_LISTS: &[PagedList] = &[
-    paged("/v1/waitlist_entries?x=1").order_by(&["created_at", "email_address"]),
-];
+pub const PAGED_LISTS: &[PagedList] =
+    &[paged("/v1/waitlist_entries?x=1").order_by(&["created_at", "email_address"])];
+
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(Waitlist::seeded(config.seed, config.users));
+}
 
 async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
     let q = QueryParams::parse(raw.as_deref());
@@ -165,7 +181,7 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResu
         }) as collection::Filter
     });
     let store = state.store();
-    let waitlist = &store.waitlist;
+    let waitlist = store.table::<Waitlist>();
     let listed = waitlist.entries.list(
         &|i| waitlist.seeded_entry(i),
         order,
@@ -192,14 +208,14 @@ fn email(body: &JsonBody) -> ApiResult<String> {
 
 /// The entry for `email`: the existing one, or a new pending one.
 fn add(store: &mut Store, email: String) -> Value {
-    let waitlist = &store.waitlist;
+    let waitlist = store.table::<Waitlist>();
     if let Some((_, existing)) = waitlist.entries.find(&|i| waitlist.seeded_entry(i), |e| {
         e["email_address"] == email.as_str()
     }) {
         return existing;
     }
     let now = store.tick();
-    let waitlist = &mut store.waitlist;
+    let waitlist = store.table_mut::<Waitlist>();
     let i = waitlist.entries.next_index();
     let entry = json!({
         "object": "waitlist_entry", "id": waitlist.ids.id(i, now), "email_address": email,
@@ -239,10 +255,13 @@ async fn create_bulk(State(state): State<AppState>, body: Bytes) -> ApiResult<Js
 }
 
 fn find(store: &Store, id: String) -> ApiResult<(u32, Value)> {
-    store.waitlist.find(&id).ok_or(ApiError::NotFound {
-        kind: "waitlist entry",
-        id,
-    })
+    store
+        .table::<Waitlist>()
+        .find(&id)
+        .ok_or(ApiError::NotFound {
+            kind: "waitlist entry",
+            id,
+        })
 }
 
 /// Only pending entries can be deleted, invited or rejected (409).
@@ -262,7 +281,7 @@ async fn remove(State(state): State<AppState>, Path(id): Path<String>) -> ApiRes
     if entry["status"] != "pending" {
         return Err(conflict(&entry, "deleted"));
     }
-    store.waitlist.entries.delete(i);
+    store.table_mut::<Waitlist>().entries.delete(i);
     Ok(Json(deleted("waitlist_entry", &id)))
 }
 
@@ -286,7 +305,7 @@ async fn invite(
     entry["status"] = json!("invited");
     entry["updated_at"] = json!(invitation.created_at);
     entry["invitation"] = serde_json::to_value(&invitation).map_err(|_| ApiError::Internal)?;
-    store.waitlist.entries.set(i, entry.clone());
+    store.table_mut::<Waitlist>().entries.set(i, entry.clone());
     Ok(Json(entry))
 }
 
@@ -298,6 +317,6 @@ async fn reject(State(state): State<AppState>, Path(id): Path<String>) -> ApiRes
     }
     entry["status"] = json!("rejected");
     entry["updated_at"] = json!(store.tick());
-    store.waitlist.entries.set(i, entry.clone());
+    store.table_mut::<Waitlist>().entries.set(i, entry.clone());
     Ok(Json(entry))
 }

@@ -60,7 +60,7 @@ fn presents_machine_key(state: &AppState, req: &Request) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split_once(' '))
         .map(|(_, k)| k.trim());
-    key.is_some_and(|k| crate::resources::machines::is_machine_key(&state.store(), k))
+    key.is_some_and(|k| state.accepts_machine_key(k))
 }
 
 #[cfg(test)]

@@ -207,6 +207,39 @@ pub fn rfc3339_ms(param: &'static str, s: &str) -> ApiResult<i64> {
     Ok(((days * 24 + hh) * 60 + mm) * 60_000 + ss * 1000 + millis)
 }
 
+/// How a `…/metadata` endpoint writes a metadata object it was given:
+/// `PATCH` deep-merges it (`merge_metadata`), `PUT` replaces the field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetadataWrite {
+    Merge,
+    Replace,
+}
+
+impl MetadataWrite {
+    /// Write `given` (when the body had it) into `target`.
+    pub fn apply(self, target: &mut Value, given: Option<Map<String, Value>>) {
+        match (self, given) {
+            (_, None) => {}
+            (Self::Merge, Some(patch)) => merge_metadata(target, &patch),
+            (Self::Replace, Some(object)) => *target = Value::Object(object),
+        }
+    }
+}
+
+/// The metadata objects of a `…/metadata` body, one per field of `fields`
+/// (the only fields it may have), `None` for those it leaves out.
+pub fn metadata_objects<const N: usize>(
+    bytes: &[u8],
+    fields: &[&'static str; N],
+) -> ApiResult<[Option<Map<String, Value>>; N]> {
+    let body = JsonBody::parse(bytes, fields)?;
+    let mut objects = [const { None }; N];
+    for (object, field) in objects.iter_mut().zip(fields) {
+        *object = body.object(field)?;
+    }
+    Ok(objects)
+}
+
 /// Deep merge for `PATCH …/metadata`: objects merge key by key, a `null`
 /// value deletes the key, anything else replaces.
 pub fn merge_metadata(target: &mut Value, patch: &Map<String, Value>) {

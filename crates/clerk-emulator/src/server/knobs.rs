@@ -21,6 +21,7 @@ use std::future::Future as _;
 use std::pin::Pin;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -32,9 +33,8 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use crate::server::error::ApiError;
 use crate::seed::splitmix;
-use crate::server::state::AppState;
+use crate::server::error::ApiError;
 
 /// `N` requests per `window`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -345,10 +345,38 @@ impl KnobState {
     }
 }
 
+/// The knobs in force and their run-time state, shared by the `/v1`
+/// layer (`apply`) and the admin routes that read and change them.
+#[derive(Debug)]
+pub struct LiveKnobs {
+    knobs: RwLock<Knobs>,
+    runtime: KnobState,
+}
+
+impl LiveKnobs {
+    pub fn new(knobs: Knobs, seed: u64) -> Self {
+        Self {
+            knobs: RwLock::new(knobs),
+            runtime: KnobState::new(seed),
+        }
+    }
+
+    /// A snapshot of the current knobs.
+    pub fn get(&self) -> Knobs {
+        self.knobs.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// New knobs, with a fresh rate-limit window and draw counter.
+    pub fn set(&self, knobs: Knobs) {
+        *self.knobs.write().unwrap_or_else(|p| p.into_inner()) = knobs;
+        self.runtime.reset();
+    }
+}
+
 /// Route layer for `/v1`: rate limit, then latency, then faults.
-pub async fn apply(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let knobs = state.knobs();
-    let runtime = state.knob_state();
+pub async fn apply(State(live): State<Arc<LiveKnobs>>, req: Request, next: Next) -> Response {
+    let knobs = live.get();
+    let runtime = &live.runtime;
     if let Some(limit) = knobs.limit {
         if let Err(wait) = runtime.admit(limit, Instant::now()) {
             return too_many_requests(wait);

@@ -9,8 +9,6 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::server::state::AppState;
-
 /// How much the emulator logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub enum LogLevel {
@@ -58,8 +56,7 @@ impl fmt::Display for LogLevel {
     }
 }
 
-pub async fn log_request(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let level = state.log_level();
+pub async fn log_request(State(level): State<LogLevel>, req: Request, next: Next) -> Response {
     if level == LogLevel::Off {
         return next.run(req).await;
     }

@@ -1,11 +1,13 @@
 //! The HTTP server around the resources: the `/v1` middleware stack
 //! (request counting, bearer auth, the knobs, the API version pin), the
-//! unauthenticated admin routes, request logging, and what every handler
-//! shares (the state, the `ApiError` bodies, the list envelopes, JSON
-//! request bodies).
+//! unauthenticated admin routes and the request counters and log they
+//! report, request logging, and what every handler shares (the state and
+//! its store, the `ApiError` bodies, the list envelopes, JSON request
+//! bodies).
 //!
 //! It knows nothing of the resources: `router` takes their routes as one
-//! `Router` and wraps it.
+//! `Router` and wraps it, and the state seeds the store through the
+//! `state::Hooks` the crate root gives it.
 
 pub mod admin;
 pub mod auth;
@@ -14,6 +16,7 @@ pub mod envelope;
 pub mod error;
 pub mod knobs;
 pub mod logging;
+pub mod requests;
 pub mod state;
 pub mod version;
 
@@ -34,7 +37,10 @@ pub fn router(state: AppState, v1: Router<AppState>) -> Router {
         // Layers run outside-in in reverse order: count, authenticate, then
         // the knobs (rate limit, latency, faults), then the version pin.
         .route_layer(middleware::from_fn(version::require_valid_version))
-        .route_layer(middleware::from_fn_with_state(state.clone(), knobs::apply))
+        .route_layer(middleware::from_fn_with_state(
+            state.live_knobs(),
+            knobs::apply,
+        ))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_secret_key,
@@ -48,7 +54,7 @@ pub fn router(state: AppState, v1: Router<AppState>) -> Router {
         .merge(admin::routes())
         .fallback(unknown_route)
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            state.log_level(),
             logging::log_request,
         ))
         .with_state(state)

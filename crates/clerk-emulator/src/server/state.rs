@@ -1,35 +1,16 @@
 //! The emulator's configuration and shared state: the instance's secret
-//! key, the seeded tables behind a lock (write endpoints mutate them; reset
-//! re-seeds them), the knobs, and the request counters and log the admin
-//! routes expose.
+//! key, the seeded `Store` behind a lock (write endpoints mutate it; reset
+//! re-seeds it through the `Hooks` the crate root gives), the knobs, and
+//! the request counters and log the admin routes expose.
 
+use std::any::{Any, TypeId};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use crate::server::admin::{Counters, RequestLog};
-use crate::resources::api_keys::ApiKeys;
-use crate::resources::billing::Billing;
-use crate::resources::directories::Directories;
-use crate::resources::domains::Domains;
-use crate::resources::identifications::Identifications;
-use crate::resources::identifiers::Identifiers;
-use crate::resources::invitations::Invitations;
-use crate::resources::jwt_templates::JwtTemplates;
-use crate::server::knobs::{KnobState, Knobs};
+use crate::server::knobs::{Knobs, LiveKnobs};
 use crate::server::logging::LogLevel;
-use crate::resources::machines::Machines;
-use crate::resources::memberships::Memberships;
-use crate::resources::oauth_applications::OAuthApplications;
-use crate::resources::organization_domains::OrganizationDomains;
-use crate::resources::organization_invitations::OrgInvitations;
-use crate::resources::organizations::Organizations;
-use crate::resources::rbac::Rbac;
-use crate::resources::redirect_urls::RedirectUrls;
-use crate::resources::sessions::Sessions;
-use crate::resources::sso_connections::SsoConnections;
-use crate::resources::templates::Templates;
-use crate::resources::users::Users;
-use crate::resources::waitlist::Waitlist;
+use crate::server::requests::{Counters, RequestLog};
 
 /// Everything `clerk-emulator`'s flags set.
 #[derive(Clone)]
@@ -82,30 +63,13 @@ impl fmt::Debug for Config {
     }
 }
 
-/// The seeded Clerk instance: one table per resource.
-#[derive(Debug)]
+/// The seeded Clerk instance: every resource's table, keyed by its type
+/// (each resource module owns its table type; the registry,
+/// `crate::resources`, seeds them), the seed and the write clock. Keyed by
+/// type so that this module names no resource and the resources name only
+/// the tables they read.
 pub struct Store {
-    pub users: Users,
-    pub organizations: Organizations,
-    pub memberships: Memberships,
-    pub org_invitations: OrgInvitations,
-    pub invitations: Invitations,
-    pub rbac: Rbac,
-    pub identifiers: Identifiers,
-    pub domains: Domains,
-    pub jwt_templates: JwtTemplates,
-    pub redirect_urls: RedirectUrls,
-    pub oauth_applications: OAuthApplications,
-    pub sso: SsoConnections,
-    pub org_domains: OrganizationDomains,
-    pub identifications: Identifications,
-    pub sessions: Sessions,
-    pub waitlist: Waitlist,
-    pub machines: Machines,
-    pub api_keys: ApiKeys,
-    pub billing: Billing,
-    pub templates: Templates,
-    pub directories: Directories,
+    tables: BTreeMap<TypeId, Box<dyn Any + Send + Sync>>,
     seed: u64,
     /// The write clock: writes are stamped after every seeded time, one
     /// second apart, so output stays reproducible (the wall clock is never
@@ -113,46 +77,72 @@ pub struct Store {
     clock: i64,
 }
 
-impl Store {
-    pub fn seeded(seed: u64, users: u32, organizations: u32) -> Self {
-        let memberships = Memberships::seeded(seed, users, organizations);
-        let org_invitations = OrgInvitations::seeded(seed, users, organizations, |org| {
-            memberships.seeded_members(org)
-        });
-        let user_table = Users::seeded(seed, users);
-        let org_table = Organizations::seeded(seed, organizations, &memberships);
-        let billing = Billing::seeded(seed, users, organizations, &|k| {
-            if k < users {
-                user_table.core(k).created_at
-            } else {
-                org_table.core(k - users).created_at
+/// A resource's table in the `Store`; implement it with `store_table!`.
+pub trait StoreTable: Any + Send + Sync + Sized {
+    /// The table of an instance where nothing was seeded.
+    fn unseeded() -> Self;
+    /// The table read from a store that holds none of this type: an
+    /// unseeded one (never read from a store the registry seeded, which
+    /// holds every table; a request never panics all the same).
+    fn empty() -> &'static Self;
+}
+
+/// `impl StoreTable for $table`, `$unseeded` building its unseeded table
+/// (the empty one lives in a static).
+macro_rules! store_table {
+    ($table:ty, $unseeded:expr) => {
+        impl $crate::server::state::StoreTable for $table {
+            fn unseeded() -> Self {
+                $unseeded
             }
-        });
-        let sso = SsoConnections::seeded(seed, organizations);
+
+            fn empty() -> &'static Self {
+                static EMPTY: ::std::sync::OnceLock<$table> = ::std::sync::OnceLock::new();
+                EMPTY.get_or_init(<$table as $crate::server::state::StoreTable>::unseeded)
+            }
+        }
+    };
+}
+pub(crate) use store_table;
+
+impl Store {
+    /// A store with no tables yet, for `seed`.
+    pub fn new(seed: u64) -> Self {
         Self {
-            directories: Directories::seeded(seed, sso.seeded_enterprise_count()),
-            sso,
-            org_invitations,
-            invitations: Invitations::seeded(seed, users),
-            users: user_table,
-            organizations: org_table,
-            memberships,
-            billing,
-            rbac: Rbac::seeded(seed),
-            identifiers: Identifiers::seeded(seed),
-            domains: Domains::seeded(seed),
-            jwt_templates: JwtTemplates::seeded(seed),
-            redirect_urls: RedirectUrls::seeded(seed),
-            oauth_applications: OAuthApplications::seeded(seed),
-            org_domains: OrganizationDomains::seeded(seed, organizations),
-            identifications: Identifications::default(),
-            sessions: Sessions::seeded(seed, users),
-            waitlist: Waitlist::seeded(seed, users),
-            machines: Machines::seeded(seed),
-            api_keys: ApiKeys::seeded(seed, users, organizations),
-            templates: Templates::seeded(seed),
+            tables: BTreeMap::new(),
             seed,
             clock: crate::seed::NOW_MS,
+        }
+    }
+
+    /// Add (or replace) the table of type `T`.
+    pub fn insert<T: StoreTable>(&mut self, table: T) {
+        self.tables.insert(TypeId::of::<T>(), Box::new(table));
+    }
+
+    /// The table of type `T`.
+    pub fn table<T: StoreTable>(&self) -> &T {
+        self.tables
+            .get(&TypeId::of::<T>())
+            .and_then(|table| table.downcast_ref::<T>())
+            .unwrap_or_else(|| T::empty())
+    }
+
+    /// The table of type `T`, for a write (an unseeded one is added first
+    /// if the store had none).
+    pub fn table_mut<T: StoreTable>(&mut self) -> &mut T {
+        let slot = self
+            .tables
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Box::new(T::unseeded()));
+        if !slot.is::<T>() {
+            *slot = Box::new(T::unseeded());
+        }
+        match slot.downcast_mut::<T>() {
+            Some(table) => table,
+            // Unreachable: the slot holds a `T`, checked just above. A
+            // detached empty table rather than a panic on a request path.
+            None => Box::leak(Box::new(T::unseeded())),
         }
     }
 
@@ -168,6 +158,45 @@ impl Store {
     }
 }
 
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("tables", &self.tables.len())
+            .field("seed", &self.seed)
+            .field("clock", &self.clock)
+            .finish()
+    }
+}
+
+/// How a resource seeds its table (`Resource::seeding` in the registry,
+/// `crate::resources`, which runs every resource's in an order that puts
+/// the resources named in `reads` first).
+#[derive(Debug, Clone, Copy)]
+pub struct Seeding {
+    /// Add the resource's seeded table to the store.
+    pub table: fn(&mut Store, &Config),
+    /// The resources (registry names) whose seeded tables it reads.
+    pub reads: &'static [&'static str],
+}
+
+/// A resource's `SEEDING`: `table` seeds it, after the resources in `reads`.
+pub const fn seeding(
+    table: fn(&mut Store, &Config),
+    reads: &'static [&'static str],
+) -> Option<Seeding> {
+    Some(Seeding { table, reads })
+}
+
+/// What the server needs from the resources it serves, given by the crate
+/// root (`crate::app`): how to seed the store, and which bearer keys
+/// other than the instance's secret key the store holds (machines' keys,
+/// which `/m2m_tokens` accepts).
+#[derive(Debug, Clone, Copy)]
+pub struct Hooks {
+    pub seed: fn(&Config) -> Store,
+    pub machine_key: fn(&Store, &str) -> bool,
+}
+
 /// Cheaply clonable handle on the shared state, given to every handler.
 #[derive(Clone)]
 pub struct AppState {
@@ -176,23 +205,23 @@ pub struct AppState {
 
 struct Shared {
     config: Config,
+    hooks: Hooks,
     store: RwLock<Store>,
     counters: Counters,
     log: RequestLog,
-    knobs: RwLock<Knobs>,
-    knob_state: KnobState,
+    knobs: Arc<LiveKnobs>,
 }
 
 impl AppState {
-    pub fn new(config: Config) -> Self {
-        let store = Store::seeded(config.seed, config.users, config.organizations);
+    pub fn new(config: Config, hooks: Hooks) -> Self {
+        let store = (hooks.seed)(&config);
         Self {
             inner: Arc::new(Shared {
                 store: RwLock::new(store),
                 counters: Counters::default(),
                 log: RequestLog::default(),
-                knobs: RwLock::new(config.knobs.clone()),
-                knob_state: KnobState::new(config.seed),
+                knobs: Arc::new(LiveKnobs::new(config.knobs.clone(), config.seed)),
+                hooks,
                 config,
             }),
         }
@@ -209,28 +238,30 @@ impl AppState {
     /// Back to the state at startup: seeded data, knobs, counters, log.
     pub fn reset(&self) {
         let config = &self.inner.config;
-        *self.store_mut() = Store::seeded(config.seed, config.users, config.organizations);
+        *self.store_mut() = (self.inner.hooks.seed)(config);
         self.set_knobs(config.knobs.clone());
-        self.inner.knob_state.reset();
         self.inner.counters.reset();
         self.inner.log.reset();
     }
 
     /// A snapshot of the current knobs.
     pub fn knobs(&self) -> Knobs {
-        self.inner
-            .knobs
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.inner.knobs.get()
     }
 
+    /// New knobs, with a fresh rate-limit window and draw counter.
     pub fn set_knobs(&self, knobs: Knobs) {
-        *self.inner.knobs.write().unwrap_or_else(|p| p.into_inner()) = knobs;
+        self.inner.knobs.set(knobs);
     }
 
-    pub fn knob_state(&self) -> &KnobState {
-        &self.inner.knob_state
+    /// The knobs, as the `/v1` layer that applies them holds them.
+    pub fn live_knobs(&self) -> Arc<LiveKnobs> {
+        self.inner.knobs.clone()
+    }
+
+    /// Whether `key` is the secret key of one of the store's machines.
+    pub fn accepts_machine_key(&self, key: &str) -> bool {
+        (self.inner.hooks.machine_key)(&self.store(), key)
     }
 
     pub fn log(&self) -> &RequestLog {

@@ -7,45 +7,63 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::routing::{patch, post};
 use axum::Json;
+use axum::Router;
 use serde_json::Value;
 
-use crate::server::body::{merge_metadata as deep_merge, JsonBody};
-use crate::server::error::{ApiError, ApiResult};
-use crate::resources::memberships::{existing_role, organization_not_found, Membership, Written};
+use crate::resources::memberships::Memberships;
+use crate::resources::memberships::{existing_role, Membership, Written};
 use crate::resources::organizations::Include;
+use crate::resources::organizations::Organizations;
+use crate::resources::users::Users;
+use crate::server::body::{metadata_objects, JsonBody, MetadataWrite};
+use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Store};
+
+/// The write routes (merged with the reads of the same paths).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/v1/organizations/{organization_id}/memberships",
+            post(create),
+        )
+        .route(
+            "/v1/organizations/{organization_id}/memberships/{user_id}",
+            patch(update).delete(delete),
+        )
+        .route(
+            "/v1/organizations/{organization_id}/memberships/{user_id}/metadata",
+            patch(merge_metadata),
+        )
+}
 
 const CREATE_FIELDS: &[&str] = &["user_id", "role", "public_metadata", "private_metadata"];
 const UPDATE_FIELDS: &[&str] = &["role"];
-const METADATA_FIELDS: &[&str] = &["public_metadata", "private_metadata"];
+const METADATA_FIELDS: [&str; 2] = ["public_metadata", "private_metadata"];
 
 /// The organization and user of a membership path, both of which must exist.
 fn resolve(store: &Store, organization_id: String, user_id: String) -> ApiResult<(u32, u32)> {
-    let org = store
-        .organizations
-        .find(&organization_id)
-        .ok_or_else(|| organization_not_found(organization_id))?;
-    let user = store.users.find(&user_id).ok_or(ApiError::NotFound {
-        kind: "user",
-        id: user_id,
-    })?;
+    let org = store.table::<Organizations>().existing(organization_id)?;
+    let user = store.table::<Users>().existing(user_id)?;
     Ok((org, user))
 }
 
 fn membership_of(store: &Store, org: u32, user: u32) -> ApiResult<u32> {
     store
-        .memberships
+        .table::<Memberships>()
         .find(org, user)
         .ok_or_else(|| ApiError::NotFound {
             kind: "organization membership",
-            id: store.users.id_of(user),
+            id: store.table::<Users>().id_of(user),
         })
 }
 
 fn sync_count(store: &mut Store, org: u32) {
-    let count = store.memberships.members_count(org);
-    store.organizations.set_members_count(org, count);
+    let count = store.table::<Memberships>().members_count(org);
+    store
+        .table_mut::<Organizations>()
+        .set_members_count(org, count);
 }
 
 pub async fn create(
@@ -69,7 +87,7 @@ pub async fn create(
         public_metadata,
         private_metadata,
     )
-    .map(|m| Json(store.memberships.membership(&store, m)))
+    .map(|m| Json(store.table::<Memberships>().membership(&store, m)))
 }
 
 /// Add `user` to `org` (also used when an organization is created with a
@@ -82,24 +100,24 @@ pub fn add_member(
     public_metadata: Value,
     private_metadata: Value,
 ) -> ApiResult<u32> {
-    if store.memberships.find(org, user).is_some() {
+    if store.table::<Memberships>().find(org, user).is_some() {
         return Err(ApiError::Rejected {
             code: "already_a_member_in_organization",
             long_message: "The user is already a member of this organization.".into(),
         });
     }
     let max = store
-        .organizations
+        .table::<Organizations>()
         .organization(store, org, Include::default())
         .max_allowed_memberships;
-    if max > 0 && store.memberships.members_count(org) >= max {
+    if max > 0 && store.table::<Memberships>().members_count(org) >= max {
         return Err(ApiError::Forbidden {
             code: "organization_membership_quota_exceeded",
             long_message: format!("The organization has reached its limit of {max} memberships."),
         });
     }
     let now = store.tick();
-    let m = store.memberships.insert(
+    let m = store.table_mut::<Memberships>().insert(
         user,
         org,
         Written {
@@ -124,12 +142,12 @@ fn modify(
     let mut store = state.store_mut();
     let (org, user) = resolve(&store, organization_id, user_id)?;
     let m = membership_of(&store, org, user)?;
-    let current = store.memberships.state(&store, m);
+    let current = store.table::<Memberships>().state(&store, m);
     let now = store.tick();
-    let written = store.memberships.edit(m, current);
+    let written = store.table_mut::<Memberships>().edit(m, current);
     change(written);
     written.updated_at = now;
-    Ok(Json(store.memberships.membership(&store, m)))
+    Ok(Json(store.table::<Memberships>().membership(&store, m)))
 }
 
 pub async fn update(
@@ -149,8 +167,8 @@ pub async fn delete(
     let mut store = state.store_mut();
     let (org, user) = resolve(&store, organization_id, user_id)?;
     let m = membership_of(&store, org, user)?;
-    let membership = store.memberships.membership(&store, m);
-    store.memberships.remove(m);
+    let membership = store.table::<Memberships>().membership(&store, m);
+    store.table_mut::<Memberships>().remove(m);
     sync_count(&mut store, org);
     Ok(Json(membership))
 }
@@ -161,15 +179,9 @@ pub async fn merge_metadata(
     Path((organization_id, user_id)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult<Json<Membership>> {
-    let body = JsonBody::parse(&body, METADATA_FIELDS)?;
-    let public = body.object("public_metadata")?;
-    let private = body.object("private_metadata")?;
+    let [public, private] = metadata_objects(&body, &METADATA_FIELDS)?;
     modify(&state, organization_id, user_id, |m| {
-        if let Some(p) = public {
-            deep_merge(&mut m.public_metadata, &p);
-        }
-        if let Some(p) = private {
-            deep_merge(&mut m.private_metadata, &p);
-        }
+        MetadataWrite::Merge.apply(&mut m.public_metadata, public);
+        MetadataWrite::Merge.apply(&mut m.private_metadata, private);
     })
 }

@@ -6,13 +6,33 @@
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::routing::{patch, post};
 use axum::Json;
-use serde_json::{json, Map, Value};
+use axum::Router;
+use serde_json::{json, Value};
 
-use crate::server::body::{merge_metadata as deep_merge, rfc3339_ms, JsonBody};
-use crate::server::error::{ApiError, ApiResult};
+use crate::resources::memberships::Memberships;
+use crate::resources::organizations::Organizations;
 use crate::resources::organizations::{Include, Organization};
+use crate::resources::rbac::Rbac;
+use crate::resources::users::Users;
+use crate::server::body::{metadata_objects, rfc3339_ms, JsonBody, MetadataWrite};
+use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Store};
+
+/// The write routes (merged with the reads of the same paths).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/organizations", post(create))
+        .route(
+            "/v1/organizations/{organization_id}",
+            patch(update).delete(delete),
+        )
+        .route(
+            "/v1/organizations/{organization_id}/metadata",
+            patch(merge_metadata).put(replace_metadata),
+        )
+}
 
 const CREATE_FIELDS: &[&str] = &[
     "name",
@@ -32,7 +52,7 @@ const UPDATE_FIELDS: &[&str] = &[
     "created_at",
     "role_set_key",
 ];
-const METADATA_FIELDS: &[&str] = &["public_metadata", "private_metadata"];
+const METADATA_FIELDS: [&str; 2] = ["public_metadata", "private_metadata"];
 
 fn not_found(id: String) -> ApiError {
     ApiError::NotFound {
@@ -70,7 +90,7 @@ fn valid_slug(slug: &str) -> ApiResult<()> {
 }
 
 fn ensure_slug_free(store: &Store, slug: &str, owner: Option<u32>) -> ApiResult<()> {
-    match store.organizations.find_slug(slug) {
+    match store.table::<Organizations>().find_slug(slug) {
         Some(holder) if Some(holder) != owner => Err(ApiError::Exists {
             code: "form_identifier_exists",
             param: "slug",
@@ -83,7 +103,7 @@ fn ensure_slug_free(store: &Store, slug: &str, owner: Option<u32>) -> ApiResult<
 /// `role_set_key`: the key of an existing role set, when given.
 fn role_set_key(store: &Store, body: &JsonBody) -> ApiResult<Option<String>> {
     match body.string("role_set_key")? {
-        Some(key) if !store.rbac.has_role_set_key(&key) => Err(ApiError::ParamValue {
+        Some(key) if !store.table::<Rbac>().has_role_set_key(&key) => Err(ApiError::ParamValue {
             param: "role_set_key",
             reason: format!("must be the key of an existing role set (got {key})"),
         }),
@@ -117,7 +137,7 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Jso
     let created_by = body.string("created_by")?;
     let mut store = state.store_mut();
     if let Some(user_id) = &created_by {
-        if store.users.find(user_id).is_none() {
+        if store.table::<Users>().find(user_id).is_none() {
             return Err(ApiError::ParamValue {
                 param: "created_by",
                 reason: "must be the id of an existing user".into(),
@@ -128,8 +148,8 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Jso
     let role_set_key = role_set_key(&store, &body)?;
     let now = store.tick();
     let created_at = created_at.unwrap_or(now);
-    let index = store.organizations.next_index();
-    let id = store.organizations.new_id(index, created_at);
+    let index = store.table::<Organizations>().next_index();
+    let id = store.table::<Organizations>().new_id(index, created_at);
     let org = Organization {
         object: "organization",
         image_url: format!("https://img.clerk.com/default/{id}.png"),
@@ -150,14 +170,16 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Jso
         role_set_key,
     };
     if created_at != now {
-        store.organizations.break_natural_order();
+        store.table_mut::<Organizations>().break_natural_order();
     }
-    let index = store.organizations.insert_created(org.clone());
+    let index = store
+        .table_mut::<Organizations>()
+        .insert_created(org.clone());
     // Clerk makes the creator the organization's first admin.
     if let Some(creator) = org
         .created_by
         .as_deref()
-        .and_then(|id| store.users.find(id))
+        .and_then(|id| store.table::<Users>().find(id))
     {
         crate::resources::memberships::writes::add_member(
             &mut store,
@@ -178,7 +200,7 @@ fn modify(
     change: impl FnOnce(&Store, u32) -> ApiResult<Box<dyn FnOnce(&mut Organization)>>,
 ) -> ApiResult<Json<Organization>> {
     let mut store = state.store_mut();
-    let orgs = &store.organizations;
+    let orgs = store.table::<Organizations>();
     let index = orgs
         .find(&id_or_slug)
         .or_else(|| orgs.find_slug(&id_or_slug))
@@ -186,9 +208,9 @@ fn modify(
     let apply = change(&store, index)?;
     let now = store.tick();
     let current = store
-        .organizations
+        .table::<Organizations>()
         .organization(&store, index, Include::default());
-    let org = store.organizations.edit(current, index);
+    let org = store.table_mut::<Organizations>().edit(current, index);
     apply(org);
     org.updated_at = now;
     let org = org.clone();
@@ -216,7 +238,10 @@ pub async fn update(
         .map(|s| rfc3339_ms("created_at", &s))
         .transpose()?;
     if created_at.is_some() {
-        state.store_mut().organizations.break_natural_order();
+        state
+            .store_mut()
+            .table_mut::<Organizations>()
+            .break_natural_order();
     }
     modify(&state, id, move |store, index| {
         if let Some(slug) = &slug {
@@ -252,26 +277,20 @@ pub async fn delete(
 ) -> ApiResult<Json<Value>> {
     let mut store = state.store_mut();
     let index = store
-        .organizations
+        .table::<Organizations>()
         .find(&id)
         .ok_or_else(|| not_found(id.clone()))?;
-    let slug = store.organizations.slug_of(index);
+    let slug = store.table::<Organizations>().slug_of(index);
     crate::resources::organization_domains::remove_organization(&mut store, index);
     crate::resources::sso_connections::remove_organization(&mut store, index, &id);
-    store.memberships.remove_organization(index);
-    store.organizations.set_members_count(index, 0);
-    store.organizations.delete(index);
+    store.table_mut::<Memberships>().remove_organization(index);
+    store
+        .table_mut::<Organizations>()
+        .set_members_count(index, 0);
+    store.table_mut::<Organizations>().delete(index);
     Ok(Json(
         json!({ "object": "organization", "id": id, "slug": slug, "deleted": true }),
     ))
-}
-
-fn metadata_body(bytes: &[u8]) -> ApiResult<[Option<Map<String, Value>>; 2]> {
-    let body = JsonBody::parse(bytes, METADATA_FIELDS)?;
-    Ok([
-        body.object("public_metadata")?,
-        body.object("private_metadata")?,
-    ])
 }
 
 /// `PATCH /organizations/{id}/metadata`: deep merge, `null` deletes a key.
@@ -280,17 +299,7 @@ pub async fn merge_metadata(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<Organization>> {
-    let [public, private] = metadata_body(&body)?;
-    modify(&state, id, move |_, _| {
-        Ok(Box::new(move |org: &mut Organization| {
-            if let Some(p) = public {
-                deep_merge(&mut org.public_metadata, &p);
-            }
-            if let Some(p) = private {
-                deep_merge(&mut org.private_metadata, &p);
-            }
-        }))
-    })
+    write_metadata(&state, id, &body, MetadataWrite::Merge)
 }
 
 /// `PUT /organizations/{id}/metadata`: each given field is replaced.
@@ -299,15 +308,20 @@ pub async fn replace_metadata(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<Organization>> {
-    let [public, private] = metadata_body(&body)?;
-    modify(&state, id, move |_, _| {
+    write_metadata(&state, id, &body, MetadataWrite::Replace)
+}
+
+fn write_metadata(
+    state: &AppState,
+    id: String,
+    body: &[u8],
+    how: MetadataWrite,
+) -> ApiResult<Json<Organization>> {
+    let [public, private] = metadata_objects(body, &METADATA_FIELDS)?;
+    modify(state, id, move |_, _| {
         Ok(Box::new(move |org: &mut Organization| {
-            if let Some(p) = public {
-                org.public_metadata = Value::Object(p);
-            }
-            if let Some(p) = private {
-                org.private_metadata = Value::Object(p);
-            }
+            how.apply(&mut org.public_metadata, public);
+            how.apply(&mut org.private_metadata, private);
         }))
     })
 }

@@ -24,15 +24,17 @@ use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::server::envelope;
-use crate::server::error::{ApiError, ApiResult};
-use crate::engine::table::{self, KeyValue, Page, Selection, SortCache, SortKey, Table};
+use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::params::{IdFilter, OrderBy, OrderField, QueryParams};
+use crate::engine::table::{self, KeyValue, Page, Selection, SortCache, SortKey, Table};
+use crate::resources::memberships::model::Memberships;
+use crate::resources::organizations::model::Organizations;
 use crate::seed::{
     self, between, ksuid, ksuid_bytes, mix, pick, Stream, Timeline, DAY_MS, NOW_MS, START_MS,
 };
-use crate::server::state::{AppState, Store};
-use crate::coverage::{op, Operation, Status::Served, PagedList, paged};
+use crate::server::envelope;
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
 pub const ID_PREFIX: &str = "user_";
 const EMAIL_DOMAINS: &[&str] = &["example.com", "example.org", "example.net"];
@@ -94,24 +96,12 @@ fn provider_user_index(id: &str) -> Option<u32> {
     }
 }
 
+/// The read routes (the writes are `writes::routes`).
 pub fn routes() -> Router<AppState> {
-    use crate::resources::users::writes as w;
-    use axum::routing::{patch, post};
     Router::new()
-        .route("/v1/users", get(list).post(w::create))
+        .route("/v1/users", get(list))
         .route("/v1/users/count", get(count))
-        .route(
-            "/v1/users/{user_id}",
-            get(get_one).patch(w::update).delete(w::delete),
-        )
-        .route("/v1/users/{user_id}/ban", post(w::ban))
-        .route("/v1/users/{user_id}/unban", post(w::unban))
-        .route("/v1/users/{user_id}/lock", post(w::lock))
-        .route("/v1/users/{user_id}/unlock", post(w::unlock))
-        .route(
-            "/v1/users/{user_id}/metadata",
-            patch(w::merge_metadata).put(w::replace_metadata),
-        )
+        .route("/v1/users/{user_id}", get(get_one))
 }
 
 /// The Backend API operations `routes` serves (paths relative to `/v1`,
@@ -133,23 +123,28 @@ pub const OPERATIONS: &[Operation] = &[
 
 /// The lists `routes` serves that page by `limit`/`offset`, for the
 /// paging property (`tests/paging_prop.rs`).
-pub const PAGED_LISTS: &[PagedList] = &[
-    paged("/v1/users?x=1")
-        .array()
-        .order_by(&[
-            "created_at",
-            "updated_at",
-            "email_address",
-            "web3wallet",
-            "first_name",
-            "last_name",
-            "phone_number",
-            "username",
-            "last_active_at",
-            "last_sign_in_at",
-        ])
-        .own_property(),
-];
+pub const PAGED_LISTS: &[PagedList] = &[paged("/v1/users?x=1")
+    .array()
+    .order_by(&[
+        "created_at",
+        "updated_at",
+        "email_address",
+        "web3wallet",
+        "first_name",
+        "last_name",
+        "phone_number",
+        "username",
+        "last_active_at",
+        "last_sign_in_at",
+    ])
+    .own_property()];
+
+/// How the registry seeds this resource's table (its seeding reads nothing else).
+pub const SEEDING: Option<Seeding> = seeding(seed_table, &[]);
+
+fn seed_table(store: &mut Store, config: &Config) {
+    store.insert(Users::seeded(config.seed, config.users));
+}
 
 /// `order_by` fields of `GET /users`, in the spec's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,6 +201,8 @@ pub struct Users {
     /// know when their cached orders went stale.
     version: u64,
 }
+
+crate::server::state::store_table!(Users, Users::seeded(0, 0));
 
 /// The cheap scalar facts of one user, from which every field is derived.
 #[derive(Debug, Clone, Copy)]
@@ -782,6 +779,16 @@ fn unsafe_metadata(word: u64) -> Value {
     }
 }
 
+impl Users {
+    /// The index of user `user_id`, or Clerk's 404 naming it.
+    pub fn existing(&self, user_id: String) -> ApiResult<u32> {
+        self.find(&user_id).ok_or(ApiError::NotFound {
+            kind: "user",
+            id: user_id,
+        })
+    }
+}
+
 impl Table for Users {
     type Field = UserField;
 
@@ -876,19 +883,24 @@ pub fn holder_of(store: &Store, kind: Identifier, value: &str) -> Option<u32> {
         limit: 1,
         offset: 0,
     };
-    table::select(&store.users, DEFAULT_ORDER, filter.selection(store), paging)
-        .indexes
-        .first()
-        .copied()
+    table::select(
+        store.table::<Users>(),
+        DEFAULT_ORDER,
+        filter.selection(store),
+        paging,
+    )
+    .indexes
+    .first()
+    .copied()
 }
 
 /// The ids of the organizations user `index` belongs to.
 fn organization_ids(store: &Store, index: u32) -> Vec<String> {
     store
-        .memberships
+        .table::<Memberships>()
         .organizations_of(index)
         .into_iter()
-        .map(|o| store.organizations.id_of(o))
+        .map(|o| store.table::<Organizations>().id_of(o))
         .collect()
 }
 
@@ -1033,7 +1045,7 @@ impl UserFilter {
 
     /// Whether user `index` passes every condition.
     pub fn matches(&self, store: &Store, index: u32) -> bool {
-        let users = &store.users;
+        let users = store.table::<Users>();
         if let Some(user) = users.written(index) {
             return self.matches_written(store, index, user);
         }
@@ -1258,7 +1270,7 @@ impl UserFilter {
             return Selection::default();
         }
         Selection {
-            candidates: self.candidates(&store.users),
+            candidates: self.candidates(store.table::<Users>()),
             filter: Some(Box::new(move |i| self.matches(store, i))),
             start: 0,
         }
@@ -1277,11 +1289,14 @@ async fn list(
     let store = state.store();
     let mut selection = filter.selection(&store);
     if let Some(cursor) = starting_after {
-        selection.start = cursor_start(&store.users, order, paging.offset, &cursor)?;
+        selection.start = cursor_start(store.table::<Users>(), order, paging.offset, &cursor)?;
     }
-    let Page { indexes, .. } = table::select(&store.users, order, selection, paging);
+    let Page { indexes, .. } = table::select(store.table::<Users>(), order, selection, paging);
     Ok(envelope::bare_array(
-        indexes.into_iter().map(|i| store.users.user(i)).collect(),
+        indexes
+            .into_iter()
+            .map(|i| store.table::<Users>().user(i))
+            .collect(),
     ))
 }
 
@@ -1311,9 +1326,7 @@ fn cursor_start(
     })?;
     // In created_at order a user's position is its index (or its mirror)
     // unless a write chose a created_at; the view knows either way.
-    let position = table::OrderedView::new(users, order)
-        .position_of(index)
-        .ok_or(ApiError::Internal)?;
+    let position = table::position_of(users, order, index).ok_or(ApiError::Internal)?;
     Ok(position + 1)
 }
 
@@ -1326,7 +1339,7 @@ async fn count(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiRes
         limit: 0,
         offset: 0,
     };
-    let page = table::select(&store.users, DEFAULT_ORDER, selection, paging);
+    let page = table::select(store.table::<Users>(), DEFAULT_ORDER, selection, paging);
     Ok(envelope::total_count(page.total))
 }
 
@@ -1335,11 +1348,8 @@ async fn get_one(
     Path(user_id): Path<String>,
 ) -> ApiResult<Json<User>> {
     let store = state.store();
-    let index = store.users.find(&user_id).ok_or(ApiError::NotFound {
-        kind: "user",
-        id: user_id,
-    })?;
-    Ok(Json(store.users.user(index)))
+    let index = store.table::<Users>().existing(user_id)?;
+    Ok(Json(store.table::<Users>().user(index)))
 }
 
 /// Schema `User`. Nullable fields the spec requires serialise as `null`.

@@ -5,14 +5,36 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::routing::{patch, post};
 use axum::Json;
-use serde_json::{json, Map, Value};
+use axum::Router;
+use serde_json::{json, Value};
 
-use crate::server::body::{merge_metadata as deep_merge, rfc3339_ms, JsonBody};
-use crate::server::error::{ApiError, ApiResult};
+use crate::resources::memberships::Memberships;
+use crate::resources::organizations::Organizations;
+use crate::resources::users::Users;
+use crate::resources::users::{
+    holder_of, EmailAddress, Identifier, PhoneNumber, User, Verification,
+};
 use crate::seed::Stream;
+use crate::server::body::{metadata_objects, rfc3339_ms, JsonBody, MetadataWrite};
+use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Store};
-use crate::resources::users::{holder_of, EmailAddress, Identifier, PhoneNumber, User, Verification};
+
+/// The write routes (merged with the reads of the same paths).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/users", post(create))
+        .route("/v1/users/{user_id}", patch(update).delete(delete))
+        .route("/v1/users/{user_id}/ban", post(ban))
+        .route("/v1/users/{user_id}/unban", post(unban))
+        .route("/v1/users/{user_id}/lock", post(lock))
+        .route("/v1/users/{user_id}/unlock", post(unlock))
+        .route(
+            "/v1/users/{user_id}/metadata",
+            patch(merge_metadata).put(replace_metadata),
+        )
+}
 
 const CREATE_FIELDS: &[&str] = &[
     "external_id",
@@ -74,7 +96,7 @@ const UPDATE_FIELDS: &[&str] = &[
     "bypass_client_trust",
 ];
 
-const METADATA_FIELDS: &[&str] = &["public_metadata", "private_metadata", "unsafe_metadata"];
+const METADATA_FIELDS: [&str; 3] = ["public_metadata", "private_metadata", "unsafe_metadata"];
 
 fn not_found(id: String) -> ApiError {
     ApiError::NotFound { kind: "user", id }
@@ -155,15 +177,18 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Jso
     }
     let now = store.tick();
     let created_at = created_at.unwrap_or(now);
-    let index = store.users.next_index();
-    let id = store.users.new_id(index, created_at);
+    let index = store.table::<Users>().next_index();
+    let id = store.table::<Users>().new_id(index, created_at);
     let email_addresses: Vec<EmailAddress> = emails
         .into_iter()
         .enumerate()
         .map(|(slot, address)| EmailAddress {
-            id: store
-                .users
-                .new_identification_id(Stream::EmailId, index, slot as u64, created_at),
+            id: store.table::<Users>().new_identification_id(
+                Stream::EmailId,
+                index,
+                slot as u64,
+                created_at,
+            ),
             object: "email_address",
             email_address: address,
             reserved: false,
@@ -178,9 +203,12 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Jso
         .into_iter()
         .enumerate()
         .map(|(slot, number)| PhoneNumber {
-            id: store
-                .users
-                .new_identification_id(Stream::PhoneId, index, slot as u64, created_at),
+            id: store.table::<Users>().new_identification_id(
+                Stream::PhoneId,
+                index,
+                slot as u64,
+                created_at,
+            ),
             object: "phone_number",
             phone_number: number,
             reserved_for_second_factor: false,
@@ -241,9 +269,9 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> ApiResult<Jso
         id,
     };
     if created_at != now {
-        store.users.break_natural_order();
+        store.table_mut::<Users>().break_natural_order();
     }
-    store.users.insert_created(user.clone());
+    store.table_mut::<Users>().insert_created(user.clone());
     Ok(Json(user))
 }
 
@@ -258,10 +286,10 @@ pub async fn update(
     let body = JsonBody::parse(&body, UPDATE_FIELDS)?;
     let mut store = state.store_mut();
     let index = store
-        .users
+        .table::<Users>()
         .find(&user_id)
         .ok_or_else(|| not_found(user_id))?;
-    let current = store.users.user(index);
+    let current = store.table::<Users>().user(index);
     let username = body.nullable_string("username")?;
     if let Some(Some(name)) = &username {
         ensure_free(&store, Identifier::Username, "username", name, Some(index))?;
@@ -294,9 +322,9 @@ pub async fn update(
         .transpose()?;
     let now = store.tick();
     if created_at.is_some() {
-        store.users.break_natural_order();
+        store.table_mut::<Users>().break_natural_order();
     }
-    let user = store.users.edit(index);
+    let user = store.table_mut::<Users>().edit(index);
     if let Some(v) = body.nullable_string("external_id")? {
         user.external_id = v;
     }
@@ -359,15 +387,17 @@ pub async fn delete(
 ) -> ApiResult<Json<Value>> {
     let mut store = state.store_mut();
     let index = store
-        .users
+        .table::<Users>()
         .find(&user_id)
         .ok_or_else(|| not_found(user_id.clone()))?;
     crate::resources::sessions::remove_user(&mut store, index);
-    for org in store.memberships.remove_user(index) {
-        let count = store.memberships.members_count(org);
-        store.organizations.set_members_count(org, count);
+    for org in store.table_mut::<Memberships>().remove_user(index) {
+        let count = store.table::<Memberships>().members_count(org);
+        store
+            .table_mut::<Organizations>()
+            .set_members_count(org, count);
     }
-    store.users.delete(index);
+    store.table_mut::<Users>().delete(index);
     Ok(Json(
         json!({ "object": "user", "id": user_id, "deleted": true }),
     ))
@@ -381,11 +411,11 @@ fn modify(
 ) -> ApiResult<Json<User>> {
     let mut store = state.store_mut();
     let index = store
-        .users
+        .table::<Users>()
         .find(&user_id)
         .ok_or_else(|| not_found(user_id))?;
     let now = store.tick();
-    let user = store.users.edit(index);
+    let user = store.table_mut::<Users>().edit(index);
     change(user);
     user.updated_at = now;
     Ok(Json(user.clone()))
@@ -427,35 +457,13 @@ pub async fn unlock(
     })
 }
 
-/// The three metadata objects of a metadata request body.
-fn metadata_body(bytes: &[u8]) -> ApiResult<[Option<Map<String, Value>>; 3]> {
-    let body = JsonBody::parse(bytes, METADATA_FIELDS)?;
-    Ok([
-        body.object("public_metadata")?,
-        body.object("private_metadata")?,
-        body.object("unsafe_metadata")?,
-    ])
-}
-
 /// `PATCH /users/{id}/metadata`: deep merge, a `null` value deletes a key.
 pub async fn merge_metadata(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<User>> {
-    let [public, private, unsafe_] = metadata_body(&body)?;
-    modify(&state, user_id, |u| {
-        if let Some(p) = public {
-            deep_merge(&mut u.public_metadata, &p);
-        }
-        if let Some(p) = private {
-            let target = u.private_metadata.get_or_insert_with(|| json!({}));
-            deep_merge(target, &p);
-        }
-        if let Some(p) = unsafe_ {
-            deep_merge(&mut u.unsafe_metadata, &p);
-        }
-    })
+    write_metadata(&state, user_id, &body, MetadataWrite::Merge)
 }
 
 /// `PUT /users/{id}/metadata`: each given top-level field is replaced.
@@ -464,16 +472,21 @@ pub async fn replace_metadata(
     Path(user_id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<User>> {
-    let [public, private, unsafe_] = metadata_body(&body)?;
-    modify(&state, user_id, |u| {
-        if let Some(p) = public {
-            u.public_metadata = Value::Object(p);
+    write_metadata(&state, user_id, &body, MetadataWrite::Replace)
+}
+
+fn write_metadata(
+    state: &AppState,
+    user_id: String,
+    body: &[u8],
+    how: MetadataWrite,
+) -> ApiResult<Json<User>> {
+    let [public, private, unsafe_] = metadata_objects(body, &METADATA_FIELDS)?;
+    modify(state, user_id, |u| {
+        how.apply(&mut u.public_metadata, public);
+        if private.is_some() {
+            how.apply(u.private_metadata.get_or_insert_with(|| json!({})), private);
         }
-        if let Some(p) = private {
-            u.private_metadata = Some(Value::Object(p));
-        }
-        if let Some(p) = unsafe_ {
-            u.unsafe_metadata = Value::Object(p);
-        }
+        how.apply(&mut u.unsafe_metadata, unsafe_);
     })
 }
