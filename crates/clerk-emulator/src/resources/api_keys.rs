@@ -12,6 +12,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
@@ -25,7 +26,6 @@ use crate::resources::organizations::Organizations;
 use crate::resources::users::Users;
 use crate::seed::{hex_id, hex_index, mix, pick, Stream, DAY_MS, NOW_MS};
 use crate::server::body::JsonBody;
-use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
@@ -209,7 +209,7 @@ fn seed_table(store: &mut Store, config: &Config) {
     ));
 }
 
-async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
+async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
     let q = QueryParams::parse(raw.as_deref());
     let paging = q.paging_up_to(100)?;
     let kind = q.string("type").unwrap_or("api_key").to_owned();
@@ -243,7 +243,7 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResu
         },
         paging,
     );
-    Ok(envelope::data_total(listed.items, listed.total))
+    Ok(collection::respond(listed, true))
 }
 
 fn not_found(id: String) -> ApiError {

@@ -30,6 +30,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
@@ -42,7 +43,6 @@ use crate::resources::organizations::Organizations;
 use crate::resources::users::Users;
 use crate::seed::{instance_id, ksuid, mix, Stream, DAY_MS, NOW_MS, START_MS};
 use crate::server::body::{rfc3339_ms, JsonBody};
-use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
@@ -736,10 +736,7 @@ fn payer_type(q: &QueryParams) -> ApiResult<Option<String>> {
     }
 }
 
-async fn list_plans(
-    State(state): State<AppState>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
+async fn list_plans(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
     let q = QueryParams::parse(raw.as_deref());
     let paging = q.paging()?;
     q.bool("paginated")?;
@@ -773,13 +770,10 @@ async fn list_plans(
             o.remove("created_at_ms");
         }
     }
-    Ok(envelope::data_total(listed.items, listed.total))
+    Ok(collection::respond(listed, true))
 }
 
-async fn list_items(
-    State(state): State<AppState>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
+async fn list_items(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
     let q = QueryParams::parse(raw.as_deref());
     let paging = q.paging()?;
     q.bool("paginated")?;
@@ -844,7 +838,7 @@ async fn list_items(
         },
         paging,
     );
-    Ok(envelope::data_total(listed.items, listed.total))
+    Ok(collection::respond(listed, true))
 }
 
 fn item_not_found(id: String) -> ApiError {
@@ -963,7 +957,7 @@ async fn extend_free_trial(
 async fn list_statements(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let q = QueryParams::parse(raw.as_deref());
     let paging = q.paging()?;
     q.bool("paginated")?;
@@ -982,7 +976,7 @@ async fn list_statements(
         },
         paging,
     );
-    Ok(envelope::data_total(listed.items, listed.total))
+    Ok(collection::respond(listed, true))
 }
 
 fn statement_not_found(id: String) -> ApiError {
@@ -1005,7 +999,7 @@ async fn list_payment_attempts(
     State(state): State<AppState>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let q = QueryParams::parse(raw.as_deref());
     let paging = q.paging()?;
     q.bool("paginated")?;
@@ -1024,7 +1018,7 @@ async fn list_payment_attempts(
         })
         .unwrap_or_default();
     let listed = collection::list_held(attempts, Some(Order::NEWEST_FIRST), paging);
-    Ok(envelope::data_total(listed.items, listed.total))
+    Ok(collection::respond(listed, true))
 }
 
 fn no_subscription(kind: &'static str, id: String) -> ApiError {
@@ -1070,7 +1064,7 @@ async fn organization_subscription(
 async fn list_prices(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let q = QueryParams::parse(raw.as_deref());
     let paging = q.paging()?;
     q.bool("paginated")?;
@@ -1085,7 +1079,7 @@ async fn list_prices(
         .cloned()
         .collect();
     let listed = collection::list_held(matching, None, paging);
-    Ok(envelope::data_total(listed.items, listed.total))
+    Ok(collection::respond(listed, true))
 }
 
 /// Schema `CommerceCreditBalanceResponse` of seeded payer `n` (its index

@@ -8,6 +8,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
@@ -17,7 +18,6 @@ use crate::engine::collection::{self, deleted, Collection, Ids, Order, Select, M
 use crate::engine::params::QueryParams;
 use crate::seed::{instance_id, mix, Stream, DAY_MS, START_MS};
 use crate::server::body::JsonBody;
-use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
@@ -208,7 +208,7 @@ fn seed_table(store: &mut Store, config: &Config) {
     store.insert(OAuthApplications::seeded(config.seed));
 }
 
-async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
+async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
     let q = QueryParams::parse(raw.as_deref());
     let paging = q.paging()?;
     let order = collection::order(&q, &["created_at", "name"], Order::OLDEST_FIRST)?;
@@ -226,7 +226,7 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResu
         .table::<OAuthApplications>()
         .items
         .list(MATERIALIZED, order, select, paging);
-    Ok(envelope::data_total(listed.items, listed.total))
+    Ok(collection::respond(listed, true))
 }
 
 fn find(store: &Store, id: String) -> ApiResult<(u32, Value)> {

@@ -14,6 +14,7 @@
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, patch};
 use axum::{Json, Router};
 use serde_json::{json, Value};
@@ -24,7 +25,6 @@ use crate::engine::params::{IdFilter, QueryParams};
 use crate::resources::organizations::Organizations;
 use crate::seed::{mix, Stream, DAY_MS};
 use crate::server::body::JsonBody;
-use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
@@ -230,10 +230,7 @@ impl DomainFilter {
     }
 }
 
-async fn list_all(
-    State(state): State<AppState>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
+async fn list_all(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
     let q = QueryParams::parse(raw.as_deref());
     let paging = q.paging()?;
     let order = collection::order(&q, &["name", "created_at"], Order::NEWEST_FIRST)?;
@@ -257,7 +254,7 @@ async fn list_all(
     let listed = domains
         .items
         .list(&|k| domains.seeded_domain(&store, k), order, select, paging);
-    Ok(envelope::data_total(listed.items, listed.total))
+    Ok(collection::respond(listed, true))
 }
 
 fn organization(store: &Store, id: String) -> ApiResult<u32> {
@@ -268,7 +265,7 @@ async fn list_for_organization(
     State(state): State<AppState>,
     Path(organization_id): Path<String>,
     RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let q = QueryParams::parse(raw.as_deref()).only(&[
         "verified",
         "enrollment_mode",
@@ -292,7 +289,7 @@ async fn list_for_organization(
         select,
         paging,
     );
-    Ok(envelope::data_total(listed.items, listed.total))
+    Ok(collection::respond(listed, true))
 }
 
 fn mode(body: &JsonBody) -> ApiResult<Option<String>> {

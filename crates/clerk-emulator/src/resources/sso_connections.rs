@@ -272,10 +272,7 @@ fn seed_table(store: &mut Store, config: &Config) {
     store.insert(SsoConnections::seeded(config.seed, config.organizations));
 }
 
-async fn list_saml(
-    State(state): State<AppState>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
+async fn list_saml(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
     let q = QueryParams::parse(raw.as_deref());
     let paging = q.paging()?;
     let order = collection::order(&q, &["created_at", "name"], Order::NEWEST_FIRST)?;
@@ -305,7 +302,7 @@ async fn list_saml(
         },
         paging,
     );
-    Ok(envelope::data_total(listed.items, listed.total))
+    Ok(collection::respond(listed, true))
 }
 
 async fn list_enterprise(

@@ -16,8 +16,9 @@
 //! a 404.
 
 use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 use serde_json::{json, Value};
 
 use crate::coverage::{op, Operation, PagedList, Status::Served};
@@ -28,7 +29,6 @@ use crate::resources::organizations::Organizations;
 use crate::resources::sso_connections::SsoConnections;
 use crate::resources::users::Users;
 use crate::seed::{ksuid, mix, Stream, NOW_MS};
-use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, Seeding, Store};
 
@@ -213,7 +213,7 @@ async fn list(
     State(state): State<AppState>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let q = QueryParams::parse(raw.as_deref());
     let paging = q.paging()?;
     let mut statuses = Vec::new();
@@ -244,7 +244,7 @@ async fn list(
         .filter(|r| statuses.is_empty() || statuses.iter().any(|s| r["status"] == s.as_str()))
         .collect();
     let listed = collection::list_held(matching, None, paging);
-    Ok(envelope::data_total(listed.items, listed.total))
+    Ok(collection::respond(listed, true))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
@@ -22,7 +23,6 @@ use crate::engine::params::QueryParams;
 use crate::resources::organization_invitations::valid_email;
 use crate::seed::{self, ksuid, mix, pick, Stream, Timeline, DAY_MS, START_MS};
 use crate::server::body::JsonBody;
-use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
@@ -150,7 +150,7 @@ fn seed_table(store: &mut Store, config: &Config) {
     store.insert(Waitlist::seeded(config.seed, config.users));
 }
 
-async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
+async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
     let q = QueryParams::parse(raw.as_deref());
     let paging = q.paging()?;
     let mut order = collection::order(
@@ -191,7 +191,7 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResu
         },
         paging,
     );
-    Ok(envelope::data_total(listed.items, listed.total))
+    Ok(collection::respond(listed, true))
 }
 
 fn email(body: &JsonBody) -> ApiResult<String> {
