@@ -9,6 +9,7 @@
 //! permutation of `u32` indexes, so paging a million rows costs 4 MB per
 //! field ever asked for, and a page costs O(limit) when nothing is filtered.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use crate::engine::params::{OrderBy, OrderField, Paging};
@@ -43,6 +44,18 @@ impl From<Option<String>> for KeyValue {
 pub struct SortKey {
     pub value: KeyValue,
     pub id: [u8; 20],
+}
+
+impl SortKey {
+    /// The sort key of a written object, whose id (`prefix` + base62
+    /// KSUID) is read back into bytes.
+    pub fn written(value: KeyValue, id: &str, prefix: &str) -> Self {
+        let id = id
+            .strip_prefix(prefix)
+            .and_then(crate::seed::base62_decode)
+            .unwrap_or([0; 20]);
+        Self { value, id }
+    }
 }
 
 /// A table of objects addressed by a dense index `0..len`.
@@ -182,6 +195,117 @@ pub fn select<T: Table>(
             paging,
         },
     )
+}
+
+/// The writes on a table of seeded objects (users, organizations): the
+/// objects written since startup by index (changed seeded ones, and
+/// created ones at indexes `seeded..`, in creation order, so index order
+/// stays `created_at` order), the deleted indexes, and the table's cached
+/// orders, dropped on every write. What a `Table` impl reads of it is
+/// `len`, `is_live`, `all_live`, `natural_order_holds` and `sort_cache`.
+#[derive(Debug)]
+pub struct Writes<T> {
+    seeded: u32,
+    written: HashMap<u32, T>,
+    created: u32,
+    deleted: HashSet<u32>,
+    /// Set once a write chose a `created_at` out of index order.
+    natural_broken: bool,
+    fields: usize,
+    sort_cache: SortCache,
+}
+
+impl<T> Writes<T> {
+    /// No writes yet on `seeded` objects sortable by `fields` order fields.
+    pub fn new(seeded: u32, fields: usize) -> Self {
+        Self {
+            seeded,
+            written: HashMap::new(),
+            created: 0,
+            deleted: HashSet::new(),
+            natural_broken: false,
+            fields,
+            sort_cache: SortCache::new(fields),
+        }
+    }
+
+    /// The number of seeded objects.
+    pub fn seeded_len(&self) -> u32 {
+        self.seeded
+    }
+
+    /// Every index ever used (seeded and created), deleted ones included;
+    /// also the index the next created object gets.
+    pub fn len(&self) -> u32 {
+        self.seeded + self.created
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Object `index` as last written, if it was.
+    pub fn get(&self, index: u32) -> Option<&T> {
+        self.written.get(&index)
+    }
+
+    /// Every written object with its index, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &T)> {
+        self.written.iter().map(|(&i, o)| (i, o))
+    }
+
+    /// Take written object `index` out (to `write` it back changed).
+    pub fn take(&mut self, index: u32) -> Option<T> {
+        self.written.remove(&index)
+    }
+
+    /// Object `index` is now `object`; returned for writing.
+    pub fn write(&mut self, index: u32, object: T) -> &mut T {
+        self.drop_orders();
+        self.written.remove(&index);
+        self.written.entry(index).or_insert(object)
+    }
+
+    /// Add a created object at index `len()`, and return that index.
+    pub fn insert_created(&mut self, object: T) -> u32 {
+        let index = self.len();
+        self.created += 1;
+        self.write(index, object);
+        index
+    }
+
+    pub fn delete(&mut self, index: u32) {
+        self.drop_orders();
+        self.written.remove(&index);
+        self.deleted.insert(index);
+    }
+
+    /// A write set a `created_at` of its choosing.
+    pub fn break_natural_order(&mut self) {
+        self.natural_broken = true;
+        self.drop_orders();
+    }
+
+    /// Forget the cached orders (a sort key changed).
+    pub fn drop_orders(&mut self) {
+        self.sort_cache = SortCache::new(self.fields);
+    }
+
+    pub fn is_live(&self, index: u32) -> bool {
+        !self.deleted.contains(&index)
+    }
+
+    pub fn all_live(&self) -> bool {
+        self.deleted.is_empty()
+    }
+
+    pub fn natural_order_holds(&self) -> bool {
+        !self.natural_broken
+    }
+
+    pub fn sort_cache(&self) -> &SortCache {
+        &self.sort_cache
+    }
 }
 
 /// A `SortCache` for tables whose sort keys depend on other tables (a

@@ -249,12 +249,7 @@ impl Table for InvitationTable<'_> {
                 InvitationField::EmailAddress => KeyValue::Str(inv.email_address.clone()),
                 InvitationField::ExpiresAt => inv.expires_at.into(),
             };
-            let id = inv
-                .id
-                .strip_prefix(ID_PREFIX)
-                .and_then(seed::base62_decode)
-                .unwrap_or([0; 20]);
-            return SortKey { value, id };
+            return SortKey::written(value, &inv.id, ID_PREFIX);
         }
         let created_at = invitations.created_at(i);
         let value = match field {

@@ -436,12 +436,7 @@ impl Table for InvitationTable<'_> {
             InvitationField::CreatedAt => KeyValue::Int(inv.created_at),
             InvitationField::EmailAddress => KeyValue::Str(inv.email_address),
         };
-        let id = inv
-            .id
-            .strip_prefix(ID_PREFIX)
-            .and_then(seed::base62_decode)
-            .unwrap_or([0; 20]);
-        SortKey { value, id }
+        SortKey::written(value, &inv.id, ID_PREFIX)
     }
 
     fn sort_cache(&self) -> &SortCache {

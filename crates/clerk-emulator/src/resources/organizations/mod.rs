@@ -73,7 +73,7 @@ impl Organizations {
     /// The `Organization` object as last written, with the optional fields
     /// `include` asks for.
     pub fn organization(&self, store: &Store, index: u32, include: Include) -> Organization {
-        let Some(written) = self.overlay.get(&index) else {
+        let Some(written) = self.writes.get(index) else {
             return self.seeded_organization(store, index, include);
         };
         let mut org = written.clone();

@@ -4,13 +4,11 @@
 //! an organization with what other resources know of it (its creator) and
 //! the routes are in the parent module.
 
-use std::collections::{HashMap, HashSet};
-
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::engine::params::{OrderBy, OrderField};
-use crate::engine::table::{KeyValue, SortCache, SortKey, Table};
+use crate::engine::table::{KeyValue, SortCache, SortKey, Table, Writes};
 use crate::resources::memberships::model::Memberships;
 use crate::seed::{self, between, ksuid, ksuid_bytes, mix, pick, Stream, Timeline, NOW_MS};
 use crate::server::error::{ApiError, ApiResult};
@@ -45,19 +43,14 @@ pub const DEFAULT_ORDER: OrderBy<OrganizationField> = OrderBy {
 #[derive(Debug)]
 pub struct Organizations {
     seed: u64,
-    count: u32,
     timeline: Timeline,
     /// `members_count` per organization, copied from the membership relation
     /// so the table can sort by it on its own.
     members_count: Vec<u32>,
-    sort_cache: SortCache,
     /// Organizations written since startup (changed seeded ones, and
-    /// created ones at indexes `count..`), stored without the optional
+    /// created ones at indexes `count()..`), stored without the optional
     /// `include_*` fields.
-    pub(super) overlay: HashMap<u32, Organization>,
-    created: u32,
-    deleted: HashSet<u32>,
-    natural_broken: bool,
+    pub(super) writes: Writes<Organization>,
 }
 
 crate::server::state::store_table!(
@@ -84,19 +77,14 @@ impl Organizations {
     pub fn seeded(seed: u64, count: u32, memberships: &Memberships) -> Self {
         Self {
             seed,
-            count,
             timeline: Timeline::new(ORG_START_MS, u64::from(count)),
             members_count: (0..count).map(|o| memberships.members_count(o)).collect(),
-            sort_cache: SortCache::new(OrganizationField::FIELDS.len()),
-            overlay: HashMap::new(),
-            created: 0,
-            deleted: HashSet::new(),
-            natural_broken: false,
+            writes: Writes::new(count, OrganizationField::FIELDS.len()),
         }
     }
 
     pub fn count(&self) -> u32 {
-        self.count
+        self.writes.seeded_len()
     }
 
     pub fn core(&self, index: u32) -> OrganizationCore {
@@ -118,7 +106,7 @@ impl Organizations {
     }
 
     pub fn id_of(&self, index: u32) -> String {
-        match self.overlay.get(&index) {
+        match self.writes.get(index) {
             Some(o) => o.id.clone(),
             None => self.id(&self.core(index)),
         }
@@ -154,47 +142,47 @@ impl Organizations {
         if let Some(slot) = self.members_count.get_mut(index as usize) {
             *slot = count;
         }
-        self.sort_cache = SortCache::new(OrganizationField::FIELDS.len());
+        self.writes.drop_orders();
     }
 
     fn total(&self) -> u32 {
-        self.count + self.created
+        self.writes.len()
     }
 
     /// The index of the organization with this id, if it exists.
     pub fn find(&self, id: &str) -> Option<u32> {
         let index =
             u32::try_from(seed::ksuid_index(ID_PREFIX, self.seed, Stream::OrgId, id)?).ok()?;
-        (index < self.total() && !self.deleted.contains(&index) && self.id_of(index) == id)
+        (index < self.total() && self.writes.is_live(index) && self.id_of(index) == id)
             .then_some(index)
     }
 
     /// The index of the organization with this slug, if it exists.
     pub fn find_slug(&self, slug: &str) -> Option<u32> {
-        if let Some((&index, _)) = self
-            .overlay
+        if let Some((index, _)) = self
+            .writes
             .iter()
-            .find(|(i, o)| o.slug == slug && !self.deleted.contains(i))
+            .find(|&(i, o)| o.slug == slug && self.writes.is_live(i))
         {
             return Some(index);
         }
         let index = u32::try_from(seed::trailing_index(slug)?).ok()?;
-        (index < self.count
-            && !self.overlay.contains_key(&index)
-            && !self.deleted.contains(&index)
+        (index < self.count()
+            && self.writes.get(index).is_none()
+            && self.writes.is_live(index)
             && Self::slug(&self.core(index)) == slug)
             .then_some(index)
     }
 
     pub fn name_of(&self, index: u32) -> String {
-        match self.overlay.get(&index) {
+        match self.writes.get(index) {
             Some(o) => o.name.clone(),
             None => Self::name(&self.core(index)),
         }
     }
 
     pub fn slug_of(&self, index: u32) -> String {
-        match self.overlay.get(&index) {
+        match self.writes.get(index) {
             Some(o) => o.slug.clone(),
             None => Self::slug(&self.core(index)),
         }
@@ -202,9 +190,8 @@ impl Organizations {
 
     /// Organization `index` for writing (see `Users::edit`).
     pub fn edit(&mut self, store_view: Organization, index: u32) -> &mut Organization {
-        self.sort_cache = SortCache::new(OrganizationField::FIELDS.len());
-        let org = self.overlay.remove(&index).unwrap_or(store_view);
-        self.overlay.entry(index).or_insert(org)
+        let org = self.writes.take(index).unwrap_or(store_view);
+        self.writes.write(index, org)
     }
 
     pub fn next_index(&self) -> u32 {
@@ -222,23 +209,16 @@ impl Organizations {
     }
 
     pub fn insert_created(&mut self, org: Organization) -> u32 {
-        let index = self.total();
-        self.created += 1;
         self.members_count.push(0);
-        self.sort_cache = SortCache::new(OrganizationField::FIELDS.len());
-        self.overlay.insert(index, org);
-        index
+        self.writes.insert_created(org)
     }
 
     pub fn break_natural_order(&mut self) {
-        self.natural_broken = true;
-        self.sort_cache = SortCache::new(OrganizationField::FIELDS.len());
+        self.writes.break_natural_order();
     }
 
     pub fn delete(&mut self, index: u32) {
-        self.sort_cache = SortCache::new(OrganizationField::FIELDS.len());
-        self.overlay.remove(&index);
-        self.deleted.insert(index);
+        self.writes.delete(index);
     }
 }
 
@@ -263,19 +243,19 @@ impl Table for Organizations {
     type Field = OrganizationField;
 
     fn len(&self) -> usize {
-        self.total() as usize
+        self.writes.len() as usize
     }
 
     fn is_live(&self, index: u32) -> bool {
-        !self.deleted.contains(&index)
+        self.writes.is_live(index)
     }
 
     fn all_live(&self) -> bool {
-        self.deleted.is_empty()
+        self.writes.all_live()
     }
 
     fn natural_order_holds(&self) -> bool {
-        !self.natural_broken
+        self.writes.natural_order_holds()
     }
 
     fn natural_field(&self) -> OrganizationField {
@@ -283,7 +263,7 @@ impl Table for Organizations {
     }
 
     fn sort_key(&self, field: OrganizationField, index: u32) -> SortKey {
-        if let Some(org) = self.overlay.get(&index) {
+        if let Some(org) = self.writes.get(index) {
             let value = match field {
                 OrganizationField::Name => KeyValue::Str(org.name.clone()),
                 OrganizationField::CreatedAt => KeyValue::Int(org.created_at),
@@ -291,12 +271,7 @@ impl Table for Organizations {
                     KeyValue::Int(i64::from(self.members_count(index)))
                 }
             };
-            let id = org
-                .id
-                .strip_prefix(ID_PREFIX)
-                .and_then(seed::base62_decode)
-                .unwrap_or([0; 20]);
-            return SortKey { value, id };
+            return SortKey::written(value, &org.id, ID_PREFIX);
         }
         let core = self.core(index);
         let value = match field {
@@ -311,7 +286,7 @@ impl Table for Organizations {
     }
 
     fn sort_cache(&self) -> &SortCache {
-        &self.sort_cache
+        self.writes.sort_cache()
     }
 }
 

@@ -17,7 +17,6 @@
 pub mod writes;
 
 use axum::extract::{Path, RawQuery, State};
-use std::collections::{HashMap, HashSet};
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -26,7 +25,7 @@ use serde_json::{json, Value};
 
 use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
 use crate::engine::params::{IdFilter, OrderBy, OrderField, QueryParams};
-use crate::engine::table::{self, KeyValue, Page, Selection, SortCache, SortKey, Table};
+use crate::engine::table::{self, KeyValue, Page, Selection, SortCache, SortKey, Table, Writes};
 use crate::resources::memberships::model::Memberships;
 use crate::resources::organizations::model::Organizations;
 use crate::seed::{
@@ -185,18 +184,10 @@ pub const DEFAULT_ORDER: OrderBy<UserField> = OrderBy {
 #[derive(Debug)]
 pub struct Users {
     seed: u64,
-    /// Seeded users: indexes `0..count`.
-    count: u32,
     timeline: Timeline,
-    sort_cache: SortCache,
-    /// Users written since startup, by index: seeded users once changed,
-    /// and created users (indexes `count..count + created`, in creation
-    /// order, so index order stays `created_at` order).
-    overlay: HashMap<u32, User>,
-    created: u32,
-    deleted: HashSet<u32>,
-    /// Set once a write chose a `created_at` out of index order.
-    natural_broken: bool,
+    /// Users written since startup: seeded users (indexes `0..count()`)
+    /// once changed, and created users (indexes `count()..`).
+    writes: Writes<User>,
     /// Bumped on every write, so tables sorted by user fields (memberships)
     /// know when their cached orders went stale.
     version: u64,
@@ -240,20 +231,10 @@ impl Users {
     pub fn seeded(seed: u64, count: u32) -> Self {
         Self {
             seed,
-            count,
             timeline: Timeline::new(START_MS, u64::from(count)),
-            sort_cache: SortCache::new(UserField::FIELDS.len()),
-            overlay: HashMap::new(),
-            created: 0,
-            deleted: HashSet::new(),
-            natural_broken: false,
+            writes: Writes::new(count, UserField::FIELDS.len()),
             version: 1,
         }
-    }
-
-    fn invalidate_orders(&mut self) {
-        self.sort_cache = SortCache::new(UserField::FIELDS.len());
-        self.version += 1;
     }
 
     /// Changes on every write (see `engine::table::VersionedCache`).
@@ -263,45 +244,42 @@ impl Users {
 
     /// The number of seeded users.
     pub fn count(&self) -> u32 {
-        self.count
+        self.writes.seeded_len()
     }
 
     /// A written (changed or created) user, if `index` is one.
     pub fn written(&self, index: u32) -> Option<&User> {
-        self.overlay.get(&index)
+        self.writes.get(index)
     }
 
     /// The id of user `index`, live or not.
     pub fn id_of(&self, index: u32) -> String {
-        match self.overlay.get(&index) {
+        match self.writes.get(index) {
             Some(user) => user.id.clone(),
             None => self.id(&self.core(index)),
         }
     }
 
-    /// User `index` for writing: copied into the overlay on first write.
+    /// User `index` for writing: copied into the writes on first write.
     /// Every write invalidates the cached orders.
     pub fn edit(&mut self, index: u32) -> &mut User {
-        self.invalidate_orders();
-        let user = match self.overlay.remove(&index) {
+        self.version += 1;
+        let user = match self.writes.take(index) {
             Some(user) => user,
             None => self.seeded_user(index),
         };
-        self.overlay.entry(index).or_insert(user)
+        self.writes.write(index, user)
     }
 
     /// Add a created user (built by the caller with `next_index`'s id).
     pub fn insert_created(&mut self, user: User) -> u32 {
-        let index = self.count + self.created;
-        self.created += 1;
-        self.invalidate_orders();
-        self.overlay.insert(index, user);
-        index
+        self.version += 1;
+        self.writes.insert_created(user)
     }
 
     /// The index the next created user gets.
     pub fn next_index(&self) -> u32 {
-        self.count + self.created
+        self.writes.len()
     }
 
     pub fn new_id(&self, index: u32, created_at: i64) -> String {
@@ -332,14 +310,13 @@ impl Users {
 
     /// A write set a `created_at` of its choosing.
     pub fn break_natural_order(&mut self) {
-        self.natural_broken = true;
-        self.invalidate_orders();
+        self.version += 1;
+        self.writes.break_natural_order();
     }
 
     pub fn delete(&mut self, index: u32) {
-        self.invalidate_orders();
-        self.overlay.remove(&index);
-        self.deleted.insert(index);
+        self.version += 1;
+        self.writes.delete(index);
     }
 
     pub fn core(&self, index: u32) -> UserCore {
@@ -424,7 +401,7 @@ impl Users {
     pub fn find(&self, id: &str) -> Option<u32> {
         let index =
             u32::try_from(seed::ksuid_index(ID_PREFIX, self.seed, Stream::UserId, id)?).ok()?;
-        ((index as usize) < self.len() && !self.deleted.contains(&index) && self.id_of(index) == id)
+        ((index as usize) < self.len() && self.writes.is_live(index) && self.id_of(index) == id)
             .then_some(index)
     }
 
@@ -504,7 +481,7 @@ impl Users {
 
     /// The full `User` object, as last written.
     pub fn user(&self, index: u32) -> User {
-        match self.overlay.get(&index) {
+        match self.writes.get(index) {
             Some(user) => user.clone(),
             None => self.seeded_user(index),
         }
@@ -793,19 +770,19 @@ impl Table for Users {
     type Field = UserField;
 
     fn len(&self) -> usize {
-        self.count as usize + self.created as usize
+        self.writes.len() as usize
     }
 
     fn is_live(&self, index: u32) -> bool {
-        !self.deleted.contains(&index)
+        self.writes.is_live(index)
     }
 
     fn all_live(&self) -> bool {
-        self.deleted.is_empty()
+        self.writes.all_live()
     }
 
     fn natural_order_holds(&self) -> bool {
-        !self.natural_broken
+        self.writes.natural_order_holds()
     }
 
     fn natural_field(&self) -> UserField {
@@ -813,7 +790,7 @@ impl Table for Users {
     }
 
     fn sort_key(&self, field: UserField, index: u32) -> SortKey {
-        if let Some(user) = self.overlay.get(&index) {
+        if let Some(user) = self.writes.get(index) {
             return written_sort_key(user, field);
         }
         let core = self.core(index);
@@ -836,7 +813,7 @@ impl Table for Users {
     }
 
     fn sort_cache(&self) -> &SortCache {
-        &self.sort_cache
+        self.writes.sort_cache()
     }
 }
 
@@ -854,12 +831,7 @@ fn written_sort_key(user: &User, field: UserField) -> SortKey {
         UserField::LastActiveAt => user.last_active_at.into(),
         UserField::LastSignInAt => user.last_sign_in_at.into(),
     };
-    let id = user
-        .id
-        .strip_prefix(ID_PREFIX)
-        .and_then(seed::base62_decode)
-        .unwrap_or([0; 20]);
-    SortKey { value, id }
+    SortKey::written(value, &user.id, ID_PREFIX)
 }
 
 /// An identifier a user can hold only if no other live user holds it.
@@ -1038,7 +1010,7 @@ impl UserFilter {
             .flatten()
             .min_by_key(Vec::len)
             .map(|mut set| {
-                set.extend(users.overlay.keys().copied());
+                set.extend(users.writes.iter().map(|(i, _)| i));
                 set
             })
     }
