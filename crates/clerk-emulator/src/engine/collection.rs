@@ -147,6 +147,17 @@ pub struct Listed {
     pub total: usize,
 }
 
+impl Listed {
+    /// The same page with each object passed through `render` (a list
+    /// whose stored objects are not yet its response objects).
+    pub fn map(self, render: impl FnMut(Value) -> Value) -> Listed {
+        Listed {
+            items: self.items.into_iter().map(render).collect(),
+            total: self.total,
+        }
+    }
+}
+
 /// A condition on an object.
 pub type Filter<'a> = Box<dyn Fn(&Value) -> bool + 'a>;
 

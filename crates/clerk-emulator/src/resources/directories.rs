@@ -26,12 +26,13 @@
 //! shown (Clerk returns it only on creation and rotation).
 
 use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::coverage::{op, paged, Operation, PagedList, Status::Served};
-use crate::engine::collection::{Collection, Ids, Order, Select};
+use crate::engine::collection::{self, Collection, Ids, Order, Select};
 use crate::engine::params::QueryParams;
 use crate::resources::rbac::Rbac;
 use crate::resources::sso_connections::SsoConnections;
@@ -269,7 +270,7 @@ fn not_found(id: String) -> ApiError {
     }
 }
 
-fn list(state: &AppState, raw: Option<&str>, flavor: Flavor) -> ApiResult<Json<Value>> {
+fn list(state: &AppState, raw: Option<&str>, flavor: Flavor) -> ApiResult<Response> {
     let q = QueryParams::parse(raw);
     let paging = q.paging()?;
     let store = state.store();
@@ -280,12 +281,10 @@ fn list(state: &AppState, raw: Option<&str>, flavor: Flavor) -> ApiResult<Json<V
         Select::default(),
         paging,
     );
-    let items = listed
-        .items
-        .into_iter()
-        .map(|d| dirs.render(&store, d, flavor))
-        .collect();
-    Ok(envelope::data_total(items, listed.total))
+    Ok(collection::respond(
+        listed.map(|d| dirs.render(&store, d, flavor)),
+        true,
+    ))
 }
 
 fn get_one(state: &AppState, id: String, flavor: Flavor) -> ApiResult<Json<Value>> {
@@ -308,17 +307,14 @@ fn mappings(state: &AppState, id: String, flavor: Flavor) -> ApiResult<Json<Valu
     Ok(envelope::data_total(items, total))
 }
 
-async fn list_scim(
-    State(state): State<AppState>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
+async fn list_scim(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
     list(&state, raw.as_deref(), Flavor::Scim)
 }
 
 async fn list_directories(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     list(&state, raw.as_deref(), Flavor::Directory)
 }
 

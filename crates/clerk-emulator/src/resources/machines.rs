@@ -24,7 +24,6 @@ use crate::engine::collection::{self, Collection, Ids, Order, Select, MATERIALIZ
 use crate::engine::params::QueryParams;
 use crate::seed::{hex_id, hex_index, instance_id, mix, Stream, DAY_MS, NOW_MS, START_MS};
 use crate::server::body::JsonBody;
-use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
@@ -237,7 +236,7 @@ fn not_found(id: String) -> ApiError {
     }
 }
 
-async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
+async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
     let q = QueryParams::parse(raw.as_deref());
     let paging = q.paging()?;
     let order = collection::order(&q, &["name", "created_at"], Order::NEWEST_FIRST)?;
@@ -258,8 +257,10 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResu
         },
         paging,
     );
-    let items: Vec<Value> = listed.items.iter().map(|m| machines.render(m)).collect();
-    Ok(envelope::data_total(items, listed.total))
+    Ok(collection::respond(
+        listed.map(|m| machines.render(&m)),
+        true,
+    ))
 }
 
 async fn get_one(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {

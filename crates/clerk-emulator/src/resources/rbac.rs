@@ -18,6 +18,7 @@
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
@@ -28,7 +29,6 @@ use crate::engine::params::QueryParams;
 use crate::resources::memberships::model::Memberships;
 use crate::seed::{ksuid, ksuid_index, Stream, DAY_MS, START_MS};
 use crate::server::body::JsonBody;
-use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
@@ -444,7 +444,7 @@ fn list_of(
     collection: &Collection,
     raw: Option<&str>,
     render: impl Fn(&Value) -> Value,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let q = QueryParams::parse(raw);
     let paging = q.paging()?;
     let order = collection::order(&q, ORDER_FIELDS, Order::NEWEST_FIRST)?;
@@ -458,8 +458,7 @@ fn list_of(
         ..Select::default()
     };
     let listed = collection.list(MATERIALIZED, order, select, paging);
-    let items: Vec<Value> = listed.items.iter().map(render).collect();
-    Ok(envelope::data_total(items, listed.total))
+    Ok(collection::respond(listed.map(|o| render(&o)), true))
 }
 
 fn not_found(kind: &'static str, id: String) -> ApiError {
@@ -519,7 +518,7 @@ fn valid_prefixed_key(param: &'static str, key: &str, prefix: &str) -> ApiResult
 async fn list_permissions(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let store = state.store();
     list_of(
         &store.table::<Rbac>().permissions,
@@ -640,10 +639,7 @@ async fn delete_permission(
 
 // ---- roles -------------------------------------------------------------
 
-async fn list_roles(
-    State(state): State<AppState>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
+async fn list_roles(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
     let store = state.store();
     let rbac = store.table::<Rbac>();
     list_of(&rbac.roles, raw.as_deref(), |r| rbac.render_role(r))
@@ -874,7 +870,7 @@ async fn detach_permission(
 async fn list_role_sets(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let store = state.store();
     let rbac = store.table::<Rbac>();
     list_of(&rbac.role_sets, raw.as_deref(), |s| rbac.render_role_set(s))

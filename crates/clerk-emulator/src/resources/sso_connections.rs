@@ -28,7 +28,6 @@ use crate::engine::params::QueryParams;
 use crate::resources::organizations::Organizations;
 use crate::seed::{mix, pick, Stream, DAY_MS};
 use crate::server::body::JsonBody;
-use crate::server::envelope;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{seeding, AppState, Config, Seeding, Store};
 
@@ -308,7 +307,7 @@ async fn list_saml(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Ap
 async fn list_enterprise(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let q = QueryParams::parse(raw.as_deref());
     let paging = q.paging()?;
     let org = q.string("organization_id").map(str::to_owned);
@@ -331,12 +330,10 @@ async fn list_enterprise(
         },
         paging,
     );
-    let items: Vec<Value> = listed
-        .items
-        .into_iter()
-        .map(|e| sso.render_enterprise(&store, e))
-        .collect();
-    Ok(envelope::data_total(items, listed.total))
+    Ok(collection::respond(
+        listed.map(|e| sso.render_enterprise(&store, e)),
+        true,
+    ))
 }
 
 fn saml_not_found(id: String) -> ApiError {
