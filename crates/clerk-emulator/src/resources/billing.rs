@@ -37,7 +37,7 @@ use serde_json::{json, Value};
 
 use crate::coverage::{op, paged, ListOrder, Operation, PagedList, Status::Served};
 use crate::engine::collection::{self, Collection, Ids, Order, Select};
-use crate::engine::params::QueryParams;
+use crate::engine::params::{Paging, QueryParams};
 use crate::engine::table::KeyValue;
 use crate::resources::organizations::Organizations;
 use crate::resources::users::Users;
@@ -736,10 +736,17 @@ fn payer_type(q: &QueryParams) -> ApiResult<Option<String>> {
     }
 }
 
-async fn list_plans(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
-    let q = QueryParams::parse(raw.as_deref());
+/// The query of a billing list, and its paging. Billing lists always
+/// answer `{data,total_count}`: their `paginated` is validated, not used.
+fn list_query(raw: Option<&str>) -> ApiResult<(QueryParams, Paging)> {
+    let q = QueryParams::parse(raw);
     let paging = q.paging()?;
     q.bool("paginated")?;
+    Ok((q, paging))
+}
+
+async fn list_plans(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
+    let (q, paging) = list_query(raw.as_deref())?;
     let payer = payer_type(&q)?;
     let store = state.store();
     let billing = store.table::<Billing>();
@@ -774,9 +781,7 @@ async fn list_plans(State(state): State<AppState>, RawQuery(raw): RawQuery) -> A
 }
 
 async fn list_items(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
-    let q = QueryParams::parse(raw.as_deref());
-    let paging = q.paging()?;
-    q.bool("paginated")?;
+    let (q, paging) = list_query(raw.as_deref())?;
     let status = q.string("status").map(str::to_owned);
     if let Some(s) = &status {
         if !ITEM_STATUSES.contains(&s.as_str()) {
@@ -958,9 +963,7 @@ async fn list_statements(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    let q = QueryParams::parse(raw.as_deref());
-    let paging = q.paging()?;
-    q.bool("paginated")?;
+    let (_, paging) = list_query(raw.as_deref())?;
     let store = state.store();
     let billing = store.table::<Billing>();
     let key = |s: u32| billing.statement_key(&store, s);
@@ -1000,9 +1003,7 @@ async fn list_payment_attempts(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    let q = QueryParams::parse(raw.as_deref());
-    let paging = q.paging()?;
-    q.bool("paginated")?;
+    let (_, paging) = list_query(raw.as_deref())?;
     let store = state.store();
     let statement = store
         .table::<Billing>()
@@ -1065,9 +1066,7 @@ async fn list_prices(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    let q = QueryParams::parse(raw.as_deref());
-    let paging = q.paging()?;
-    q.bool("paginated")?;
+    let (q, paging) = list_query(raw.as_deref())?;
     // An unknown plan matches no price: an empty list, not a 404.
     let plan_id = q.string("plan_id");
     let store = state.store();
