@@ -8,6 +8,10 @@
 //! order by construction) are computed once per field and cached as a
 //! permutation of `u32` indexes, so paging a million rows costs 4 MB per
 //! field ever asked for, and a page costs O(limit) when nothing is filtered.
+//!
+//! `Writes` holds what users and organizations share of their write
+//! state (the written objects, the created count, the deleted indexes,
+//! the natural-order flag, and those cached orders, dropped on each write).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
