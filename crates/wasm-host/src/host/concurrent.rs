@@ -10,7 +10,15 @@
 //! ANALYZE, `debug`) when its answer is taken. An abandoned request, one
 //! whose wait was cancelled and every request still in flight when the
 //! guest instance goes away are flagged, so that the thread stops retrying
-//! and its answer is dropped. At most [`MAX_IN_FLIGHT`] per instance.
+//! and its answer is dropped. At most [`MAX_IN_FLIGHT`] per instance, and
+//! no more than keep the guest busy: against a server that answers faster
+//! than the guest reads, more requests in flight only hold more bodies in
+//! memory (a page of 500 users is about 1.3 MB). By Little's law the guest
+//! never waits with ceil(latency / busy) requests in flight, where latency
+//! is the server's (start to answer) and busy the guest's time between two
+//! waits; `start` declines past that plus one (at least 2), both measured
+//! as moving averages. Against a server 100 ms away that is more than any
+//! guest asks for; against one on loopback, 2 or 3.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,7 +35,8 @@ pub const MAX_IN_FLIGHT: usize = 16;
 const CANCEL_POLL: Duration = Duration::from_millis(50);
 
 struct Pending {
-    answer: mpsc::Receiver<Result<RawResponse, String>>,
+    /// The answer and when it came.
+    answer: mpsc::Receiver<(Instant, Result<RawResponse, String>)>,
     abandoned: Arc<AtomicBool>,
     method: Method,
     url: String,
@@ -39,9 +48,37 @@ struct Pending {
 pub struct InFlight {
     next: u32,
     pending: HashMap<u32, Pending>,
+    /// Moving averages of the server's latency and of the guest's busy
+    /// time between waits, and when the guest last went busy (a wait
+    /// returned, or the first start).
+    latency: Option<Duration>,
+    busy: Option<Duration>,
+    busy_since: Option<Instant>,
+}
+
+/// `avg` moved a quarter of the way to `sample`.
+fn average(avg: Option<Duration>, sample: Duration) -> Option<Duration> {
+    Some(match avg {
+        None => sample,
+        Some(a) => (a * 3 + sample) / 4,
+    })
 }
 
 impl InFlight {
+    /// Requests in flight that keep the guest from waiting, plus one; no
+    /// bound before both averages are known.
+    fn enough(&self) -> usize {
+        let (Some(latency), Some(busy)) = (self.latency, self.busy) else {
+            return MAX_IN_FLIGHT;
+        };
+        let busy = busy.as_micros().max(1);
+        let needed = latency.as_micros().div_ceil(busy);
+        usize::try_from(needed)
+            .unwrap_or(MAX_IN_FLIGHT)
+            .saturating_add(1)
+            .clamp(2, MAX_IN_FLIGHT)
+    }
+
     pub fn len(&self) -> usize {
         self.pending.len()
     }
@@ -62,9 +99,11 @@ impl Drop for InFlight {
 /// `start`: the request's handle, or `None` when this instance has
 /// [`MAX_IN_FLIGHT`] requests in flight or no thread can be started.
 pub fn start(state: &mut HostState, req: Request) -> Option<u32> {
-    if state.in_flight.pending.len() >= MAX_IN_FLIGHT {
+    let flight = &mut state.in_flight;
+    if flight.pending.len() >= MAX_IN_FLIGHT.min(flight.enough()) {
         return None;
     }
+    flight.busy_since.get_or_insert_with(Instant::now);
     let (tx, answer) = mpsc::channel();
     let abandoned = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&abandoned);
@@ -74,7 +113,7 @@ pub fn start(state: &mut HostState, req: Request) -> Option<u32> {
         // the body stays in its mapping until `wait` takes it on the
         // backend's thread (see `super::body`)
         let result = http.send_raw(&req, &|| flag.load(Ordering::Relaxed));
-        let _ = tx.send(result);
+        let _ = tx.send((Instant::now(), result));
     })
     .ok()?;
     let flight = &mut state.in_flight;
@@ -99,9 +138,16 @@ pub fn wait(state: &mut HostState, handle: u32) -> Result<Response, String> {
     let Some(p) = state.in_flight.pending.remove(&handle) else {
         return Err(format!("no request in flight has handle {handle}"));
     };
+    let flight = &mut state.in_flight;
+    if let Some(since) = flight.busy_since.take() {
+        flight.busy = average(flight.busy, since.elapsed());
+    }
     loop {
         match p.answer.recv_timeout(CANCEL_POLL) {
-            Ok(result) => {
+            Ok((came, result)) => {
+                let flight = &mut state.in_flight;
+                flight.latency = average(flight.latency, came.saturating_duration_since(p.started));
+                flight.busy_since = Some(Instant::now());
                 let status = result.as_ref().ok().map(|r| r.status_code);
                 state.record_request(p.method.as_str(), &p.url, status, p.started.elapsed());
                 return result
@@ -127,5 +173,117 @@ pub fn wait(state: &mut HostState, handle: u32) -> Result<Response, String> {
 pub fn abandon(state: &mut HostState, handle: u32) {
     if let Some(p) = state.in_flight.pending.remove(&handle) {
         p.abandoned.store(true, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
+    use super::*;
+    use crate::host::http::{HttpClient, HttpConfig};
+    use crate::host::{ReportLevel, Services};
+    use crate::model::Metric;
+
+    struct NoDatabase;
+
+    impl Services for NoDatabase {
+        fn vault_secret(&mut self, _: &str) -> Option<String> {
+            None
+        }
+        fn vault_secret_by_name(&mut self, _: &str) -> Option<String> {
+            None
+        }
+        fn query_setting(&mut self, _: &str) -> Option<String> {
+            None
+        }
+        fn inc_stats(&mut self, _: &str, _: Metric, _: i64) {}
+        fn get_metadata(&mut self, _: &str) -> Option<String> {
+            None
+        }
+        fn set_metadata(&mut self, _: &str, _: Option<String>) {}
+        fn report(&mut self, _: ReportLevel, _: &str) {}
+        fn check_for_interrupts(&mut self) {}
+        fn cancel_pending(&self) -> bool {
+            false
+        }
+    }
+
+    /// A loopback server answering every request with `size` bytes after
+    /// `delay`.
+    fn server(size: usize, delay: Duration) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 4096];
+                    let _ = stream.read(&mut buf);
+                    std::thread::sleep(delay);
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-length: {size}\r\nconnection: close\r\n\r\n"
+                    );
+                    let _ = stream.write_all(head.as_bytes());
+                    let _ = stream.write_all(&vec![b'x'; size]);
+                });
+            }
+        });
+        format!("http://{addr}/v1")
+    }
+
+    fn get(url: &str) -> Request {
+        Request {
+            method: Method::Get,
+            url: format!("{url}/users"),
+            headers: vec![],
+            body: String::new(),
+        }
+    }
+
+    fn state(url: &str) -> HostState {
+        let opts: HashMap<String, String> = [("api_url".to_string(), url.to_string())].into();
+        HostState::new(
+            opts,
+            Arc::new(HttpClient::new(HttpConfig::default())),
+            Box::new(NoDatabase),
+        )
+    }
+
+    #[test]
+    fn against_a_server_faster_than_the_guest_two_requests_are_enough() {
+        let url = server(100_000, Duration::ZERO);
+        let mut state = state(&url);
+        let a = start(&mut state, get(&url)).unwrap();
+        let b = start(&mut state, get(&url)).unwrap();
+        // the guest is busy longer than the server takes to answer
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(wait(&mut state, a).unwrap().body.len(), 100_000);
+        let c = start(&mut state, get(&url)).expect("one answer taken: two in flight");
+        assert_eq!(
+            start(&mut state, get(&url)),
+            None,
+            "a third would only hold its answer"
+        );
+        for h in [b, c] {
+            assert_eq!(wait(&mut state, h).unwrap().status_code, 200);
+        }
+        assert!(state.in_flight.is_empty());
+    }
+
+    #[test]
+    fn against_a_slow_server_the_guest_keeps_what_it_asks_for_in_flight() {
+        let url = server(100, Duration::from_millis(300));
+        let mut state = state(&url);
+        let first = start(&mut state, get(&url)).unwrap();
+        assert_eq!(wait(&mut state, first).unwrap().status_code, 200);
+        let handles: Vec<u32> = (0..6)
+            .map(|_| start(&mut state, get(&url)).unwrap())
+            .collect();
+        for h in handles {
+            assert_eq!(wait(&mut state, h).unwrap().status_code, 200);
+        }
     }
 }
