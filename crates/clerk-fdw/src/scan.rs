@@ -15,10 +15,13 @@ use serde_json::Value;
 
 use crate::host::Host;
 
-/// Rows kept for replay on `re-scan` (a nested loop's inner side rescans
-/// once per outer row; refetching every time is what makes Supabase's guest
-/// slow there). Larger results are refetched.
-const REPLAY_MAX_ROWS: usize = 10_000;
+/// The rows of a whole result are kept for replay on `re-scan` (a nested
+/// loop's inner side rescans once per outer row; refetching every time is
+/// what makes Supabase's guest slow there) while their kept values take at
+/// most this many bytes ([`approx_bytes`]); a larger result is fetched
+/// again. A bound in bytes, not rows: 4 MiB is some 40,000 rows of an id
+/// and an email, or about 1,500 whole users.
+const REPLAY_MAX_BYTES: usize = 4 << 20;
 
 /// Pages one list may take: 20,000 pages of 500 rows is ten million rows,
 /// more than a Clerk instance holds; past it the server is not paging.
@@ -64,6 +67,35 @@ enum Fetched {
     Child { parent: Rc<Value>, child: Value },
 }
 
+impl Fetched {
+    fn approx_bytes(&self) -> usize {
+        match self {
+            Fetched::Item(v) => approx_bytes(v),
+            Fetched::Child { parent, child } => {
+                approx_bytes(parent).saturating_add(approx_bytes(child))
+            }
+        }
+    }
+}
+
+/// About what a decoded value takes in memory: its strings' and keys'
+/// bytes, and a node's worth (32 bytes) for each value and map entry.
+fn approx_bytes(v: &Value) -> usize {
+    const NODE: usize = 32;
+    match v {
+        Value::Null | Value::Bool(_) | Value::Number(_) => NODE,
+        Value::String(s) => NODE + s.len(),
+        Value::Array(items) => items
+            .iter()
+            .map(approx_bytes)
+            .fold(NODE, usize::saturating_add),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| (NODE + k.len()).saturating_add(approx_bytes(v)))
+            .fold(NODE, usize::saturating_add),
+    }
+}
+
 pub struct Scanner {
     plan: Plan,
     projection: Projection,
@@ -91,6 +123,8 @@ pub struct Scanner {
     exhausted: bool,
     /// Every row fetched so far, while the result stays small enough.
     replay: Option<Vec<(usize, Fetched)>>,
+    /// What the replayed rows take ([`approx_bytes`]).
+    replay_bytes: usize,
     /// Rows received from the API / produced to Postgres since the last
     /// [`Scanner::take_counts`].
     rows_in: i64,
@@ -138,6 +172,7 @@ impl Scanner {
             buffer: VecDeque::new(),
             exhausted: false,
             replay: Some(Vec::new()),
+            replay_bytes: 0,
             rows_in: 0,
             rows_out: 0,
             concurrency: 1,
@@ -340,6 +375,7 @@ impl Scanner {
                 self.stale.extend(self.ahead.drain(..).map(|a| a.handle));
                 self.stale.extend(self.count.take());
                 self.replay = Some(Vec::new());
+                self.replay_bytes = 0;
                 self.restart_fetching();
             }
         }
@@ -457,8 +493,14 @@ impl Scanner {
         }
         self.rows_in += i64::try_from(rows.len()).unwrap_or(i64::MAX);
         if let Some(replay) = &mut self.replay {
-            if replay.len() + rows.len() <= REPLAY_MAX_ROWS {
+            // a child's parent is counted with each child: an upper bound
+            let bytes = rows
+                .iter()
+                .map(Fetched::approx_bytes)
+                .fold(self.replay_bytes, usize::saturating_add);
+            if bytes <= REPLAY_MAX_BYTES {
                 replay.extend(rows.iter().cloned().map(|r| (index, r)));
+                self.replay_bytes = bytes;
             } else {
                 self.replay = None;
             }

@@ -263,6 +263,48 @@ fn rescan_replays_a_small_result_without_refetching() {
 }
 
 #[test]
+fn rescan_replays_by_bytes_not_rows() {
+    // 12,000 small users (more rows than the old 10,000-row bound) are
+    // replayed...
+    let host = FakeHost::new(users_server(12_000));
+    let mut s = scanner("users", vec![], None);
+    assert_eq!(drain(&mut s, &host).unwrap().len(), 12_000);
+    let calls = host.calls.borrow().len();
+    s.rescan();
+    assert_eq!(drain(&mut s, &host).unwrap().len(), 12_000);
+    assert_eq!(host.calls.borrow().len(), calls);
+    // ...while 600 users of 10 kB each are fetched again
+    let big = "x".repeat(10_000);
+    let host = FakeHost::new(move |url: &str| {
+        let items: Vec<_> = if url.contains("offset=0") {
+            (0..500)
+                .map(|i| json!({"id": format!("user_{i}"), "created_at": i, "first_name": big}))
+                .collect()
+        } else if url.contains("offset=500") {
+            (500..600)
+                .map(|i| json!({"id": format!("user_{i}"), "created_at": i, "first_name": big}))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        ok(serde_json::Value::Array(items).to_string())
+    });
+    let mut s = scanner_with(
+        "users",
+        &[("id", SqlType::Text), ("first_name", SqlType::Text)],
+        vec![],
+    );
+    assert_eq!(drain(&mut s, &host).unwrap().len(), 600);
+    let calls = host.calls.borrow().len();
+    s.rescan();
+    assert_eq!(drain(&mut s, &host).unwrap().len(), 600);
+    assert!(
+        host.calls.borrow().len() > calls,
+        "a result of 6 MB is fetched again"
+    );
+}
+
+#[test]
 fn rescan_midway_refetches_from_the_start() {
     let host = FakeHost::new(users_server(1200));
     let mut s = scanner("users", vec![], None);
