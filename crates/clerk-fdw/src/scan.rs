@@ -19,8 +19,8 @@ use crate::host::Host;
 /// loop's inner side rescans once per outer row; refetching every time is
 /// what makes Supabase's guest slow there) while their kept values take at
 /// most this many bytes ([`approx_bytes`]); a larger result is fetched
-/// again. A bound in bytes, not rows: 4 MiB is some 40,000 rows of an id
-/// and an email, or about 1,500 whole users.
+/// again. A bound in bytes, not rows: 4 MiB is some 5,000 rows of an id
+/// and an email, or about 800 whole users.
 const REPLAY_MAX_BYTES: usize = 4 << 20;
 
 /// Pages one list may take: 20,000 pages of 500 rows is ten million rows,
@@ -78,21 +78,28 @@ impl Fetched {
     }
 }
 
-/// About what a decoded value takes in memory: its strings' and keys'
-/// bytes, and a node's worth (32 bytes) for each value and map entry.
+/// About what a decoded value takes in memory (serde_json's, on the
+/// guest's allocator): 32 bytes a value, a heap block of at least 32 bytes
+/// for each string and key, and a B-tree node of some 640 bytes for each
+/// 11 entries of an object.
 fn approx_bytes(v: &Value) -> usize {
-    const NODE: usize = 32;
+    const VALUE: usize = 32;
+    const NODE: usize = 640;
+    let heap = |len: usize| len.saturating_add(8).max(32);
     match v {
-        Value::Null | Value::Bool(_) | Value::Number(_) => NODE,
-        Value::String(s) => NODE + s.len(),
+        Value::Null | Value::Bool(_) | Value::Number(_) => VALUE,
+        Value::String(s) => VALUE + heap(s.len()),
         Value::Array(items) => items
             .iter()
             .map(approx_bytes)
-            .fold(NODE, usize::saturating_add),
+            .fold(VALUE + heap(items.len() * VALUE), usize::saturating_add),
         Value::Object(map) => map
             .iter()
-            .map(|(k, v)| (NODE + k.len()).saturating_add(approx_bytes(v)))
-            .fold(NODE, usize::saturating_add),
+            .map(|(k, v)| heap(k.len()).saturating_add(approx_bytes(v)))
+            .fold(
+                VALUE + NODE * map.len().div_ceil(11).max(1),
+                usize::saturating_add,
+            ),
     }
 }
 
