@@ -101,6 +101,15 @@ fn scanner(object: &str, quals: Vec<Qual>, limit: Option<Limit>) -> Scanner {
     Scanner::new(plan, base, "sk_test_secret")
 }
 
+/// The rows of a plain scan of `object`, one page at a time: what a scan
+/// with pages in flight must give too.
+fn sequential_rows(
+    object: &str,
+    server: impl Fn(&str) -> Result<HttpResponse, String> + 'static,
+) -> Vec<Vec<Option<Cell>>> {
+    drain(&mut scanner(object, vec![], None), &FakeHost::new(server)).unwrap()
+}
+
 fn drain(s: &mut Scanner, host: &dyn Host) -> CoreResult<Vec<Vec<Option<Cell>>>> {
     let mut rows = Vec::new();
     while let Some(r) = s.next_row(host)? {
@@ -699,11 +708,7 @@ fn invitations_server(n: usize) -> impl Fn(&str) -> Result<HttpResponse, String>
 fn a_counted_list_sends_no_page_past_its_end() {
     // issue 9: 1234 users at 4 in flight used to cost 3 pages sent ahead
     // past the end (1500, 2000, 2500), abandoned
-    let sequential = drain(
-        &mut scanner("users", vec![], None),
-        &FakeHost::new(users_server(1234)),
-    )
-    .unwrap();
+    let sequential = sequential_rows("users", users_server(1234));
     let host = ConcurrentHost::new(users_server(1234));
     let mut s = scanner("users", vec![], None).with_concurrency(4);
     s.prefetch(&host).unwrap();
@@ -841,11 +846,7 @@ fn a_failed_count_is_ignored() {
 fn a_small_list_of_unknown_size_wastes_few_requests() {
     // issue 9: a bare list without a count used to get `n` pages ahead
     // after its first full page, all past the end of a two-page list
-    let sequential = drain(
-        &mut scanner("invitations", vec![], None),
-        &FakeHost::new(invitations_server(700)),
-    )
-    .unwrap();
+    let sequential = sequential_rows("invitations", invitations_server(700));
     let host = ConcurrentHost::new(invitations_server(700));
     let mut s = scanner("invitations", vec![], None).with_concurrency(6);
     assert_eq!(drain(&mut s, &host).unwrap(), sequential);
@@ -938,11 +939,7 @@ fn a_429_on_a_page_sent_ahead_is_waited_out_and_halves_the_concurrency() {
         }
         users_server(3000)(url)
     });
-    let sequential = drain(
-        &mut scanner("users", vec![], None),
-        &FakeHost::new(users_server(3000)),
-    )
-    .unwrap();
+    let sequential = sequential_rows("users", users_server(3000));
     let mut s = scanner("users", vec![], None).with_concurrency(4);
     let rows = drain(&mut s, &host).unwrap();
     assert_eq!(rows, sequential);
