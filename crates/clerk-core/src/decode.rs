@@ -76,16 +76,26 @@ pub fn decode_page_keeping(envelope: Envelope, body: &str, keep: Option<&[String
     }
 }
 
-/// The fast path of [`decode_page_keeping`]: serde visitors that build a
-/// value only for the wanted keys of each object.
+/// The fast path of [`decode_page_keeping`]: a scanner over the body's
+/// bytes that checks the JSON grammar as `serde_json` does when it skips a
+/// value, and hands only the wanted values to `serde_json`. Skipping with
+/// serde's `IgnoredAny` cost more than two thirds of a 100k-user scan's
+/// backend CPU (issue 9): a call per token and a `String` per key; here a
+/// key is borrowed from the body and strings are searched eight bytes at a
+/// time. Whatever the scanner does not expect (other shapes, nesting near
+/// `serde_json`'s depth limit, a grammar error) gives `None`, and the
+/// whole decode then answers, with its exact error.
 mod filtered {
-    use std::fmt;
+    use std::borrow::Cow;
 
-    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
     use serde_json::{Map, Value};
 
     use super::Page;
     use crate::catalog::Envelope;
+
+    /// Deeper than this, leave the body to the whole decode (`serde_json`
+    /// refuses 128 levels; its error is the one to report).
+    const MAX_DEPTH: u32 = 100;
 
     /// `None`: not a body of that envelope with objects as items (the slow
     /// path then says what is wrong).
@@ -94,133 +104,273 @@ mod filtered {
             Envelope::BareArray | Envelope::DataTotalCount => "data",
             Envelope::Keyed(key) => key,
         };
-        let mut de = serde_json::Deserializer::from_str(body);
-        let page = Body { keep, items_key, bare: envelope == Envelope::BareArray }.deserialize(&mut de).ok()?;
-        de.end().ok()?;
-        page
-    }
-
-    /// The whole body: an array of items (a bare-array endpoint) or an
-    /// object with the items under `items_key` and maybe `total_count`.
-    struct Body<'a> {
-        keep: &'a [String],
-        items_key: &'a str,
-        bare: bool,
-    }
-
-    impl<'de> DeserializeSeed<'de> for Body<'_> {
-        type Value = Option<Page>;
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(self)
-        }
-    }
-
-    impl<'de> Visitor<'de> for Body<'_> {
-        type Value = Option<Page>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a page of objects")
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-            if !self.bare {
-                return Ok(None);
+        let mut s = Scanner { src: body, b: body.as_bytes(), i: 0 };
+        s.ws();
+        let page = match s.peek()? {
+            b'[' if envelope == Envelope::BareArray => Page { items: s.items(keep)?, total_count: None },
+            b'{' => {
+                s.i += 1;
+                let (mut items, mut total_count, mut seen_total) = (None, None, false);
+                s.ws();
+                if !s.eat(b'}') {
+                    loop {
+                        let key = s.string()?;
+                        s.ws();
+                        s.expect(b':')?;
+                        s.ws();
+                        if key == items_key {
+                            // a repeated key: the whole decode keeps the last
+                            if items.is_some() {
+                                return None;
+                            }
+                            items = Some(s.items(keep)?);
+                        } else if key == "total_count" {
+                            if seen_total {
+                                return None;
+                            }
+                            seen_total = true;
+                            let start = s.i;
+                            s.skip_value(1)?;
+                            total_count = serde_json::from_str::<Value>(&body[start..s.i]).ok()?.as_u64();
+                        } else {
+                            s.skip_value(1)?;
+                        }
+                        if !s.next_member(b'}')? {
+                            break;
+                        }
+                    }
+                }
+                Page { items: items?, total_count }
             }
-            Ok(Items(self.keep).visit_seq(seq)?.map(|items| Page { items, total_count: None }))
+            _ => return None,
+        };
+        s.ws();
+        (s.i == s.b.len()).then_some(page)
+    }
+
+    struct Scanner<'a> {
+        src: &'a str,
+        b: &'a [u8],
+        i: usize,
+    }
+
+    const ONES: u64 = u64::MAX / 255;
+    const HIGHS: u64 = ONES << 7;
+
+    impl<'a> Scanner<'a> {
+        fn peek(&self) -> Option<u8> {
+            self.b.get(self.i).copied()
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let (mut items, mut total_count) = (None, None);
-            while let Some(key) = map.next_key::<String>()? {
-                if key == self.items_key {
-                    items = map.next_value_seed(Items(self.keep))?;
-                } else if key == "total_count" {
-                    total_count = map.next_value::<Value>()?.as_u64();
-                } else {
-                    map.next_value::<IgnoredAny>()?;
+
+        fn ws(&mut self) {
+            while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.b.get(self.i) {
+                self.i += 1;
+            }
+        }
+
+        fn eat(&mut self, c: u8) -> bool {
+            let hit = self.peek() == Some(c);
+            if hit {
+                self.i += 1;
+            }
+            hit
+        }
+
+        fn expect(&mut self, c: u8) -> Option<()> {
+            self.eat(c).then_some(())
+        }
+
+        /// After a member or element: `true` at a comma (and the space
+        /// after it), `false` at `close`, `None` at anything else.
+        fn next_member(&mut self, close: u8) -> Option<bool> {
+            self.ws();
+            if self.eat(b',') {
+                self.ws();
+                Some(true)
+            } else {
+                self.expect(close).map(|()| false)
+            }
+        }
+
+        /// The array of items: objects, each with only the wanted keys.
+        fn items(&mut self, keep: &[String]) -> Option<Vec<Value>> {
+            self.expect(b'[')?;
+            let mut items = Vec::new();
+            self.ws();
+            if self.eat(b']') {
+                return Some(items);
+            }
+            loop {
+                items.push(self.object(keep)?);
+                if !self.next_member(b']')? {
+                    return Some(items);
                 }
             }
-            Ok(items.map(|items| Page { items, total_count }))
         }
-    }
 
-    /// An array of objects, each filtered; `None` if an item is no object.
-    struct Items<'a>(&'a [String]);
-
-    impl<'de> DeserializeSeed<'de> for Items<'_> {
-        type Value = Option<Vec<Value>>;
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(self)
-        }
-    }
-
-    impl<'de> Visitor<'de> for Items<'_> {
-        type Value = Option<Vec<Value>>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("an array of objects")
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1000));
-            while let Some(item) = seq.next_element_seed(Object(self.0))? {
-                match item {
-                    Some(item) => items.push(item),
-                    None => return Ok(None),
-                }
-            }
-            Ok(Some(items))
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-            Ok(None)
-        }
-    }
-
-    /// One object with only the wanted keys; `None` if it is no object.
-    struct Object<'a>(&'a [String]);
-
-    impl<'de> DeserializeSeed<'de> for Object<'_> {
-        type Value = Option<Value>;
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(self)
-        }
-    }
-
-    impl<'de> Visitor<'de> for Object<'_> {
-        type Value = Option<Value>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("an object")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        /// One item (depth 2 in the body), keeping the wanted keys.
+        fn object(&mut self, keep: &[String]) -> Option<Value> {
+            self.expect(b'{')?;
             let mut out = Map::new();
-            while let Some(key) = map.next_key::<String>()? {
-                if self.0.contains(&key) {
-                    let value = map.next_value::<Value>()?;
-                    out.insert(key, value);
-                } else {
-                    map.next_value::<IgnoredAny>()?;
+            self.ws();
+            if self.eat(b'}') {
+                return Some(Value::Object(out));
+            }
+            loop {
+                let key = self.string()?;
+                self.ws();
+                self.expect(b':')?;
+                self.ws();
+                let start = self.i;
+                let plain = self.skip_value(3)?;
+                if keep.iter().any(|k| *k == *key) {
+                    let raw = &self.src[start..self.i];
+                    let value = if plain {
+                        // a string without escapes: its text as it stands
+                        Value::String(raw[1..raw.len() - 1].to_owned())
+                    } else {
+                        serde_json::from_str(raw).ok()?
+                    };
+                    out.insert(key.into_owned(), value);
+                }
+                if !self.next_member(b'}')? {
+                    return Some(Value::Object(out));
                 }
             }
-            Ok(Some(Value::Object(out)))
         }
-        // anything else is no object: the slow path reports it
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            Ok(None)
+
+        /// A string at the cursor: borrowed from the body unless it has
+        /// escapes.
+        fn string(&mut self) -> Option<Cow<'a, str>> {
+            let start = self.i;
+            if self.skip_string()? {
+                Some(Cow::Borrowed(&self.src[start + 1..self.i - 1]))
+            } else {
+                serde_json::from_str::<String>(&self.src[start..self.i]).ok().map(Cow::Owned)
+            }
         }
-        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-            Ok(None)
+
+        /// Past one value at nesting `depth`; `Some(true)` for a string
+        /// without escapes.
+        fn skip_value(&mut self, depth: u32) -> Option<bool> {
+            match self.peek()? {
+                b'"' => return self.skip_string(),
+                b'{' | b'[' => self.skip_container(depth)?,
+                b't' => self.literal(b"true")?,
+                b'f' => self.literal(b"false")?,
+                b'n' => self.literal(b"null")?,
+                b'-' | b'0'..=b'9' => self.number()?,
+                _ => return None,
+            }
+            Some(false)
         }
-        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(None)
+
+        fn skip_container(&mut self, depth: u32) -> Option<()> {
+            if depth > MAX_DEPTH {
+                return None;
+            }
+            let close = if self.eat(b'{') { b'}' } else { self.expect(b'[').map(|()| b']')? };
+            self.ws();
+            if self.eat(close) {
+                return Some(());
+            }
+            loop {
+                if close == b'}' {
+                    self.skip_string()?;
+                    self.ws();
+                    self.expect(b':')?;
+                    self.ws();
+                }
+                self.skip_value(depth + 1)?;
+                if !self.next_member(close)? {
+                    return Some(());
+                }
+            }
         }
-        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(None)
+
+        /// Past a string; `Some(true)` when it has no escape. Checks what
+        /// `serde_json` checks: no control character, known escapes, four
+        /// hex digits after `\u`.
+        fn skip_string(&mut self) -> Option<bool> {
+            self.expect(b'"')?;
+            let mut plain = true;
+            loop {
+                // eight bytes at a time to the next quote, backslash or
+                // control character
+                while let Some(word) = self.b.get(self.i..).and_then(<[u8]>::first_chunk::<8>) {
+                    let x = u64::from_le_bytes(*word);
+                    let ctrl = x.wrapping_sub(ONES * 0x20) & !x;
+                    let q = x ^ (ONES * u64::from(b'"'));
+                    let quote = q.wrapping_sub(ONES) & !q;
+                    let bs = x ^ (ONES * u64::from(b'\\'));
+                    let backslash = bs.wrapping_sub(ONES) & !bs;
+                    let hits = (ctrl | quote | backslash) & HIGHS;
+                    if hits != 0 {
+                        self.i += (hits.trailing_zeros() / 8) as usize;
+                        break;
+                    }
+                    self.i += 8;
+                }
+                match self.peek()? {
+                    b'"' => {
+                        self.i += 1;
+                        return Some(plain);
+                    }
+                    b'\\' => {
+                        plain = false;
+                        match self.b.get(self.i + 1)? {
+                            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 2,
+                            b'u' => {
+                                let hex = self.b.get(self.i + 2..self.i + 6)?;
+                                if !hex.iter().all(u8::is_ascii_hexdigit) {
+                                    return None;
+                                }
+                                self.i += 6;
+                            }
+                            _ => return None,
+                        }
+                    }
+                    0x00..=0x1f => return None,
+                    _ => self.i += 1,
+                }
+            }
         }
-        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(None)
+
+        fn literal(&mut self, word: &[u8]) -> Option<()> {
+            (self.b.get(self.i..self.i + word.len())? == word).then(|| self.i += word.len())
         }
-        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(None)
+
+        /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
+        fn number(&mut self) -> Option<()> {
+            self.eat(b'-');
+            match self.peek()? {
+                b'0' => self.i += 1,
+                b'1'..=b'9' => self.digits(),
+                _ => return None,
+            }
+            if self.eat(b'.') {
+                self.digits1()?;
+            }
+            if let Some(b'e' | b'E') = self.peek() {
+                self.i += 1;
+                if let Some(b'+' | b'-') = self.peek() {
+                    self.i += 1;
+                }
+                self.digits1()?;
+            }
+            Some(())
         }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
+
+        fn digits(&mut self) {
+            while let Some(b'0'..=b'9') = self.peek() {
+                self.i += 1;
+            }
+        }
+
+        fn digits1(&mut self) -> Option<()> {
+            let start = self.i;
+            self.digits();
+            (self.i > start).then_some(())
         }
     }
 }

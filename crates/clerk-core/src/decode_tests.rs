@@ -289,3 +289,72 @@ fn needed_keys_cover_every_source_and_give_up_on_the_whole_object() {
     let keys = Projection::new(members, &cols(&["membership_key"])).needed_keys(members).unwrap();
     assert_eq!(keys, keep(&["id", "organization", "public_user_data"]));
 }
+
+/// A body's text as Clerk could send it: compact or pretty, and strings
+/// with escapes (quotes, backslashes, control characters, non-ASCII).
+fn arb_body() -> impl proptest::strategy::Strategy<Value = (Envelope, String)> {
+    use proptest::prelude::*;
+    let item = proptest::collection::btree_map(
+        proptest::sample::select(vec!["id", "first_name", "email_addresses", "banned", "x\"y", "é", "attrs"])
+            .prop_map(str::to_string),
+        arb_json(),
+        0..6,
+    )
+    .prop_map(|m| Value::Object(m.into_iter().collect()));
+    (proptest::collection::vec(item, 0..5), 0..4usize, any::<bool>(), any::<u64>()).prop_map(
+        |(items, shape, pretty, total)| {
+            let (envelope, value) = match shape {
+                0 => (Envelope::BareArray, Value::Array(items)),
+                1 => (Envelope::DataTotalCount, json!({"total_count": total, "data": items})),
+                2 => (Envelope::Keyed("m2m_tokens"), json!({"m2m_tokens": items, "total_count": total})),
+                _ => (Envelope::BareArray, json!({"data": items, "extra": [1, {"a": "\u{1}\"\\"}]})),
+            };
+            let text = if pretty { serde_json::to_string_pretty(&value) } else { serde_json::to_string(&value) };
+            (envelope, text.unwrap_or_default())
+        },
+    )
+}
+
+proptest::proptest! {
+    /// The fast path's page is the whole decode's with the other keys
+    /// dropped, for any body; a body cut or changed anywhere gives the
+    /// whole decode's error, or (a fault only in what no column reads)
+    /// the page without that fault.
+    #[test]
+    fn the_fast_path_matches_the_whole_decode(
+        (envelope, body) in arb_body(),
+        cut in proptest::option::of((0usize..10_000, 0usize..3, proptest::sample::select(vec!["", "\"", "\\", "{", "]", ",", "1", "e", "\u{1}", "tru"]))),
+    ) {
+        let wanted = keep(&["id", "email_addresses", "x\"y", "é"]);
+        let body = match cut {
+            None => body,
+            Some((at, len, with)) => {
+                let mut at = at % (body.len() + 1);
+                while !body.is_char_boundary(at) { at -= 1; }
+                let mut end = (at + len).min(body.len());
+                while !body.is_char_boundary(end) { end += 1; }
+                format!("{}{}{}", &body[..at], with, &body[end..])
+            }
+        };
+        let whole = decode_page(envelope, &body);
+        let fast = decode_page_keeping(envelope, &body, Some(&wanted));
+        match (&whole, &fast) {
+            (Ok(whole), Ok(fast)) => {
+                let strip = |v: &Value| match v.as_object() {
+                    Some(map) => Value::Object(map.iter().filter(|(k, _)| wanted.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect()),
+                    None => v.clone(),
+                };
+                proptest::prop_assert_eq!(fast.total_count, whole.total_count);
+                let whole_kept: Vec<Value> = whole.items.iter().map(strip).collect();
+                let fast_kept: Vec<Value> = fast.items.iter().map(strip).collect();
+                proptest::prop_assert_eq!(fast_kept, whole_kept, "{}", body);
+            }
+            (Err(w), Err(f)) => proptest::prop_assert_eq!(w.to_string(), f.to_string()),
+            (Ok(_), Err(e)) => proptest::prop_assert!(false, "the fast path failed ({}) where the whole decode did not: {}", e, body),
+            (Err(e), Ok(_)) => {
+                let e = e.to_string();
+                proptest::prop_assert!(e.contains("number out of range") || e.contains("surrogate"), "the fast path read a body the whole decode refuses ({}): {}", e, body);
+            }
+        }
+    }
+}
