@@ -558,7 +558,10 @@ impl GuestInstance {
     }
 
     pub fn end_scan(&mut self) -> HostResult<()> {
-        call!(self, call_end_scan, ctx())
+        let ended = call!(self, call_end_scan, ctx());
+        // the bodies' mappings kept for the scan's next pages
+        crate::host::body::release_spare();
+        ended
     }
 
     pub fn begin_modify(&mut self) -> HostResult<()> {

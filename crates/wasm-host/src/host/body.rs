@@ -10,14 +10,57 @@
 //! back. A mapping is returned to the system when the body is dropped, and
 //! the `String` the guest is handed ([`MappedBody::to_string_lossy`]) is
 //! made on the thread that takes the answer, the backend's.
+//!
+//! Mapping and unmapping two hundred bodies of a megabyte or so cost a
+//! scan of 100k users a seventh of its CPU (page faults and zeroing), so a
+//! dropped body's mapping is kept for the next body, up to
+//! [`SPARE_MAX_BYTES`] in all, and [`release_spare`] unmaps them when a
+//! scan ends.
 
 use std::io::{self, Read};
+use std::sync::{Mutex, MutexGuard};
 
 /// Smallest mapping: one page holds most small answers (errors, a count).
 const MIN_CAPACITY: usize = 4096;
 /// Most mapped up front for an announced size (a body larger than that
 /// grows as it comes): a `Content-Length` is the server's word only.
 const MAX_UP_FRONT: usize = 16 * 1024 * 1024;
+
+/// Most bytes of dropped bodies' mappings kept for reuse: about as many
+/// pages as a scan has in flight at once (each more would stay resident).
+const SPARE_MAX_BYTES: usize = 4 * 1024 * 1024;
+
+/// Mappings of dropped bodies (address, bytes mapped), for the next ones.
+static SPARE: Mutex<Vec<(usize, usize)>> = Mutex::new(Vec::new());
+
+fn spare_list() -> MutexGuard<'static, Vec<(usize, usize)>> {
+    // a list of (address, length) pairs stays consistent whatever panicked
+    SPARE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Unmaps the mappings kept for reuse (the end of a scan: an idle backend
+/// holds none).
+pub fn release_spare() {
+    let spare = std::mem::take(&mut *spare_list());
+    for (addr, cap) in spare {
+        // SAFETY: each entry is a mapping a dropped MappedBody owned and
+        // handed over whole; it was taken out of the list, so nothing
+        // else can use it.
+        unsafe {
+            libc::munmap(addr as *mut libc::c_void, cap);
+        }
+    }
+}
+
+/// A kept mapping, taken out of the list: the smallest of at least
+/// `wanted` bytes, else the largest (which the caller grows: bodies differ
+/// by a few bytes, and mappings a little too small must not pile up).
+fn take_spare(wanted: usize) -> Option<(usize, usize)> {
+    let mut spare = spare_list();
+    let fitting = (0..spare.len()).filter(|&i| spare[i].1 >= wanted).min_by_key(|&i| spare[i].1);
+    let pick = fitting.or_else(|| (0..spare.len()).max_by_key(|&i| spare[i].1))?;
+    Some(spare.swap_remove(pick))
+}
 
 /// A growable byte buffer in an anonymous private mapping of its own.
 pub struct MappedBody {
@@ -91,9 +134,14 @@ impl MappedBody {
     }
 
     /// The body as text, invalid UTF-8 replaced (as the `http` interface
-    /// always did), allocated on the calling thread.
+    /// always did), allocated on the calling thread. A valid body (the
+    /// rule) is checked by `from_utf8`'s word-at-a-time loop, several times
+    /// faster than the replacing one: 7% of a scan's CPU before.
     pub fn to_string_lossy(&self) -> String {
-        String::from_utf8_lossy(self.as_bytes()).into_owned()
+        match std::str::from_utf8(self.as_bytes()) {
+            Ok(text) => text.to_owned(),
+            Err(_) => String::from_utf8_lossy(self.as_bytes()).into_owned(),
+        }
     }
 
     /// The unwritten rest of the mapping.
@@ -102,8 +150,9 @@ impl MappedBody {
             return &mut [];
         }
         // SAFETY: bytes `len..cap` lie inside the mapping, which `self`
-        // owns exclusively (`&mut self`); anonymous mappings are zeroed, so
-        // the bytes are initialized.
+        // owns exclusively (`&mut self`); anonymous mappings are zeroed and
+        // a reused one holds an earlier body's bytes, so the bytes are
+        // initialized.
         unsafe { std::slice::from_raw_parts_mut(self.ptr.add(self.len), self.cap - self.len) }
     }
 
@@ -118,6 +167,18 @@ impl MappedBody {
             .max(MIN_CAPACITY)
             .checked_next_multiple_of(page)
             .ok_or_else(too_large)?;
+        if self.cap == 0 {
+            if let Some((addr, cap)) = take_spare(new_cap) {
+                // a dropped body's mapping: its pages are in memory already
+                // (and hold that body's bytes, which are overwritten); one
+                // too small grows below
+                self.ptr = addr as *mut u8;
+                self.cap = cap;
+                if cap >= new_cap {
+                    return Ok(());
+                }
+            }
+        }
         let ptr = if self.cap == 0 {
             // SAFETY: a fresh anonymous private mapping; no existing memory
             // is touched. Its pages are faulted in at once (MAP_POPULATE):
@@ -150,6 +211,14 @@ impl MappedBody {
 impl Drop for MappedBody {
     fn drop(&mut self) {
         if self.cap > 0 {
+            let mut spare = spare_list();
+            let kept: usize = spare.iter().map(|(_, cap)| cap).sum();
+            if kept.saturating_add(self.cap) <= SPARE_MAX_BYTES {
+                // handed over whole: nothing refers to it any more
+                spare.push((self.ptr as usize, self.cap));
+                return;
+            }
+            drop(spare);
             // SAFETY: `ptr`/`cap` are the mapping this value owns; nothing
             // refers to it any more.
             unsafe {
@@ -189,6 +258,23 @@ mod tests {
             self.data = &self.data[n..];
             Ok(n)
         }
+    }
+
+    /// A dropped body's mapping serves the next body, which shows only
+    /// its own bytes (whether or not another test took it first).
+    #[test]
+    fn a_reused_mapping_shows_only_the_new_body() {
+        let old = vec![b'x'; 100_000];
+        let first = MappedBody::read_from(&mut Trickle { data: &old, step: 7000 }, Some(old.len())).unwrap();
+        assert_eq!(first.as_bytes(), &old[..]);
+        drop(first);
+        let new = b"{\"id\": \"user_1\"}";
+        for hint in [None, Some(new.len()), Some(200_000)] {
+            let second = MappedBody::read_from(&mut Trickle { data: new, step: 5 }, hint).unwrap();
+            assert_eq!(second.as_bytes(), new);
+            assert_eq!(second.to_string_lossy(), "{\"id\": \"user_1\"}");
+        }
+        release_spare();
     }
 
     #[test]
