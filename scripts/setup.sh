@@ -46,12 +46,6 @@ if ! rustup target list --installed --toolchain "$RUST_TOOLCHAIN" | grep -q wasm
   rustup target add wasm32-unknown-unknown --toolchain "$RUST_TOOLCHAIN"
 fi
 
-# scripts/test.sh builds cargo-pgrx (only `cargo pgrx install` needs it)
-# while its first tests compile: CLERK_SETUP_SKIP_PGRX=1 stops here
-if [ "${CLERK_SETUP_SKIP_PGRX:-0}" = 1 ]; then
-  say "setup complete but for cargo-pgrx"
-  exit 0
-fi
 if ! cargo pgrx --version 2>/dev/null | grep -q "$PGRX_VERSION"; then
   say "installing cargo-pgrx ${PGRX_VERSION} (a few minutes)"
   # a debug build without debug info: cargo-pgrx only drives cargo and

@@ -27,13 +27,7 @@ summary() {
 trap summary EXIT
 
 phase "setup (scripts/setup.sh)"
-CLERK_SETUP_SKIP_PGRX=1 scripts/setup.sh
-# The rest of the setup, cargo-pgrx (minutes on a fresh machine, nothing
-# when it is there), builds alongside `cargo test`; the build phase waits
-# for it. Its output waits in a log, shown if it fails.
-mkdir -p target
-scripts/setup.sh >target/setup-pgrx.log 2>&1 &
-setup_pid=$!
+scripts/setup.sh
 
 # Every cargo build below compiles the workspace's crates through clippy
 # (scripts/clippy-env.sh): the tests' build is also the lint of the default
@@ -45,13 +39,6 @@ phase "unit, property and in-process tests, linted (cargo test)"
 cargo test -q
 
 phase "build (scripts/build.sh)"
-setup_status=0
-wait "$setup_pid" || setup_status=$?
-cat target/setup-pgrx.log
-if [ "$setup_status" != 0 ]; then
-  echo "test: scripts/setup.sh failed (above)" >&2
-  exit 1
-fi
 # componentize and the emulator: the debug binaries the tests just built
 # (their integration tests need them), not a second build
 CLERK_TOOLS_BUILT=1 scripts/build.sh
