@@ -13,9 +13,8 @@
 //!
 //! Mapping and unmapping two hundred bodies of a megabyte or so cost a
 //! scan of 100k users a seventh of its CPU (page faults and zeroing), so a
-//! dropped body's mapping is kept for the next body, up to
-//! [`SPARE_MAX_BYTES`] in all, and [`release_spare`] unmaps them when a
-//! scan ends.
+//! dropped body's mapping is kept for the next body (one at a time), and
+//! [`release_spare`] unmaps it when a scan ends.
 
 use std::io::{self, Read};
 use std::sync::{Mutex, MutexGuard};
@@ -26,40 +25,26 @@ const MIN_CAPACITY: usize = 4096;
 /// grows as it comes): a `Content-Length` is the server's word only.
 const MAX_UP_FRONT: usize = 16 * 1024 * 1024;
 
-/// Most bytes of dropped bodies' mappings kept for reuse: about as many
-/// pages as a scan has in flight at once (each more would stay resident).
-const SPARE_MAX_BYTES: usize = 4 * 1024 * 1024;
+/// The mapping of the last dropped body (address, bytes mapped), for the
+/// next body. One is enough: a scan drops a page's body just before it
+/// starts the next request, and each more would stay resident at the peak.
+static SPARE: Mutex<Option<(usize, usize)>> = Mutex::new(None);
 
-/// Mappings of dropped bodies (address, bytes mapped), for the next ones.
-static SPARE: Mutex<Vec<(usize, usize)>> = Mutex::new(Vec::new());
-
-fn spare_list() -> MutexGuard<'static, Vec<(usize, usize)>> {
-    // a list of (address, length) pairs stays consistent whatever panicked
+fn spare_slot() -> MutexGuard<'static, Option<(usize, usize)>> {
+    // an (address, length) pair stays consistent whatever panicked
     SPARE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Unmaps the mappings kept for reuse (the end of a scan: an idle backend
+/// Unmaps the mapping kept for reuse (the end of a scan: an idle backend
 /// holds none).
 pub fn release_spare() {
-    let spare = std::mem::take(&mut *spare_list());
-    for (addr, cap) in spare {
-        // SAFETY: each entry is a mapping a dropped MappedBody owned and
-        // handed over whole; it was taken out of the list, so nothing
-        // else can use it.
+    if let Some((addr, cap)) = spare_slot().take() {
+        // SAFETY: a mapping a dropped MappedBody owned and handed over
+        // whole; it was taken out of the slot, so nothing else can use it.
         unsafe {
             libc::munmap(addr as *mut libc::c_void, cap);
         }
     }
-}
-
-/// A kept mapping, taken out of the list: the smallest of at least
-/// `wanted` bytes, else the largest (which the caller grows: bodies differ
-/// by a few bytes, and mappings a little too small must not pile up).
-fn take_spare(wanted: usize) -> Option<(usize, usize)> {
-    let mut spare = spare_list();
-    let fitting = (0..spare.len()).filter(|&i| spare[i].1 >= wanted).min_by_key(|&i| spare[i].1);
-    let pick = fitting.or_else(|| (0..spare.len()).max_by_key(|&i| spare[i].1))?;
-    Some(spare.swap_remove(pick))
 }
 
 /// A growable byte buffer in an anonymous private mapping of its own.
@@ -168,10 +153,10 @@ impl MappedBody {
             .checked_next_multiple_of(page)
             .ok_or_else(too_large)?;
         if self.cap == 0 {
-            if let Some((addr, cap)) = take_spare(new_cap) {
+            if let Some((addr, cap)) = spare_slot().take() {
                 // a dropped body's mapping: its pages are in memory already
                 // (and hold that body's bytes, which are overwritten); one
-                // too small grows below
+                // too small grows below (bodies differ by a few bytes)
                 self.ptr = addr as *mut u8;
                 self.cap = cap;
                 if cap >= new_cap {
@@ -211,11 +196,10 @@ impl MappedBody {
 impl Drop for MappedBody {
     fn drop(&mut self) {
         if self.cap > 0 {
-            let mut spare = spare_list();
-            let kept: usize = spare.iter().map(|(_, cap)| cap).sum();
-            if kept.saturating_add(self.cap) <= SPARE_MAX_BYTES {
+            let mut spare = spare_slot();
+            if spare.is_none() && self.cap <= MAX_UP_FRONT {
                 // handed over whole: nothing refers to it any more
-                spare.push((self.ptr as usize, self.cap));
+                *spare = Some((self.ptr as usize, self.cap));
                 return;
             }
             drop(spare);
