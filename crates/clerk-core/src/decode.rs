@@ -116,7 +116,7 @@ mod filtered {
                     loop {
                         let key = s.string()?;
                         s.ws();
-                        s.expect(b':')?;
+                        s.require(b':')?;
                         s.ws();
                         if key == items_key {
                             // a repeated key: the whole decode keeps the last
@@ -176,7 +176,9 @@ mod filtered {
             hit
         }
 
-        fn expect(&mut self, c: u8) -> Option<()> {
+        /// Past `c` at the cursor, or `None` (the body goes to the whole
+        /// decode): an `Option`, never a panic.
+        fn require(&mut self, c: u8) -> Option<()> {
             self.eat(c).then_some(())
         }
 
@@ -188,13 +190,13 @@ mod filtered {
                 self.ws();
                 Some(true)
             } else {
-                self.expect(close).map(|()| false)
+                self.require(close).map(|()| false)
             }
         }
 
         /// The array of items: objects, each with only the wanted keys.
         fn items(&mut self, keep: &[String]) -> Option<Vec<Value>> {
-            self.expect(b'[')?;
+            self.require(b'[')?;
             let mut items = Vec::new();
             self.ws();
             if self.eat(b']') {
@@ -210,7 +212,7 @@ mod filtered {
 
         /// One item (depth 2 in the body), keeping the wanted keys.
         fn object(&mut self, keep: &[String]) -> Option<Value> {
-            self.expect(b'{')?;
+            self.require(b'{')?;
             let mut out = Map::new();
             self.ws();
             if self.eat(b'}') {
@@ -219,7 +221,7 @@ mod filtered {
             loop {
                 let key = self.string()?;
                 self.ws();
-                self.expect(b':')?;
+                self.require(b':')?;
                 self.ws();
                 let start = self.i;
                 let plain = self.skip_value(3)?;
@@ -269,7 +271,7 @@ mod filtered {
             if depth > MAX_DEPTH {
                 return None;
             }
-            let close = if self.eat(b'{') { b'}' } else { self.expect(b'[').map(|()| b']')? };
+            let close = if self.eat(b'{') { b'}' } else { self.require(b'[').map(|()| b']')? };
             self.ws();
             if self.eat(close) {
                 return Some(());
@@ -278,7 +280,7 @@ mod filtered {
                 if close == b'}' {
                     self.skip_string()?;
                     self.ws();
-                    self.expect(b':')?;
+                    self.require(b':')?;
                     self.ws();
                 }
                 self.skip_value(depth + 1)?;
@@ -292,7 +294,7 @@ mod filtered {
         /// `serde_json` checks: no control character, known escapes, four
         /// hex digits after `\u`.
         fn skip_string(&mut self) -> Option<bool> {
-            self.expect(b'"')?;
+            self.require(b'"')?;
             let mut plain = true;
             loop {
                 // eight bytes at a time to the next quote, backslash or

@@ -184,32 +184,7 @@ mod tests {
 
     use super::*;
     use crate::host::http::{HttpClient, HttpConfig};
-    use crate::host::{ReportLevel, Services};
-    use crate::model::Metric;
-
-    struct NoDatabase;
-
-    impl Services for NoDatabase {
-        fn vault_secret(&mut self, _: &str) -> Option<String> {
-            None
-        }
-        fn vault_secret_by_name(&mut self, _: &str) -> Option<String> {
-            None
-        }
-        fn query_setting(&mut self, _: &str) -> Option<String> {
-            None
-        }
-        fn inc_stats(&mut self, _: &str, _: Metric, _: i64) {}
-        fn get_metadata(&mut self, _: &str) -> Option<String> {
-            None
-        }
-        fn set_metadata(&mut self, _: &str, _: Option<String>) {}
-        fn report(&mut self, _: ReportLevel, _: &str) {}
-        fn check_for_interrupts(&mut self) {}
-        fn cancel_pending(&self) -> bool {
-            false
-        }
-    }
+    use crate::host::NoDatabase;
 
     /// A loopback server answering every request with `size` bytes after
     /// `delay`.

@@ -52,6 +52,33 @@ pub trait Services {
     fn cancel_pending(&self) -> bool;
 }
 
+/// Services of a host without a database (the crate's tests and tools):
+/// no vault secret, setting or metadata; stats and reports dropped; never
+/// cancelled.
+pub struct NoDatabase;
+
+impl Services for NoDatabase {
+    fn vault_secret(&mut self, _: &str) -> Option<String> {
+        None
+    }
+    fn vault_secret_by_name(&mut self, _: &str) -> Option<String> {
+        None
+    }
+    fn query_setting(&mut self, _: &str) -> Option<String> {
+        None
+    }
+    fn inc_stats(&mut self, _: &str, _: Metric, _: i64) {}
+    fn get_metadata(&mut self, _: &str) -> Option<String> {
+        None
+    }
+    fn set_metadata(&mut self, _: &str, _: Option<String>) {}
+    fn report(&mut self, _: ReportLevel, _: &str) {}
+    fn check_for_interrupts(&mut self) {}
+    fn cancel_pending(&self) -> bool {
+        false
+    }
+}
+
 /// Marker types the generated bindings use for `Resource<T>`; a handle's rep
 /// is the index of the element it stands for (0 for singletons).
 pub struct ContextRes;

@@ -9,34 +9,10 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 use wasm_host::host::http::{HttpClient, HttpConfig};
-use wasm_host::host::{HostState, ReportLevel, Services};
+use wasm_host::host::HostState;
 use wasm_host::runtime::{self, GuestInstance};
 
-/// A host without a database: no vault secret, setting or metadata; stats
-/// and reports dropped; never cancelled.
-pub struct NoDatabase;
-
-impl Services for NoDatabase {
-    fn vault_secret(&mut self, _: &str) -> Option<String> {
-        None
-    }
-    fn vault_secret_by_name(&mut self, _: &str) -> Option<String> {
-        None
-    }
-    fn query_setting(&mut self, _: &str) -> Option<String> {
-        None
-    }
-    fn inc_stats(&mut self, _: &str, _: wasm_host::model::Metric, _: i64) {}
-    fn get_metadata(&mut self, _: &str) -> Option<String> {
-        None
-    }
-    fn set_metadata(&mut self, _: &str, _: Option<String>) {}
-    fn report(&mut self, _: ReportLevel, _: &str) {}
-    fn check_for_interrupts(&mut self) {}
-    fn cancel_pending(&self) -> bool {
-        false
-    }
-}
+pub use wasm_host::host::NoDatabase;
 
 /// The built component `target/<name>`, or `None` (test skipped). They run
 /// only with `WASM_HOST_COMPONENT_TESTS=1`, which `scripts/test.sh` sets
