@@ -30,13 +30,21 @@ phase "setup (scripts/setup.sh)"
 scripts/setup.sh
 
 # Every cargo build below compiles the workspace's crates through clippy
-# (scripts/clippy-env.sh): the tests' build is also the lint of the default
-# members, all targets; build.sh's builds lint the guest on wasm32 in both
-# flavours, the test guests, and the extensions.
+# (scripts/clippy-env.sh): the tests' builds are also the lint of the
+# workspace's crates, all targets; build.sh's builds lint the guest on
+# wasm32 in both flavours, the test guests, and the extensions.
 # shellcheck source=scripts/clippy-env.sh
 . scripts/clippy-env.sh
+# wasmtime and cranelift are the largest build here, so they build once: the
+# host's tests run in the release profile that `cargo pgrx install` then
+# reuses for the extension (the same features: crates/wasm-host/Cargo.toml,
+# scripts/check-unified.sh), together with the fuzz targets that read what
+# the host parses; everything else is a debug build.
+HOST_TESTS=(--release -p wasm-host -p clerk-fuzz --no-default-features --features clerk-fuzz/host)
 phase "unit, property and in-process tests, linted (cargo test)"
-cargo test -q
+cargo test -q -p clerk-core -p clerk-fdw -p clerk-emulator -p componentize -p clerk-fuzz
+phase "host tests, release build (cargo test -p wasm-host)"
+cargo test -q "${HOST_TESTS[@]}"
 
 phase "build (scripts/build.sh)"
 # componentize and the emulator: the debug binaries the tests just built
@@ -44,8 +52,8 @@ phase "build (scripts/build.sh)"
 CLERK_TOOLS_BUILT=1 scripts/build.sh
 
 phase "host tests against the built components (wasm-host)"
-# the same package selection as `cargo test -q` above, so its test binaries are reused
-WASM_HOST_COMPONENT_TESTS=1 cargo test -q --test explain_export --test returning_export
+# the same selection as the host tests above, so their test binaries are reused
+WASM_HOST_COMPONENT_TESTS=1 cargo test -q "${HOST_TESTS[@]}" --test explain_export --test returning_export
 
 # shellcheck source=scripts/env.sh
 . scripts/env.sh

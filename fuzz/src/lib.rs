@@ -9,11 +9,11 @@
 //!
 //! Targets: [`decode`] (a Clerk response body to pages, objects and typed
 //! cells, for every catalog object and column type), [`options`] (server
-//! options: `api_url`, package URLs and checksums, the outbound policy),
-//! [`host_strings`] (what a guest hands the host: error strings with
-//! `HINT:`/`SQLSTATE:` lines, EXPLAIN lines, request URLs), and
-//! [`query_string`] (the emulator's query-string parser and typed
-//! accessors).
+//! options: `api_url`; with the `host` feature also package URLs and
+//! checksums and the outbound policy), `host_strings` (feature `host`: what
+//! a guest hands the host: error strings with `HINT:`/`SQLSTATE:` lines,
+//! EXPLAIN lines, request URLs), and `query_string` (feature `emulator`:
+//! the emulator's query-string parser and typed accessors).
 
 use std::collections::HashMap;
 
@@ -89,10 +89,14 @@ pub fn options(data: &[u8]) {
         .collect();
     for value in opts.values().chain(std::iter::once(&raw)) {
         let _ = ApiUrl::parse(Some(value));
-        let _ = wasm_host::package::Source::parse(value);
-        let _ = wasm_host::package::normalize_checksum(value);
-        let _ = wasm_host::host::outbound::Target::parse(value);
+        #[cfg(feature = "host")]
+        {
+            let _ = wasm_host::package::Source::parse(value);
+            let _ = wasm_host::package::normalize_checksum(value);
+            let _ = wasm_host::host::outbound::Target::parse(value);
+        }
     }
+    #[cfg(feature = "host")]
     if let Ok(policy) = wasm_host::host::outbound::OutboundPolicy::from_server_options(&opts) {
         let _ = policy.check_server_urls(&opts);
         for value in opts.values() {
@@ -102,6 +106,7 @@ pub fn options(data: &[u8]) {
 }
 
 /// Strings a guest hands the host.
+#[cfg(feature = "host")]
 pub fn host_strings(data: &[u8]) {
     let s = text(data);
     let e = wasm_host::HostError::guest(&s);
@@ -115,6 +120,7 @@ pub fn host_strings(data: &[u8]) {
 }
 
 /// A request's query string, read the ways the emulator's routes read it.
+#[cfg(feature = "emulator")]
 pub fn query_string(data: &[u8]) {
     use clerk_emulator::params::QueryParams;
     let raw = text(data);

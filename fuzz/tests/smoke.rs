@@ -105,11 +105,13 @@ fn options() {
     run("options", clerk_fuzz::options);
 }
 
+#[cfg(feature = "host")]
 #[test]
 fn host_strings() {
     run("host_strings", clerk_fuzz::host_strings);
 }
 
+#[cfg(feature = "emulator")]
 #[test]
 fn query_string() {
     run("query_string", clerk_fuzz::query_string);
