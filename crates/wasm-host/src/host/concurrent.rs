@@ -10,22 +10,29 @@
 //! ANALYZE, `debug`) when its answer is taken. An abandoned request, one
 //! whose wait was cancelled and every request still in flight when the
 //! guest instance goes away are flagged, so that the thread stops retrying
-//! and its answer is dropped. At most [`MAX_IN_FLIGHT`] per instance, and
-//! no more than keep the guest busy: against a server that answers faster
-//! than the guest reads, more requests in flight only hold more bodies in
-//! memory (a page of 500 users is about 1.3 MB). By Little's law the guest
-//! never waits with ceil(latency / busy) requests in flight, where latency
-//! is the server's (start to answer) and busy the guest's time between two
-//! waits; `start` declines past that plus one (at least 2), both measured
-//! as moving averages. Against a server 100 ms away that is more than any
-//! guest asks for; against one on loopback, 2 or 3.
+//! and its answer is dropped.
+//!
+//! A request's body is read only when `wait` claims its answer (or
+//! [`Hold::AT_MOST`] after its headers came, for a slow consumer): until
+//! then it stays in the socket ([`Hold`]), so that pages in flight cost the
+//! backend no memory; what they overlap is the server's work and the
+//! network's latency, which come before the headers.
+//!
+//! At most [`MAX_IN_FLIGHT`] per instance, and no more than keep the guest
+//! busy: against a server that answers faster than the guest reads, more
+//! requests in flight only load the server. By Little's law the guest never
+//! waits with ceil(latency / busy) requests in flight, where latency is the
+//! server's (start to headers) and busy the guest's time between two waits;
+//! `start` declines past that plus one (at least 2), both measured as moving
+//! averages. Against a server 100 ms away that is more than any guest asks
+//! for; against one on loopback, 2 or 3.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-use super::http::{strip_query, Method, RawResponse, Request, Response};
+use super::http::{strip_query, Hold, Method, RawResponse, Request, Response};
 use super::HostState;
 
 /// Requests one guest instance may have in flight.
@@ -38,6 +45,8 @@ struct Pending {
     /// The answer and when it came.
     answer: mpsc::Receiver<(Instant, Result<RawResponse, String>)>,
     abandoned: Arc<AtomicBool>,
+    /// The body stays in the socket until `wait` releases it.
+    hold: Arc<Hold>,
     method: Method,
     url: String,
     started: Instant,
@@ -107,12 +116,14 @@ pub fn start(state: &mut HostState, req: Request) -> Option<u32> {
     let (tx, answer) = mpsc::channel();
     let abandoned = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&abandoned);
+    let hold = Arc::new(Hold::default());
+    let theirs = Arc::clone(&hold);
     let http = Arc::clone(&state.http);
     let (method, url) = (req.method, req.url.clone());
     crate::threads::spawn_quiet("wasm-http-bg", move || {
-        // the body stays in its mapping until `wait` takes it on the
-        // backend's thread (see `super::body`)
-        let result = http.send_raw(&req, &|| flag.load(Ordering::Relaxed));
+        // the body is read once `wait` releases the hold, into a mapping
+        // that `wait` makes text of on the backend's thread (`super::body`)
+        let result = http.send_held(&req, &|| flag.load(Ordering::Relaxed), Some(theirs));
         let _ = tx.send((Instant::now(), result));
     })
     .ok()?;
@@ -124,6 +135,7 @@ pub fn start(state: &mut HostState, req: Request) -> Option<u32> {
         Pending {
             answer,
             abandoned,
+            hold,
             method,
             url,
             started: Instant::now(),
@@ -138,6 +150,7 @@ pub fn wait(state: &mut HostState, handle: u32) -> Result<Response, String> {
     let Some(p) = state.in_flight.pending.remove(&handle) else {
         return Err(format!("no request in flight has handle {handle}"));
     };
+    p.hold.release();
     let flight = &mut state.in_flight;
     if let Some(since) = flight.busy_since.take() {
         flight.busy = average(flight.busy, since.elapsed());
@@ -145,6 +158,9 @@ pub fn wait(state: &mut HostState, handle: u32) -> Result<Response, String> {
     loop {
         match p.answer.recv_timeout(CANCEL_POLL) {
             Ok((came, result)) => {
+                // the server's latency: until its headers came (the body
+                // waited for this wait)
+                let came = p.hold.headers_came().unwrap_or(came);
                 let flight = &mut state.in_flight;
                 flight.latency = average(flight.latency, came.saturating_duration_since(p.started));
                 flight.busy_since = Some(Instant::now());
@@ -181,19 +197,23 @@ mod tests {
     use std::collections::HashMap;
     use std::io::{Read, Write};
     use std::net::TcpListener;
+    use std::sync::atomic::AtomicUsize;
 
     use super::*;
     use crate::host::http::{HttpClient, HttpConfig};
     use crate::host::NoDatabase;
 
     /// A loopback server answering every request with `size` bytes after
-    /// `delay`.
-    fn server(size: usize, delay: Duration) -> String {
+    /// `delay`; the counter tells how many body bytes it has written.
+    fn counting_server(size: usize, delay: Duration) -> (String, Arc<AtomicUsize>) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
+        let written = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&written);
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { return };
+                let counter = Arc::clone(&counter);
                 std::thread::spawn(move || {
                     let mut buf = [0u8; 4096];
                     let _ = stream.read(&mut buf);
@@ -202,11 +222,24 @@ mod tests {
                         "HTTP/1.1 200 OK\r\ncontent-length: {size}\r\nconnection: close\r\n\r\n"
                     );
                     let _ = stream.write_all(head.as_bytes());
-                    let _ = stream.write_all(&vec![b'x'; size]);
+                    let chunk = vec![b'x'; 64 * 1024];
+                    let mut left = size;
+                    while left > 0 {
+                        let n = left.min(chunk.len());
+                        if stream.write_all(&chunk[..n]).is_err() {
+                            return;
+                        }
+                        counter.fetch_add(n, Ordering::SeqCst);
+                        left -= n;
+                    }
                 });
             }
         });
-        format!("http://{addr}/v1")
+        (format!("http://{addr}/v1"), written)
+    }
+
+    fn server(size: usize, delay: Duration) -> String {
+        counting_server(size, delay).0
     }
 
     fn get(url: &str) -> Request {
@@ -260,5 +293,40 @@ mod tests {
         for h in handles {
             assert_eq!(wait(&mut state, h).unwrap().status_code, 200);
         }
+    }
+
+    /// A body larger than the socket buffers can hold: while its answer is
+    /// not claimed the server is held back (the body is not read into the
+    /// backend's memory); `wait` reads it whole.
+    #[test]
+    fn a_body_stays_in_the_socket_until_its_answer_is_claimed() {
+        const SIZE: usize = 48 * 1024 * 1024;
+        let (url, written) = counting_server(SIZE, Duration::ZERO);
+        let mut state = state(&url);
+        let handle = start(&mut state, get(&url)).unwrap();
+        std::thread::sleep(Duration::from_millis(500));
+        let before = written.load(Ordering::SeqCst);
+        assert!(
+            before < SIZE / 2,
+            "{before} of {SIZE} bytes written before the answer was claimed"
+        );
+        let answer = wait(&mut state, handle).unwrap();
+        assert_eq!(answer.body.len(), SIZE);
+        assert_eq!(written.load(Ordering::SeqCst), SIZE);
+    }
+
+    /// A consumer slower than `Hold::AT_MOST` gets its body read ahead.
+    #[test]
+    fn an_unclaimed_body_is_read_after_the_hold() {
+        const SIZE: usize = 48 * 1024 * 1024;
+        let (url, written) = counting_server(SIZE, Duration::ZERO);
+        let mut state = state(&url);
+        let handle = start(&mut state, get(&url)).unwrap();
+        let until = Instant::now() + Hold::AT_MOST + Duration::from_secs(20);
+        while written.load(Ordering::SeqCst) < SIZE && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(written.load(Ordering::SeqCst), SIZE, "not read after the hold");
+        assert_eq!(wait(&mut state, handle).unwrap().body.len(), SIZE);
     }
 }

@@ -21,7 +21,7 @@
 use std::cell::RefCell;
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, Mutex, MutexGuard, Weak};
+use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use ureq::http;
@@ -184,6 +184,17 @@ impl HttpClient {
         req: &Request,
         cancelled: &dyn Fn() -> bool,
     ) -> Result<RawResponse, String> {
+        self.send_held(req, cancelled, None)
+    }
+
+    /// [`HttpClient::send_raw`], the body of each attempt read only once
+    /// `hold` is released (or [`Hold::AT_MOST`] after its headers came).
+    pub fn send_held(
+        &self,
+        req: &Request,
+        cancelled: &dyn Fn() -> bool,
+        hold: Option<Arc<Hold>>,
+    ) -> Result<RawResponse, String> {
         if let Some(policy) = &self.policy {
             policy.check(&req.url)?;
         }
@@ -191,7 +202,7 @@ impl HttpClient {
             Instant::now().checked_add(Duration::from_millis(self.config.request_timeout_ms));
         let mut attempt = 0;
         loop {
-            let result = self.send_watched(req, deadline, cancelled);
+            let result = self.send_watched(req, deadline, cancelled, hold.clone());
             let retryable = req.method == Method::Get
                 && match &result {
                     Err(SendError::Transport(_)) => true,
@@ -222,12 +233,14 @@ impl HttpClient {
         req: &Request,
         deadline: Option<Instant>,
         cancelled: &dyn Fn() -> bool,
+        hold: Option<Arc<Hold>>,
     ) -> Result<RawResponse, SendError> {
         let (tx, rx) = mpsc::channel();
         let attempt = Arc::new(Attempt {
             policy: self.policy.clone(),
             cancel: CancelSlot::default(),
             refused: Mutex::new(None),
+            hold,
         });
         let client = HttpClient {
             agent: self.agent.clone(),
@@ -249,6 +262,9 @@ impl HttpClient {
                     // shuts the socket down: the helper's read or write
                     // fails now, and the helper ends
                     attempt.cancel.cancel();
+                    if let Some(hold) = &attempt.hold {
+                        hold.release();
+                    }
                     return Err(SendError::Invalid(format!(
                         "request to {} canceled",
                         strip_query(&req.url)
@@ -293,6 +309,9 @@ impl HttpClient {
                 .map(str::to_owned);
             let Some(next) = location.filter(|_| matches!(status, 301 | 302 | 303 | 307 | 308))
             else {
+                if let Some(hold) = &attempt.hold {
+                    hold.wait_for_release();
+                }
                 return self.read_response(&url, &mut resp);
             };
             if hop == MAX_REDIRECTS {
@@ -553,6 +572,55 @@ struct Attempt {
     cancel: CancelSlot,
     /// Set by the resolver when the policy refuses the resolved address.
     refused: Mutex<Option<String>>,
+    /// When the body may be read (`None`: as soon as the headers came).
+    hold: Option<Arc<Hold>>,
+}
+
+/// A request in flight whose body stays in its socket until the answer is
+/// claimed (`http-concurrent`'s `wait` releases it), or [`Hold::AT_MOST`]
+/// after the headers came, whichever is first. Until then the body lies in
+/// the kernel's socket buffers and, past those, at the server, which TCP's
+/// flow control holds back: a page in flight costs the backend no memory
+/// (a page of 500 users is about 1.3 MB), and the server's work and the
+/// network's latency still overlap the guest's. A consumer slower than
+/// `AT_MOST` gets its bodies read ahead into memory, as without a hold, so
+/// that a server never waits long on a reader that does not come.
+#[derive(Debug, Default)]
+pub struct Hold {
+    state: Mutex<HoldState>,
+    changed: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct HoldState {
+    released: bool,
+    headers_came: Option<Instant>,
+}
+
+impl Hold {
+    /// How long a body waits in its socket at most.
+    pub const AT_MOST: Duration = Duration::from_secs(2);
+
+    /// The body may be read now (and the reader is woken if it waits).
+    pub fn release(&self) {
+        lock(&self.state).released = true;
+        self.changed.notify_all();
+    }
+
+    /// When the answer's headers came, if they have.
+    pub fn headers_came(&self) -> Option<Instant> {
+        lock(&self.state).headers_came
+    }
+
+    /// On the reading thread, the headers read: returns once released or
+    /// after [`Hold::AT_MOST`].
+    fn wait_for_release(&self) {
+        let mut state = lock(&self.state);
+        state.headers_came.get_or_insert_with(Instant::now);
+        let _ = self
+            .changed
+            .wait_timeout_while(state, Self::AT_MOST, |s| !s.released);
+    }
 }
 
 /// The socket of the attempt's current connection, to shut down on cancel.
