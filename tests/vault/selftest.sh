@@ -83,7 +83,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-as_pg "$bindir/initdb" -D "$data" -U postgres -A trust --no-sync >"$base/initdb.log"
+as_pg "$bindir/initdb" -D "$data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$base/initdb.log"
 cat >>"$data/postgresql.conf" <<CONF
 # supabase_vault selftest
 listen_addresses = ''
