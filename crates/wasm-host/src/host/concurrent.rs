@@ -295,38 +295,47 @@ mod tests {
         }
     }
 
-    /// A body larger than the socket buffers can hold: while its answer is
-    /// not claimed the server is held back (the body is not read into the
-    /// backend's memory); `wait` reads it whole.
-    #[test]
-    fn a_body_stays_in_the_socket_until_its_answer_is_claimed() {
-        const SIZE: usize = 48 * 1024 * 1024;
-        let (url, written) = counting_server(SIZE, Duration::ZERO);
+    /// A body larger than the socket buffers can hold.
+    const LARGE: usize = 48 * 1024 * 1024;
+
+    /// A request for a [`LARGE`] body started: the state, its handle and
+    /// the server's count of body bytes written.
+    fn start_large() -> (HostState, u32, Arc<AtomicUsize>) {
+        let (url, written) = counting_server(LARGE, Duration::ZERO);
         let mut state = state(&url);
         let handle = start(&mut state, get(&url)).unwrap();
+        (state, handle, written)
+    }
+
+    /// While its answer is not claimed the server is held back (the body
+    /// is not read into the backend's memory); `wait` reads it whole.
+    #[test]
+    fn a_body_stays_in_the_socket_until_its_answer_is_claimed() {
+        let (mut state, handle, written) = start_large();
         std::thread::sleep(Duration::from_millis(500));
         let before = written.load(Ordering::SeqCst);
         assert!(
-            before < SIZE / 2,
-            "{before} of {SIZE} bytes written before the answer was claimed"
+            before < LARGE / 2,
+            "{before} of {LARGE} bytes written before the answer was claimed"
         );
         let answer = wait(&mut state, handle).unwrap();
-        assert_eq!(answer.body.len(), SIZE);
-        assert_eq!(written.load(Ordering::SeqCst), SIZE);
+        assert_eq!(answer.body.len(), LARGE);
+        assert_eq!(written.load(Ordering::SeqCst), LARGE);
     }
 
     /// A consumer slower than `Hold::AT_MOST` gets its body read ahead.
     #[test]
     fn an_unclaimed_body_is_read_after_the_hold() {
-        const SIZE: usize = 48 * 1024 * 1024;
-        let (url, written) = counting_server(SIZE, Duration::ZERO);
-        let mut state = state(&url);
-        let handle = start(&mut state, get(&url)).unwrap();
+        let (mut state, handle, written) = start_large();
         let until = Instant::now() + Hold::AT_MOST + Duration::from_secs(20);
-        while written.load(Ordering::SeqCst) < SIZE && Instant::now() < until {
+        while written.load(Ordering::SeqCst) < LARGE && Instant::now() < until {
             std::thread::sleep(Duration::from_millis(50));
         }
-        assert_eq!(written.load(Ordering::SeqCst), SIZE, "not read after the hold");
-        assert_eq!(wait(&mut state, handle).unwrap().body.len(), SIZE);
+        assert_eq!(
+            written.load(Ordering::SeqCst),
+            LARGE,
+            "not read after the hold"
+        );
+        assert_eq!(wait(&mut state, handle).unwrap().body.len(), LARGE);
     }
 }
