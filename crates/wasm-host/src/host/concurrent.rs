@@ -12,11 +12,13 @@
 //! guest instance goes away are flagged, so that the thread stops retrying
 //! and its answer is dropped.
 //!
-//! A request's body is read only when `wait` claims its answer (or
-//! [`Hold::AT_MOST`] after its headers came, for a slow consumer): until
-//! then it stays in the socket ([`Hold`]), so that pages in flight cost the
-//! backend no memory; what they overlap is the server's work and the
-//! network's latency, which come before the headers.
+//! A request's body is read only when `wait` claims its answer or the
+//! answer before it (the oldest request still in flight then), or
+//! [`Hold::AT_MOST`] after its headers came, for a slow consumer: until
+//! then it stays in the socket ([`Hold`]). So at most one page in flight
+//! is held in the backend's memory, read while the guest reads the page
+//! before it; the others overlap the server's work and the network's
+//! latency, which come before the headers.
 //!
 //! At most [`MAX_IN_FLIGHT`] per instance, and no more than keep the guest
 //! busy: against a server that answers faster than the guest reads, more
@@ -151,6 +153,10 @@ pub fn wait(state: &mut HostState, handle: u32) -> Result<Response, String> {
         return Err(format!("no request in flight has handle {handle}"));
     };
     p.hold.release();
+    // the next page's body is read while the guest reads this one
+    if let Some(next) = state.in_flight.pending.values().min_by_key(|q| q.started) {
+        next.hold.release();
+    }
     let flight = &mut state.in_flight;
     if let Some(since) = flight.busy_since.take() {
         flight.busy = average(flight.busy, since.elapsed());

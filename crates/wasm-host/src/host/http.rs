@@ -576,13 +576,13 @@ struct Attempt {
     hold: Option<Arc<Hold>>,
 }
 
-/// A request in flight whose body stays in its socket until the answer is
-/// claimed (`http-concurrent`'s `wait` releases it), or [`Hold::AT_MOST`]
-/// after the headers came, whichever is first. Until then the body lies in
-/// the kernel's socket buffers and, past those, at the server, which TCP's
-/// flow control holds back: a page in flight costs the backend no memory
-/// (a page of 500 users is about 1.3 MB), and the server's work and the
-/// network's latency still overlap the guest's. A consumer slower than
+/// A request in flight whose body stays in its socket until it is released
+/// (`http-concurrent`'s `wait` releases the answer it claims and the next
+/// one), or [`Hold::AT_MOST`] after the headers came, whichever is first.
+/// Until then the body lies in the kernel's socket buffers and, past those,
+/// at the server, which TCP's flow control holds back: a page held costs
+/// the backend no memory (a page of 500 users is about 1.3 MB), and the
+/// server's work and the network's latency still overlap the guest's. A consumer slower than
 /// `AT_MOST` gets its bodies read ahead into memory, as without a hold, so
 /// that a server never waits long on a reader that does not come.
 #[derive(Debug, Default)]
